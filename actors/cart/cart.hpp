@@ -1,0 +1,188 @@
+// A shopping cart as an event-sourced entity (key = cart id): commands,
+// events, state and the traits struct the generic entity shell runs.
+//
+//   create ──> created                      (status open)
+//   add_item / set_quantity / remove_item ──> item_added / quantity_set /
+//                                             item_removed (+ currency_set)
+//
+// Prices are not stored: the HTTP layer shows current catalogue prices and the
+// checkout saga fixes them. What the cart cannot know by itself (the stock
+// available and the product's currency) arrives in the command, looked up by
+// the caller just before, so decide() stays pure.
+//
+// Status: only `open` is reachable by these commands; the checkout saga adds
+// the transitions to checking_out / checked_out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "actors/common/problem.hpp"
+#include "actors/common/time.hpp"
+#include "actors/runtime/entity_traits.hpp"
+
+namespace agora::cart {
+
+// -- limits -------------------------------------------------------------------
+
+/// Largest quantity of one line (API.md "Carts").
+inline constexpr int64_t max_line_quantity = 10'000;
+
+// -- commands -----------------------------------------------------------------
+
+/// POST /carts. `customer_id` is empty for a guest cart; `currency` may be
+/// empty (the first item then decides it).
+struct create {
+  std::optional<std::string> customer_id;
+  std::string currency;
+};
+
+/// POST /carts/{id}/items: adds `quantity` (1-10,000) to the line of `sku`.
+/// `available` and `product_currency` are the product's current values.
+struct add_item {
+  std::string sku;
+  int64_t quantity = 0;
+  int64_t available = 0;
+  std::string product_currency;
+};
+
+/// PUT /carts/{id}/items/{sku}: sets the line to `quantity` (0-10,000; 0
+/// removes it).
+struct set_quantity {
+  std::string sku;
+  int64_t quantity = 0;
+  int64_t available = 0;
+  std::string product_currency;
+};
+
+/// DELETE /carts/{id}/items/{sku}: an absent line is a no-op.
+struct remove_item {
+  std::string sku;
+};
+
+/// A read: decides no events and never fails.
+struct get {};
+
+using command = std::variant<create, add_item, set_quantity, remove_item, get>;
+
+// -- events -------------------------------------------------------------------
+
+/// `cart.created`.
+struct created {
+  std::optional<std::string> customer_id;
+  std::string currency;
+  timestamp_us at = 0;
+
+  friend bool operator==(const created&, const created&) = default;
+};
+
+/// `cart.currency_set`: an empty cart adopted the currency of a product.
+struct currency_set {
+  std::string currency;
+  timestamp_us at = 0;
+
+  friend bool operator==(const currency_set&, const currency_set&) = default;
+};
+
+/// `cart.item_added`: `quantity` units were added; `line_quantity` is the
+/// line's quantity afterwards.
+struct item_added {
+  std::string sku;
+  int64_t quantity = 0;
+  int64_t line_quantity = 0;
+  timestamp_us at = 0;
+
+  friend bool operator==(const item_added&, const item_added&) = default;
+};
+
+/// `cart.quantity_set`: the line of `sku` now holds `quantity` (>= 1),
+/// created at the end if it was absent.
+struct quantity_set {
+  std::string sku;
+  int64_t quantity = 0;
+  timestamp_us at = 0;
+
+  friend bool operator==(const quantity_set&, const quantity_set&) = default;
+};
+
+/// `cart.item_removed`.
+struct item_removed {
+  std::string sku;
+  timestamp_us at = 0;
+
+  friend bool operator==(const item_removed&, const item_removed&) = default;
+};
+
+using event = std::variant<created, currency_set, item_added, quantity_set, item_removed>;
+
+// -- state --------------------------------------------------------------------
+
+/// open -> checking_out -> checked_out (and back to open on compensation);
+/// the transitions belong to the checkout saga.
+enum class cart_status : uint8_t { open, checking_out, checked_out };
+
+/// `"open"`, `"checking_out"`, `"checked_out"` (API.md cart body).
+std::string_view to_string(cart_status x) noexcept;
+
+/// The inverse of to_string.
+std::optional<cart_status> parse_cart_status(std::string_view text) noexcept;
+
+/// One cart line.
+struct line {
+  std::string sku;
+  int64_t quantity = 0;
+
+  friend bool operator==(const line&, const line&) = default;
+};
+
+/// A cart as the journal says it is. Default-constructed = never created.
+struct state {
+  bool exists = false;
+  std::optional<std::string> customer_id;
+  cart_status status = cart_status::open;
+  /// Lines in insertion order; every quantity is 1-10,000.
+  std::vector<line> lines;
+  /// Empty when never set.
+  std::string currency;
+  /// Number of events applied.
+  int64_t version = 0;
+  timestamp_us created_at = 0;
+  timestamp_us updated_at = 0;
+
+  /// The line of `sku`, or nullptr.
+  const line* find(std::string_view sku) const noexcept;
+
+  friend bool operator==(const state&, const state&) = default;
+};
+
+// -- traits -------------------------------------------------------------------
+
+/// The cart entity for the generic shell (actors/runtime/entity_traits.hpp).
+struct cart_traits {
+  static constexpr std::string_view type = "cart";
+  using state = cart::state;
+  using command = cart::command;
+  using event = cart::event;
+
+  /// Validates `cmd` against `st`; the events to persist (possibly none) or a
+  /// problem (invalid_request, not_found, conflict, out_of_stock,
+  /// currency_mismatch).
+  static result<std::vector<event>> decide(const state& st, const command& cmd,
+                                           const runtime::context& ctx);
+  /// Folds one event into the state. Total: never fails.
+  static state apply_event(state st, const event& ev);
+
+  /// `"cart.item_added"`, ...
+  static std::string_view event_type(const event& ev);
+  static std::string encode_event(const event& ev);
+  /// nullopt for an unknown type or a malformed payload; never throws.
+  static std::optional<event> decode_event(std::string_view type, std::string_view json);
+  static std::string encode_state(const state& st);
+  static std::optional<state> decode_state(std::string_view json);
+};
+
+} // namespace agora::cart

@@ -1,0 +1,227 @@
+// The cart entity's journal payloads and snapshot format (JSON).
+//
+//   cart.created:      {"customer_id":"..."|null,"currency":"USD"|"","at":<µs>}
+//   cart.currency_set: {"currency":"EUR","at":<µs>}
+//   cart.item_added:   {"sku":"...","quantity":n,"line_quantity":n,"at":<µs>}
+//   cart.quantity_set: {"sku":"...","quantity":n,"at":<µs>}
+//   cart.item_removed: {"sku":"...","at":<µs>}
+#include "actors/cart/cart.hpp"
+
+#include <exception>
+#include <utility>
+
+#include "actors/common/json.hpp"
+#include "actors/common/overloaded.hpp"
+
+namespace agora::cart {
+
+namespace {
+
+json::value optional_string(const std::optional<std::string>& x) {
+  if (x)
+    return json::value(*x);
+  return json::value(nullptr);
+}
+
+/// Reads a key that must be present and be a string or null.
+bool read_nullable(const json::object& o, std::string_view key,
+                   std::optional<std::string>& out) {
+  auto* v = o.if_contains(key);
+  if (!v)
+    return false;
+  if (v->is_null()) {
+    out.reset();
+    return true;
+  }
+  if (!v->is_string())
+    return false;
+  out.emplace(v->get_string());
+  return true;
+}
+
+std::optional<bool> get_bool(const json::object& obj, std::string_view key) {
+  auto* v = obj.if_contains(key);
+  if (!v || !v->is_bool())
+    return std::nullopt;
+  return v->get_bool();
+}
+
+std::optional<event> decode_created(const json::object& o) {
+  created e;
+  auto currency = get_string(o, "currency");
+  auto at = get_int(o, "at");
+  if (!read_nullable(o, "customer_id", e.customer_id) || !currency || !at)
+    return std::nullopt;
+  e.currency = std::move(*currency);
+  e.at = *at;
+  return event{std::move(e)};
+}
+
+std::optional<event> decode_currency_set(const json::object& o) {
+  auto currency = get_string(o, "currency");
+  auto at = get_int(o, "at");
+  if (!currency || !at)
+    return std::nullopt;
+  return event{currency_set{std::move(*currency), *at}};
+}
+
+std::optional<event> decode_item_added(const json::object& o) {
+  auto sku = get_string(o, "sku");
+  auto quantity = get_int(o, "quantity");
+  auto line_quantity = get_int(o, "line_quantity");
+  auto at = get_int(o, "at");
+  if (!sku || !quantity || !line_quantity || !at)
+    return std::nullopt;
+  return event{item_added{std::move(*sku), *quantity, *line_quantity, *at}};
+}
+
+std::optional<event> decode_quantity_set(const json::object& o) {
+  auto sku = get_string(o, "sku");
+  auto quantity = get_int(o, "quantity");
+  auto at = get_int(o, "at");
+  if (!sku || !quantity || !at)
+    return std::nullopt;
+  return event{quantity_set{std::move(*sku), *quantity, *at}};
+}
+
+std::optional<event> decode_item_removed(const json::object& o) {
+  auto sku = get_string(o, "sku");
+  auto at = get_int(o, "at");
+  if (!sku || !at)
+    return std::nullopt;
+  return event{item_removed{std::move(*sku), *at}};
+}
+
+} // namespace
+
+std::string_view cart_traits::event_type(const event& ev) {
+  return std::visit(overloaded{
+                      [](const created&) { return std::string_view{"cart.created"}; },
+                      [](const currency_set&) { return std::string_view{"cart.currency_set"}; },
+                      [](const item_added&) { return std::string_view{"cart.item_added"}; },
+                      [](const quantity_set&) { return std::string_view{"cart.quantity_set"}; },
+                      [](const item_removed&) { return std::string_view{"cart.item_removed"}; },
+                    },
+                    ev);
+}
+
+std::string cart_traits::encode_event(const event& ev) {
+  json::object o;
+  std::visit(overloaded{
+               [&](const created& e) {
+                 o["customer_id"] = optional_string(e.customer_id);
+                 o["currency"] = e.currency;
+                 o["at"] = e.at;
+               },
+               [&](const currency_set& e) {
+                 o["currency"] = e.currency;
+                 o["at"] = e.at;
+               },
+               [&](const item_added& e) {
+                 o["sku"] = e.sku;
+                 o["quantity"] = e.quantity;
+                 o["line_quantity"] = e.line_quantity;
+                 o["at"] = e.at;
+               },
+               [&](const quantity_set& e) {
+                 o["sku"] = e.sku;
+                 o["quantity"] = e.quantity;
+                 o["at"] = e.at;
+               },
+               [&](const item_removed& e) {
+                 o["sku"] = e.sku;
+                 o["at"] = e.at;
+               },
+             },
+             ev);
+  return json::serialize(o);
+}
+
+std::optional<event> cart_traits::decode_event(std::string_view type, std::string_view text) {
+  try {
+    auto parsed = parse_json(text);
+    if (!parsed || !parsed->is_object())
+      return std::nullopt;
+    const auto& o = parsed->get_object();
+    if (type == "cart.created")
+      return decode_created(o);
+    if (type == "cart.currency_set")
+      return decode_currency_set(o);
+    if (type == "cart.item_added")
+      return decode_item_added(o);
+    if (type == "cart.quantity_set")
+      return decode_quantity_set(o);
+    if (type == "cart.item_removed")
+      return decode_item_removed(o);
+    return std::nullopt;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// Snapshot: {"exists","customer_id":str|null,"status","lines":[{"sku","quantity"}],
+//            "currency","version","created_at","updated_at"}
+std::string cart_traits::encode_state(const state& st) {
+  json::object o;
+  o["exists"] = st.exists;
+  o["customer_id"] = optional_string(st.customer_id);
+  o["status"] = to_string(st.status);
+  json::array lines;
+  lines.reserve(st.lines.size());
+  for (const auto& l : st.lines) {
+    json::object item;
+    item["sku"] = l.sku;
+    item["quantity"] = l.quantity;
+    lines.emplace_back(std::move(item));
+  }
+  o["lines"] = std::move(lines);
+  o["currency"] = st.currency;
+  o["version"] = st.version;
+  o["created_at"] = st.created_at;
+  o["updated_at"] = st.updated_at;
+  return json::serialize(o);
+}
+
+std::optional<state> cart_traits::decode_state(std::string_view text) {
+  try {
+    auto parsed = parse_json(text);
+    if (!parsed || !parsed->is_object())
+      return std::nullopt;
+    const auto& o = parsed->get_object();
+    state st;
+    auto exists = get_bool(o, "exists");
+    auto status_text = get_string(o, "status");
+    auto currency = get_string(o, "currency");
+    auto version = get_int(o, "version");
+    auto created_at = get_int(o, "created_at");
+    auto updated_at = get_int(o, "updated_at");
+    auto* lines = o.if_contains("lines");
+    if (!exists || !status_text || !currency || !version || !created_at || !updated_at ||
+        !lines || !lines->is_array() || !read_nullable(o, "customer_id", st.customer_id))
+      return std::nullopt;
+    auto status = parse_cart_status(*status_text);
+    if (!status)
+      return std::nullopt;
+    st.exists = *exists;
+    st.status = *status;
+    st.currency = std::move(*currency);
+    st.version = *version;
+    st.created_at = *created_at;
+    st.updated_at = *updated_at;
+    for (const auto& v : lines->get_array()) {
+      const auto* item = v.if_object();
+      if (!item)
+        return std::nullopt;
+      auto sku = get_string(*item, "sku");
+      auto quantity = get_int(*item, "quantity");
+      if (!sku || !quantity || st.find(*sku))
+        return std::nullopt; // malformed or duplicate line
+      st.lines.push_back(line{std::move(*sku), *quantity});
+    }
+    return st;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+} // namespace agora::cart

@@ -1,0 +1,68 @@
+// The node's in-memory view of the catalogue's hot fields (name, price,
+// currency, listed) for carts: adding a line and rendering a cart need the
+// current price of each SKU without a round trip per line.
+//
+// It is filled from product entities only: their change hook writes every
+// durable change through, and a miss asks the product entity (which recovers
+// from the journal). Because every product write on this node goes through
+// its entity, a cached entry is never older than the journal.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/product/product.hpp"
+#include "actors/runtime/region.hpp"
+
+namespace agora::catalogue {
+
+/// What carts need to know about a product.
+struct product_info {
+  std::string sku;
+  std::string name;
+  int64_t price_cents = 0;
+  std::string currency;
+  /// Created and not retired.
+  bool listed = false;
+
+  friend bool operator==(const product_info&, const product_info&) = default;
+};
+
+product_info to_info(const product::state& st);
+
+class product_cache {
+public:
+  using lookup_fn = std::function<void(std::optional<product_info>)>;
+  using batch_fn = std::function<void(std::unordered_map<std::string, product_info>)>;
+
+  /// Must be set before the first lookup that can miss.
+  void attach(runtime::region_ref<product::product_traits> products) { products_ = products; }
+
+  /// The change hook for the product region.
+  void store(const product::state& st);
+
+  /// The cached entry, if any.
+  std::optional<product_info> find(std::string_view sku) const;
+
+  /// Calls `done` with the product (nullopt: never created) — at once on a
+  /// hit, else after asking its entity. `done` may run on any thread.
+  void lookup(const std::string& sku, lookup_fn done);
+
+  /// Resolves several SKUs; `done` gets the ones that exist (listed or not).
+  void lookup_all(const std::vector<std::string>& skus, batch_fn done);
+
+  size_t size() const;
+
+private:
+  mutable std::shared_mutex mtx_;
+  std::unordered_map<std::string, product_info> entries_;
+  runtime::region_ref<product::product_traits> products_;
+};
+
+} // namespace agora::catalogue

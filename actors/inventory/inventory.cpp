@@ -1,0 +1,183 @@
+// The inventory entity's decisions and event fold (pure: no I/O, no clock).
+#include "actors/inventory/inventory.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "actors/common/json.hpp"
+#include "actors/common/overloaded.hpp"
+
+namespace agora::inventory {
+
+static_assert(runtime::entity_traits<inventory_traits>);
+static_assert(runtime::has_deadlines<inventory_traits>);
+
+namespace {
+
+using events = std::vector<event>;
+
+size_t code_points(std::string_view utf8) noexcept {
+  size_t n = 0;
+  for (char c : utf8)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) // not a continuation byte
+      ++n;
+  return n;
+}
+
+bool is_known(const state& st, const std::string& id) {
+  return st.reservations.count(id) > 0 || st.finished.count(id) > 0;
+}
+
+result<events> decide_adjust(const state& st, const adjust& cmd, const runtime::context& ctx) {
+  if (cmd.delta == 0 || cmd.delta > max_quantity || cmd.delta < -max_quantity)
+    return invalid_field("delta", "delta must be a non-zero integer between -1000000000 and "
+                                  "1000000000");
+  if (code_points(cmd.reason) > max_reason_length)
+    return invalid_field("reason", "reason must be at most 200 characters");
+  int64_t after = 0;
+  if (__builtin_add_overflow(st.on_hand, cmd.delta, &after))
+    return invalid_field("delta", "delta would overflow the stock level");
+  if (after < st.reserved) {
+    json::object details;
+    details["sku"] = ctx.entity_id;
+    details["on_hand"] = st.on_hand;
+    details["reserved"] = st.reserved;
+    details["delta"] = cmd.delta;
+    return make_problem(errc::insufficient_stock,
+                        "SKU " + ctx.entity_id + ": on_hand " + std::to_string(st.on_hand) +
+                          " with delta " + std::to_string(cmd.delta) +
+                          " would drop below reserved " + std::to_string(st.reserved),
+                        json::serialize(details));
+  }
+  return events{adjusted{cmd.delta, cmd.reason, after, ctx.now}};
+}
+
+result<events> decide_reserve(const state& st, const reserve& cmd,
+                              const runtime::context& ctx) {
+  if (cmd.reservation_id.empty() || cmd.reservation_id.size() > max_reservation_id_length)
+    return invalid_field("reservation_id", "reservation_id must be 1-200 bytes");
+  if (cmd.quantity < 1 || cmd.quantity > max_quantity)
+    return invalid_field("quantity", "quantity must be an integer 1-1000000000");
+  if (is_known(st, cmd.reservation_id))
+    return events{}; // a retried reserve: already done (or already over)
+  if (st.available() < cmd.quantity) {
+    json::object details;
+    details["sku"] = ctx.entity_id;
+    details["requested"] = cmd.quantity;
+    details["available"] = st.available();
+    return make_problem(errc::out_of_stock,
+                        "SKU " + ctx.entity_id + ": requested " + std::to_string(cmd.quantity) +
+                          ", available " + std::to_string(st.available()),
+                        json::serialize(details));
+  }
+  return events{reserved{cmd.reservation_id, cmd.quantity, cmd.expires_at, ctx.now}};
+}
+
+/// release and commit: an unknown or finished id decides nothing.
+template <class Ev>
+result<events> finish(const state& st, const std::string& id, const runtime::context& ctx) {
+  auto i = st.reservations.find(id);
+  if (i == st.reservations.end())
+    return events{};
+  return events{Ev{id, i->second.quantity, ctx.now}};
+}
+
+result<events> decide_expire(const state& st, const expire& cmd, const runtime::context& ctx) {
+  std::vector<std::pair<timestamp_us, const std::string*>> due;
+  for (const auto& [id, r] : st.reservations)
+    if (r.expires_at <= cmd.now)
+      due.emplace_back(r.expires_at, &id);
+  // Oldest deadline first; ids break ties (the map already orders them).
+  std::stable_sort(due.begin(), due.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  events out;
+  out.reserve(due.size());
+  for (const auto& [_, id] : due)
+    out.emplace_back(expired{*id, st.reservations.at(*id).quantity, ctx.now});
+  return out;
+}
+
+/// Moves an active reservation to the finished set; returns its quantity as
+/// recorded in the state (0 if it was not active).
+int64_t finish_reservation(state& st, const std::string& id) {
+  int64_t quantity = 0;
+  if (auto i = st.reservations.find(id); i != st.reservations.end()) {
+    quantity = i->second.quantity;
+    st.reservations.erase(i);
+  }
+  if (st.finished.insert(id).second) {
+    st.finished_order.push_back(id);
+    while (st.finished_order.size() > max_finished_reservations) {
+      st.finished.erase(st.finished_order.front());
+      st.finished_order.pop_front();
+    }
+  }
+  return quantity;
+}
+
+} // namespace
+
+// -- traits -------------------------------------------------------------------
+
+result<std::vector<event>> inventory_traits::decide(const state& st, const command& cmd,
+                                                    const runtime::context& ctx) {
+  return std::visit(
+    overloaded{
+      [&](const adjust& c) { return decide_adjust(st, c, ctx); },
+      [&](const reserve& c) { return decide_reserve(st, c, ctx); },
+      [&](const release& c) { return finish<released>(st, c.reservation_id, ctx); },
+      [&](const commit& c) { return finish<committed>(st, c.reservation_id, ctx); },
+      [&](const expire& c) { return decide_expire(st, c, ctx); },
+      [&](const get&) { return result<events>{events{}}; },
+    },
+    cmd);
+}
+
+// The fold trusts the journal but stays total: a finishing event for an id
+// that is not active (which decide() never produces) only marks it finished,
+// so the invariant 0 <= reserved <= on_hand survives any event sequence that
+// decide() could have produced.
+state inventory_traits::apply_event(state st, const event& ev) {
+  std::visit(overloaded{
+               [&](const adjusted& e) {
+                 st.on_hand = e.on_hand;
+                 st.updated_at = e.at;
+               },
+               [&](const reserved& e) {
+                 st.reservations[e.reservation_id] = reservation{e.quantity, e.expires_at};
+                 st.reserved += e.quantity;
+                 st.updated_at = e.at;
+               },
+               [&](const released& e) {
+                 st.reserved -= finish_reservation(st, e.reservation_id);
+                 st.updated_at = e.at;
+               },
+               [&](const committed& e) {
+                 auto quantity = finish_reservation(st, e.reservation_id);
+                 st.reserved -= quantity;
+                 st.on_hand -= quantity;
+                 st.updated_at = e.at;
+               },
+               [&](const expired& e) {
+                 st.reserved -= finish_reservation(st, e.reservation_id);
+                 st.updated_at = e.at;
+               },
+             },
+             ev);
+  ++st.version;
+  return st;
+}
+
+std::optional<timestamp_us> inventory_traits::next_deadline(const state& st) {
+  std::optional<timestamp_us> earliest;
+  for (const auto& [id, r] : st.reservations)
+    if (!earliest || r.expires_at < *earliest)
+      earliest = r.expires_at;
+  return earliest;
+}
+
+inventory_traits::command inventory_traits::on_deadline(timestamp_us now) {
+  return expire{now};
+}
+
+} // namespace agora::inventory

@@ -1,0 +1,491 @@
+// The generic entity shell and shard region (template definitions). Include
+// this only where a region is instantiated (runtime.cpp, tests); everybody
+// else includes region.hpp.
+//
+// Entity lifecycle:
+//
+//   spawn --> recovering --(snapshot + events folded)--> serving --> stopped
+//                ^   (commands are stashed)                 |
+//                +------- write failed / conflict ----------+
+//
+// Write batching: a command is decided against the *pending* state (which
+// includes events not yet durable). Its events join `queued_rows`; when no
+// write is in flight they go to the journal at once, otherwise they wait for
+// the in-flight write and then all go together. Each reply remembers the
+// seq_nr its answer depends on and is released only when that seq_nr is
+// durable, so no client ever sees a state that could still be lost.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <deque>
+#include <list>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/common/log.hpp"
+#include "actors/common/metrics.hpp"
+#include "actors/runtime/region.hpp"
+
+namespace agora::runtime {
+
+namespace detail {
+
+/// Live entity counters by type name.
+std::atomic<int64_t>& live_counter(std::string_view type);
+
+template <class Traits>
+struct pending_reply {
+  int64_t depends_on = 0;
+  reply_fn<Traits> fn;
+  result<view_t<Traits>> value;
+};
+
+template <class Traits>
+struct entity_state {
+  static inline const char* name = "entity";
+
+  std::string id;
+  std::string pid;
+  persistence::journal_actor journal;
+  /// Weak: the region holds its entities strongly, not the other way round.
+  caf::actor_addr region;
+  region_settings settings;
+  change_hook<Traits> on_change;
+
+  typename Traits::state st{};
+  /// seq_nr of the last event folded into `st` (durable or not).
+  int64_t seq = 0;
+  /// seq_nr of the last event known to be durable.
+  int64_t durable_seq = 0;
+  int64_t last_snapshot_seq = 0;
+
+  bool recovering = true;
+  bool writing = false;
+  bool stopping = false;
+  std::vector<persistence::event_row> queued_rows;
+  std::deque<pending_reply<Traits>> replies;
+  std::vector<envelope<Traits>> stash;
+
+  timestamp_us last_active = 0;
+  std::optional<timestamp_us> armed_deadline;
+};
+
+template <class Traits>
+using entity_actor = caf::stateful_actor<entity_state<Traits>>;
+
+constexpr size_t max_stash = 10000;
+
+template <class Traits>
+void process(entity_actor<Traits>* self, envelope<Traits>& env);
+
+template <class Traits>
+void recover(entity_actor<Traits>* self);
+
+template <class Traits>
+void deliver_durable(entity_actor<Traits>* self) {
+  auto& s = self->state;
+  while (!s.replies.empty() && s.replies.front().depends_on <= s.durable_seq) {
+    auto r = std::move(s.replies.front());
+    s.replies.pop_front();
+    if (r.fn)
+      r.fn(std::move(r.value));
+  }
+}
+
+template <class Traits>
+void fail_all(entity_actor<Traits>* self, const problem& p) {
+  auto& s = self->state;
+  auto replies = std::move(s.replies);
+  s.replies.clear();
+  for (auto& r : replies)
+    if (r.fn)
+      r.fn(p);
+  auto stash = std::move(s.stash);
+  s.stash.clear();
+  for (auto& env : stash)
+    if (env.reply)
+      env.reply(p);
+}
+
+template <class Traits>
+void arm_deadline(entity_actor<Traits>* self) {
+  if constexpr (has_deadlines<Traits>) {
+    auto& s = self->state;
+    auto next = Traits::next_deadline(s.st);
+    if (!next || (s.armed_deadline && *s.armed_deadline == *next))
+      return;
+    s.armed_deadline = next;
+    auto delay = std::max<int64_t>(0, *next - now_us());
+    self->delayed_send(self, std::chrono::microseconds(delay), deadline_atom_v, *next);
+  }
+}
+
+template <class Traits>
+void maybe_snapshot(entity_actor<Traits>* self) {
+  auto& s = self->state;
+  if (s.settings.snapshot_every <= 0 || s.seq != s.durable_seq)
+    return;
+  if (s.durable_seq - s.last_snapshot_seq < s.settings.snapshot_every)
+    return;
+  s.last_snapshot_seq = s.durable_seq;
+  self->send(s.journal, snapshot_atom_v,
+             persistence::snapshot_row{s.pid, s.durable_seq, Traits::encode_state(s.st)});
+}
+
+template <class Traits>
+void on_durable_change(entity_actor<Traits>* self) {
+  auto& s = self->state;
+  if (s.on_change && s.seq == s.durable_seq)
+    s.on_change(s.id, s.st);
+}
+
+template <class Traits>
+void flush(entity_actor<Traits>* self) {
+  auto& s = self->state;
+  if (s.writing || s.queued_rows.empty())
+    return;
+  s.writing = true;
+  persistence::append_request req{std::move(s.queued_rows)};
+  s.queued_rows.clear();
+  self->request(s.journal, s.settings.journal_timeout, append_atom_v, std::move(req))
+    .then(
+      [self](persistence::append_ack& ack) {
+        auto& s = self->state;
+        s.writing = false;
+        s.durable_seq = ack.last_seq_nr;
+        deliver_durable(self);
+        maybe_snapshot(self);
+        on_durable_change(self);
+        arm_deadline(self);
+        if (!s.queued_rows.empty())
+          flush(self);
+        else if (s.stopping)
+          self->quit();
+      },
+      [self](caf::error& err) {
+        auto& s = self->state;
+        actors_log().warn("{}: journal write failed ({}); recovering from the journal", s.pid,
+                          to_string(err));
+        s.writing = false;
+        s.queued_rows.clear();
+        fail_all(self, make_problem(errc::unavailable,
+                                    "the journal did not accept the write; retry the request"));
+        if (s.stopping) {
+          self->quit();
+          return;
+        }
+        recover(self);
+      });
+}
+
+template <class Traits>
+void process(entity_actor<Traits>* self, envelope<Traits>& env) {
+  auto& s = self->state;
+  s.last_active = now_us();
+  context ctx{s.last_active, s.id, env.correlation_id};
+  auto decided = Traits::decide(s.st, env.cmd, ctx);
+  if (!decided) {
+    s.replies.push_back({s.seq, std::move(env.reply), std::move(decided).error()});
+  } else {
+    for (auto& ev : *decided) {
+      s.st = Traits::apply_event(std::move(s.st), ev);
+      ++s.seq;
+      s.queued_rows.push_back(persistence::event_row{s.pid, s.seq,
+                                                     std::string(Traits::event_type(ev)),
+                                                     Traits::encode_event(ev), env.correlation_id,
+                                                     0, 0});
+    }
+    if (env.reply)
+      s.replies.push_back({s.seq, std::move(env.reply), make_view<Traits>(s.st)});
+  }
+  deliver_durable(self);
+  flush(self);
+}
+
+template <class Traits>
+void recover(entity_actor<Traits>* self) {
+  auto& s = self->state;
+  s.recovering = true;
+  s.st = typename Traits::state{};
+  s.seq = s.durable_seq = s.last_snapshot_seq = 0;
+  s.armed_deadline.reset();
+  self->request(s.journal, s.settings.journal_timeout, load_atom_v, s.pid)
+    .then(
+      [self](persistence::recovered& rec) {
+        auto& s = self->state;
+        auto corrupt = [&](const std::string& what) {
+          actors_log().error("{}: cannot recover: {}", s.pid, what);
+          fail_all(self, make_problem(errc::unavailable, "entity cannot be recovered"));
+          self->quit(caf::make_error(errc::internal));
+        };
+        if (rec.snapshot) {
+          auto st = Traits::decode_state(rec.snapshot->state);
+          if (!st)
+            return corrupt("undecodable snapshot at seq_nr " +
+                           std::to_string(rec.snapshot->seq_nr));
+          s.st = std::move(*st);
+          s.seq = s.last_snapshot_seq = rec.snapshot->seq_nr;
+        }
+        for (auto& row : rec.events) {
+          auto ev = Traits::decode_event(row.event_type, row.payload);
+          if (!ev)
+            return corrupt("undecodable event " + row.event_type + " at seq_nr " +
+                           std::to_string(row.seq_nr));
+          s.st = Traits::apply_event(std::move(s.st), *ev);
+          s.seq = row.seq_nr;
+        }
+        s.durable_seq = s.seq;
+        s.recovering = false;
+        on_durable_change(self);
+        arm_deadline(self);
+        auto stash = std::move(s.stash);
+        s.stash.clear();
+        for (auto& env : stash)
+          process(self, env);
+      },
+      [self](caf::error& err) {
+        auto& s = self->state;
+        actors_log().warn("{}: recovery failed ({}); retrying", s.pid, to_string(err));
+        fail_all(self, make_problem(errc::unavailable, "the journal is unavailable"));
+        self->delayed_send(self, std::chrono::milliseconds(500), load_atom_v);
+      });
+}
+
+template <class Traits>
+caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
+                          persistence::journal_actor journal, caf::actor_addr region,
+                          region_settings settings, change_hook<Traits> on_change) {
+  auto& s = self->state;
+  s.id = std::move(id);
+  s.pid = persistence_id(Traits::type, s.id);
+  s.journal = std::move(journal);
+  s.region = std::move(region);
+  s.settings = settings;
+  s.on_change = std::move(on_change);
+  s.last_active = now_us();
+  ++live_counter(Traits::type);
+  self->attach_functor([type = Traits::type] { --live_counter(type); });
+  recover(self);
+  return {
+    [self](envelope<Traits>& env) {
+      auto& s = self->state;
+      if (s.recovering) {
+        if (s.stash.size() >= max_stash) {
+          if (env.reply)
+            env.reply(make_problem(errc::unavailable, "entity is recovering; retry shortly"));
+          return;
+        }
+        s.stash.push_back(std::move(env));
+        return;
+      }
+      process(self, env);
+    },
+    [self](load_atom) {
+      // Retry of a failed recovery.
+      if (self->state.recovering)
+        recover(self);
+    },
+    [self](deadline_atom, timestamp_us when) {
+      if constexpr (has_deadlines<Traits>) {
+        auto& s = self->state;
+        if (!s.armed_deadline || *s.armed_deadline != when)
+          return; // superseded
+        s.armed_deadline.reset();
+        if (s.recovering)
+          return; // recovery re-arms
+        envelope<Traits> env{s.id, Traits::on_deadline(now_us()), "deadline:" + s.id, {}};
+        process(self, env);
+        arm_deadline(self);
+      } else {
+        static_cast<void>(when);
+      }
+    },
+    [self](stop_atom) {
+      auto& s = self->state;
+      if (s.writing || !s.queued_rows.empty())
+        s.stopping = true; // quit once the write is acknowledged
+      else
+        self->quit();
+    },
+    // Passivation on idleness: the timeout restarts with every message.
+    caf::after(settings.idle_timeout) >>
+      [self] {
+        auto& s = self->state;
+        bool busy = s.recovering || s.writing || !s.queued_rows.empty() || !s.replies.empty();
+        // An entity with a timer pending stays live so the timer fires.
+        if (busy || s.armed_deadline || s.stopping)
+          return;
+        if (auto region = caf::actor_cast<caf::actor>(s.region))
+          self->send(region, passivate_atom_v, s.id);
+      },
+  };
+}
+
+// -- the region ---------------------------------------------------------------
+
+template <class Traits>
+struct region_entry {
+  caf::actor actor;
+  std::list<std::string>::iterator lru_pos;
+  bool stopping = false;
+  std::vector<envelope<Traits>> buffer;
+};
+
+template <class Traits>
+struct region_state {
+  static inline const char* name = "region";
+  persistence::journal_actor journal;
+  region_settings settings;
+  change_hook<Traits> on_change;
+  std::unordered_map<std::string, region_entry<Traits>> entities;
+  std::unordered_map<caf::actor_addr, std::string> by_addr;
+  /// Most recently used first.
+  std::list<std::string> lru;
+  /// Set by a drain request: stop everything, answer when all are gone.
+  std::optional<caf::response_promise> drained;
+};
+
+template <class Traits>
+using region_actor = caf::stateful_actor<region_state<Traits>>;
+
+template <class Traits>
+region_entry<Traits>& spawn_entity(region_actor<Traits>* self, const std::string& id) {
+  auto& s = self->state;
+  auto hdl = self->spawn(entity_impl<Traits>, id, s.journal, self->address(), s.settings,
+                         s.on_change);
+  self->monitor(hdl);
+  s.by_addr.emplace(hdl.address(), id);
+  s.lru.push_front(id);
+  auto& e = s.entities[id];
+  e.actor = hdl;
+  e.lru_pos = s.lru.begin();
+  e.stopping = false;
+  return e;
+}
+
+template <class Traits>
+void request_stop(region_actor<Traits>* self, region_entry<Traits>& e) {
+  if (e.stopping)
+    return;
+  e.stopping = true;
+  self->send(e.actor, stop_atom_v);
+}
+
+template <class Traits>
+void enforce_cap(region_actor<Traits>* self) {
+  auto& s = self->state;
+  // Count only entities not already on their way out.
+  auto live = static_cast<int64_t>(s.entities.size());
+  for (auto i = s.lru.rbegin(); i != s.lru.rend() && live > s.settings.max_live; ++i) {
+    auto& e = s.entities[*i];
+    if (!e.stopping) {
+      request_stop(self, e);
+    }
+    --live;
+  }
+}
+
+template <class Traits>
+caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor journal,
+                          region_settings settings, change_hook<Traits> on_change) {
+  auto& s = self->state;
+  s.journal = std::move(journal);
+  s.settings = settings;
+  s.on_change = std::move(on_change);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& s = self->state;
+    auto i = s.by_addr.find(dm.source);
+    if (i == s.by_addr.end())
+      return;
+    auto id = std::move(i->second);
+    s.by_addr.erase(i);
+    auto j = s.entities.find(id);
+    if (j == s.entities.end())
+      return;
+    auto buffer = std::move(j->second.buffer);
+    s.lru.erase(j->second.lru_pos);
+    s.entities.erase(j);
+    if (s.drained) {
+      for (auto& env : buffer)
+        if (env.reply)
+          env.reply(make_problem(errc::unavailable, "the node is shutting down"));
+      if (s.entities.empty()) {
+        s.drained->deliver(true);
+        self->quit();
+      }
+      return;
+    }
+    if (!buffer.empty()) {
+      auto& e = spawn_entity(self, id);
+      for (auto& env : buffer)
+        self->send(e.actor, std::move(env));
+      enforce_cap(self);
+    }
+  });
+  return {
+    [self](envelope<Traits>& env) {
+      auto& s = self->state;
+      if (s.drained) {
+        if (env.reply)
+          env.reply(make_problem(errc::unavailable, "the node is shutting down"));
+        return;
+      }
+      auto i = s.entities.find(env.id);
+      if (i == s.entities.end()) {
+        auto& e = spawn_entity(self, env.id);
+        self->send(e.actor, std::move(env));
+        enforce_cap(self);
+        return;
+      }
+      auto& e = i->second;
+      if (e.stopping) {
+        e.buffer.push_back(std::move(env));
+        return;
+      }
+      s.lru.splice(s.lru.begin(), s.lru, e.lru_pos);
+      self->send(e.actor, std::move(env));
+    },
+    [self](passivate_atom, const std::string& id) {
+      auto& s = self->state;
+      auto i = s.entities.find(id);
+      if (i != s.entities.end())
+        request_stop(self, i->second);
+    },
+    [self](stop_atom) -> caf::result<bool> {
+      // Drain: every entity finishes its writes and stops; then the region quits.
+      auto& s = self->state;
+      if (s.entities.empty()) {
+        self->quit();
+        return true;
+      }
+      s.drained = self->make_response_promise();
+      for (auto& [id, e] : s.entities)
+        request_stop(self, e);
+      return *s.drained;
+    },
+  };
+}
+
+} // namespace detail
+
+template <class Traits>
+void region_ref<Traits>::tell(std::string id, typename Traits::command cmd,
+                              std::string correlation_id, reply_fn<Traits> reply) const {
+  caf::anon_send(region_,
+                 envelope<Traits>{std::move(id), std::move(cmd), std::move(correlation_id),
+                                  std::move(reply)});
+}
+
+template <class Traits>
+region_ref<Traits> spawn_region(caf::actor_system& sys, persistence::journal_actor journal,
+                                region_settings settings, change_hook<Traits> on_change) {
+  return region_ref<Traits>{sys.spawn(detail::region_impl<Traits>, std::move(journal), settings,
+                                      std::move(on_change))};
+}
+
+} // namespace agora::runtime

@@ -1,0 +1,67 @@
+// The message every entity command travels in: the target id, the command,
+// the correlation id its events will carry, and the callback that receives
+// the answer once the events it depends on are durable.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <type_traits>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+
+#include "actors/common/problem.hpp"
+#include "actors/runtime/entity_traits.hpp"
+
+namespace agora::runtime {
+
+namespace detail {
+
+template <class T, class = void>
+struct view_of {
+  using type = typename T::state;
+};
+
+template <class T>
+struct view_of<T, std::void_t<typename T::view>> {
+  using type = typename T::view;
+};
+
+} // namespace detail
+
+/// What a command's reply carries: `Traits::view` when the entity defines a
+/// smaller read view (built with `Traits::make_view(state)`), else the state.
+template <class Traits>
+using view_t = typename detail::view_of<Traits>::type;
+
+template <class Traits>
+view_t<Traits> make_view(const typename Traits::state& st) {
+  if constexpr (std::is_same_v<view_t<Traits>, typename Traits::state>)
+    return st;
+  else
+    return Traits::make_view(st);
+}
+
+/// Receives the state (or view) right after the command, or the rejection.
+/// Called exactly once, on a CAF worker thread; must not block.
+template <class Traits>
+using reply_fn = std::function<void(result<view_t<Traits>>)>;
+
+template <class Traits>
+struct envelope {
+  std::string id;
+  typename Traits::command cmd;
+  std::string correlation_id;
+  /// May be empty for fire-and-forget commands.
+  reply_fn<Traits> reply;
+};
+
+} // namespace agora::runtime
+
+namespace caf {
+
+// Envelopes carry a callback, so they are node-local messages; the cluster
+// region will translate them into request/response across nodes.
+template <class Traits>
+struct allowed_unsafe_message_type<agora::runtime::envelope<Traits>> : std::true_type {};
+
+} // namespace caf

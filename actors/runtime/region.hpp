@@ -1,0 +1,63 @@
+// The shard region: the only way to reach an entity. Callers name an entity
+// by type and id; the region finds the live actor or spawns it (recovering it
+// from the journal), passivates idle ones and caps how many live per node.
+// Today a region has one member (this node); clustering will route to the
+// owning node's region without changing callers.
+//
+// This header is light on purpose (no caf/all.hpp): net/ and sagas/ include it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/runtime/envelope.hpp"
+#include "persistence/journal.hpp"
+
+namespace agora::runtime {
+
+/// Tuning shared by every entity of a region.
+struct region_settings {
+  int64_t snapshot_every = 100;
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(2)};
+  int64_t max_live = 100000;
+  /// How long a journal append or load may take before the entity gives up
+  /// (fails its pending replies with `unavailable`) and recovers.
+  std::chrono::milliseconds journal_timeout{std::chrono::seconds(30)};
+};
+
+/// Called on the entity's thread whenever its durable state changed (after a
+/// write was acknowledged with nothing else pending, and after recovery).
+template <class Traits>
+using change_hook = std::function<void(const std::string& id, const typename Traits::state&)>;
+
+/// A handle to the region of one entity type. Cheap to copy; thread-safe.
+template <class Traits>
+class region_ref {
+public:
+  region_ref() = default;
+  explicit region_ref(caf::actor region) : region_(std::move(region)) {}
+
+  /// Sends `cmd` to entity `id`; `reply` (may be empty) gets the outcome.
+  void tell(std::string id, typename Traits::command cmd, std::string correlation_id,
+            reply_fn<Traits> reply) const;
+
+  const caf::actor& handle() const noexcept { return region_; }
+
+private:
+  caf::actor region_;
+};
+
+/// Spawns the region for `Traits` on `sys`.
+template <class Traits>
+region_ref<Traits> spawn_region(caf::actor_system& sys, persistence::journal_actor journal,
+                                region_settings settings, change_hook<Traits> on_change = {});
+
+/// Live entities per type, for /metrics and the admin API.
+int64_t live_entities(std::string_view type);
+
+} // namespace agora::runtime

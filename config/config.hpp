@@ -1,0 +1,150 @@
+// The typed configuration of an Agora node. Every setting has a default that
+// works for local development; sources override each other in this order:
+// defaults < TOML file (--config) < AGORA_<SECTION>__<KEY> environment
+// variables < command-line flags (--section.key=value).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agora {
+
+struct warehouse {
+  std::string name;
+  double lat = 0;
+  double lon = 0;
+};
+
+struct config {
+  struct node_section {
+    std::string id = "node-1";
+    /// "development" or "production" (production refuses default secrets).
+    std::string mode = "development";
+    /// CAF scheduler worker threads (0 = number of cores).
+    int64_t threads = 0;
+  } node;
+
+  struct http_section {
+    std::string host = "127.0.0.1";
+    int64_t port = 8080;
+    /// Beast I/O threads (separate from CAF's scheduler).
+    int64_t threads = 1;
+    int64_t max_body_bytes = 1 << 20;
+    int64_t max_header_bytes = 16 * 1024;
+    /// Time allowed to read a whole request once its first byte arrived.
+    int64_t read_timeout_ms = 30000;
+    /// Keep-alive idle time between requests before the server closes.
+    int64_t idle_timeout_ms = 60000;
+    /// Time an actor may take to answer before the request gets 503.
+    int64_t request_timeout_ms = 10000;
+    /// On SIGTERM: how long in-flight requests may take to finish.
+    int64_t shutdown_grace_ms = 10000;
+  } http;
+
+  struct pg_section {
+    /// libpq connection string (keyword/value or URI).
+    std::string conninfo = "host=127.0.0.1 port=5433 dbname=agora user=postgres";
+    /// Journal writer connections (group commit per connection).
+    int64_t writers = 1;
+    /// Connections for recovery reads and read-model queries.
+    int64_t readers = 2;
+    /// Most events in one journal transaction.
+    int64_t max_batch = 2000;
+    /// Apply the SQL migrations at start-up.
+    bool migrate = true;
+  } pg;
+
+  struct entity_section {
+    /// Snapshot every N events.
+    int64_t snapshot_every = 100;
+    /// Passivate an entity after this much idle time.
+    int64_t idle_timeout_s = 120;
+    /// Most live entities per type on this node; the least recently used
+    /// are passivated beyond it.
+    int64_t max_live = 100000;
+  } entity;
+
+  struct catalogue_section {
+    /// How often the read-model projection polls the journal.
+    int64_t poll_interval_ms = 100;
+    /// Seed the demo catalogue on an empty database.
+    bool seed_demo = false;
+  } catalogue;
+
+  struct inventory_section {
+    int64_t reservation_ttl_s = 900;
+  } inventory;
+
+  struct auth_section {
+    std::string jwt_secret = "agora-dev-secret-change-me";
+    std::string issuer = "agora";
+    int64_t token_ttl_s = 3600;
+    int64_t bcrypt_cost = 10;
+    /// Threads that hash passwords (off the actor and I/O threads).
+    int64_t hash_threads = 1;
+    std::string admin_email = "admin@agora.local";
+    std::string admin_password = "agora-admin-dev";
+  } auth;
+
+  struct shipping_section {
+    std::string currency = "USD";
+    int64_t base_cents = 499;
+    int64_t cents_per_km = 2;
+    /// Shipping for an address without coordinates.
+    int64_t flat_cents = 999;
+    std::vector<warehouse> warehouses = {{"Berlin", 52.52, 13.405},
+                                         {"Newark", 40.7357, -74.1724}};
+  } shipping;
+
+  struct log_section {
+    /// "pretty" or "json".
+    std::string format = "pretty";
+    /// trace, debug, info, warn, error, critical, off.
+    std::string level = "info";
+  } log;
+};
+
+/// The default development password; production mode refuses it.
+inline constexpr const char* default_admin_password = "agora-admin-dev";
+inline constexpr const char* default_jwt_secret = "agora-dev-secret-change-me";
+
+/// What load_config found.
+struct config_outcome {
+  std::optional<agora::config> cfg;
+  /// Set when --help was asked for.
+  bool help = false;
+  /// Set when loading failed: names the setting and what is wrong.
+  std::string error;
+};
+
+/// Loads defaults, then the --config TOML file, then AGORA_* variables from
+/// `envp` (a NULL-terminated environ-style array), then flags.
+config_outcome load_config(int argc, const char* const* argv, const char* const* envp);
+
+/// The --help text: every setting, its type, default and meaning.
+std::string config_help(const char* program);
+
+/// One setting as the loader knows it: for start-up logging, tools and tests.
+struct setting_info {
+  /// "section.key", e.g. "http.port".
+  std::string name;
+  /// "string", "integer", "boolean" or "warehouses".
+  std::string type;
+  /// The value in `cfg` (see config_settings), in the text form flags accept.
+  std::string value;
+  /// What the setting means and which values it accepts.
+  std::string help;
+  /// The environment variable, e.g. "AGORA_HTTP__PORT".
+  std::string env;
+  /// The flag, e.g. "--http.port".
+  std::string flag;
+  /// True for passwords and keys: never log `value`.
+  bool secret = false;
+};
+
+/// Every setting with its value in `cfg`, in the order of --help.
+std::vector<setting_info> config_settings(const agora::config& cfg = {});
+
+} // namespace agora

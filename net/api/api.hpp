@@ -1,0 +1,52 @@
+// The API resources of API.md, registered on a router. Each resource file
+// (products.cpp, carts.cpp, ...) validates input, asks entities through their
+// shard regions (never blocking the I/O thread) and renders the reply.
+#pragma once
+
+#include <functional>
+
+#include "actors/cart/cart.hpp"
+#include "actors/catalogue/product_cache.hpp"
+#include "actors/customer/customer.hpp"
+#include "actors/inventory/inventory.hpp"
+#include "actors/product/product.hpp"
+#include "actors/runtime/region.hpp"
+#include "config/config.hpp"
+#include "net/auth/jwt.hpp"
+#include "net/auth/password.hpp"
+#include "net/auth/revocations.hpp"
+#include "net/http/router.hpp"
+#include "net/api/catalogue_client.hpp"
+
+namespace agora::net::api {
+
+/// Everything the handlers use. Owned by the node's main; outlives the server.
+struct services {
+  const agora::config* cfg = nullptr;
+  runtime::region_ref<product::product_traits> products;
+  runtime::region_ref<inventory::inventory_traits> inventory;
+  runtime::region_ref<cart::cart_traits> carts;
+  runtime::region_ref<customer::customer_traits> customers;
+  catalogue::product_cache* cache = nullptr;
+  catalogue_client catalogue;
+  auth::token_service* tokens = nullptr;
+  auth::password_hasher* hasher = nullptr;
+  auth::revocation_list* revocations = nullptr;
+  /// A bcrypt hash of a random password: logins for unknown e-mails verify
+  /// against it so that timing does not reveal which accounts exist.
+  std::string unknown_account_hash;
+  /// Answers whether the node is ready (PostgreSQL reachable); async.
+  std::function<void(std::function<void(bool, std::string)>)> readiness;
+};
+
+void add_auth_routes(http::router& r, services& s);
+void add_product_routes(http::router& r, services& s);
+void add_inventory_routes(http::router& r, services& s);
+void add_cart_routes(http::router& r, services& s);
+void add_shipping_routes(http::router& r, services& s);
+void add_ops_routes(http::router& r, services& s);
+
+/// All of the above.
+void add_routes(http::router& r, services& s);
+
+} // namespace agora::net::api

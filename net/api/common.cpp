@@ -1,0 +1,23 @@
+#include "net/api/common.hpp"
+
+namespace agora::net::api {
+
+problem product_not_found(std::string_view sku) {
+  json::object details;
+  details["sku"] = sku;
+  return make_problem(errc::not_found, "no product with SKU " + std::string(sku),
+                      json::serialize(details));
+}
+
+std::optional<problem> check_owner(const http::request& req,
+                                   const std::optional<std::string>& owner) {
+  if (!owner)
+    return std::nullopt;
+  if (!req.caller)
+    return make_problem(errc::unauthenticated, "this resource belongs to a customer: log in");
+  if (req.caller->is_admin() || req.caller->customer_id == *owner)
+    return std::nullopt;
+  return make_problem(errc::forbidden, "this resource belongs to another customer");
+}
+
+} // namespace agora::net::api

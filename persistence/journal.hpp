@@ -1,0 +1,111 @@
+// The journal protocol: what the entity shell (actors/runtime) and the tools
+// send to the PostgreSQL broker actors, and what they answer. The broker
+// implementations live in persistence/pg/; nothing here does I/O.
+//
+//   entity --append(rows)-->  journal_writer (collector)  --batch--> committer
+//          <--append_ack----                                (detached, libpq)
+//   entity --load(pid)----->  journal_reader (collector)  --batch--> reader
+//          <--recovered-----                                (detached, libpq)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/optional.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/replies_to.hpp>
+
+#include "actors/type_ids.hpp"
+
+namespace agora::persistence {
+
+/// One journal row. `payload` is a JSON object text; `event_type` is the
+/// stable name `"<entity type>.<event>"`.
+struct event_row {
+  std::string persistence_id;
+  int64_t seq_nr = 0;
+  std::string event_type;
+  std::string payload;
+  std::string correlation_id;
+  /// Filled by the journal when read back (microseconds since the epoch).
+  int64_t created_at_us = 0;
+  /// Filled when read back.
+  int64_t global_offset = 0;
+
+  friend bool operator==(const event_row&, const event_row&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_row& x) {
+  return f(caf::meta::type_name("event_row"), x.persistence_id, x.seq_nr, x.event_type,
+           x.payload, x.correlation_id, x.created_at_us, x.global_offset);
+}
+
+/// The latest state of one entity as of `seq_nr` (a JSON text).
+struct snapshot_row {
+  std::string persistence_id;
+  int64_t seq_nr = 0;
+  std::string state;
+
+  friend bool operator==(const snapshot_row&, const snapshot_row&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot_row& x) {
+  return f(caf::meta::type_name("snapshot_row"), x.persistence_id, x.seq_nr, x.state);
+}
+
+/// What recovery needs: the newest snapshot (if any) and every event after it.
+struct recovered {
+  /// caf::optional, not std::optional: CAF 0.17 serializes only its own.
+  caf::optional<snapshot_row> snapshot;
+  std::vector<event_row> events;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recovered& x) {
+  return f(caf::meta::type_name("recovered"), x.snapshot, x.events);
+}
+
+/// One entity's write: rows of a single persistence id with consecutive
+/// seq_nr. Either all rows are committed or none.
+struct append_request {
+  std::vector<event_row> rows;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_request& x) {
+  return f(caf::meta::type_name("append_request"), x.rows);
+}
+
+/// The seq_nr of the last row committed and the global offset it got.
+struct append_ack {
+  int64_t last_seq_nr = 0;
+  int64_t last_global_offset = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_ack& x) {
+  return f(caf::meta::type_name("append_ack"), x.last_seq_nr, x.last_global_offset);
+}
+
+/// The journal's interface.
+///
+/// - append: commits the rows in the next group-commit transaction and
+///   answers after COMMIT returned; fails with errc::concurrency_conflict when
+///   (persistence_id, seq_nr) already exists (another writer moved the
+///   stream; the entity must recover) and with errc::unavailable when the
+///   database cannot be reached. Other appends of the same batch are not
+///   affected by one append's conflict.
+/// - load: the newest snapshot and the events after it, in seq_nr order.
+/// - snapshot: stores a snapshot (fire and forget; a lost snapshot only
+///   makes the next recovery read more events).
+using journal_actor = caf::typed_actor<
+  caf::replies_to<append_atom, append_request>::with<append_ack>,
+  caf::replies_to<load_atom, std::string>::with<recovered>,
+  caf::reacts_to<snapshot_atom, snapshot_row>>;
+
+} // namespace agora::persistence

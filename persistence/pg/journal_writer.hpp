@@ -1,0 +1,37 @@
+// The journal writer: group commit of the appends of many entities.
+//
+//   entities --append/snapshot--> collector (CAF scheduler, never blocks)
+//                                    | one batch per idle committer
+//                                    v
+//                                 committers (detached, one PGconn each):
+//                                   pipeline { BEGIN; INSERT ... unnest(...);
+//                                              snapshot upsert; COMMIT; Sync }
+//
+// Every append that arrives while a commit is in flight waits for the next
+// batch, so batch size grows with load and throughput scales with it rather
+// than with the number of entities. Replies go out after COMMIT returned.
+// A unique violation makes the committer retry the batch with one SAVEPOINT
+// per append, so only the conflicting appends fail (errc::concurrency_conflict).
+#pragma once
+
+#include <caf/fwd.hpp>
+
+#include "persistence/journal.hpp"
+
+namespace agora {
+struct config;
+} // namespace agora
+
+namespace agora::persistence {
+
+/// Spawns the journal: the write collector with `cfg.pg.writers` committers
+/// (batches of at most `cfg.pg.max_batch` events) and, for `load`, a journal
+/// reader (see journal_reader.hpp) with `cfg.pg.readers` connections. The
+/// returned handle serves the whole journal_actor interface. Connections are
+/// opened lazily and re-opened with backoff after failures; while the
+/// database is unreachable, appends and loads fail fast with
+/// errc::unavailable. Stop it with an exit message: the committers and the
+/// reader are linked to it.
+journal_actor spawn_journal(caf::actor_system& sys, const agora::config& cfg);
+
+} // namespace agora::persistence

@@ -1,0 +1,297 @@
+// The journal brokers against PostgreSQL: group commit, optimistic
+// concurrency with per-append isolation, recovery reads with snapshots, and
+// fast failure while the database is unreachable.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "actors/common/metrics.hpp"
+#include "persistence/journal.hpp"
+#include "persistence/pg/journal_writer.hpp"
+#include "persistence/pg/pg_array.hpp"
+#include "tests/integration/support/actors.hpp"
+#include "tests/integration/support/test_db.hpp"
+
+using namespace agora;
+using namespace agora::persistence;
+
+namespace {
+
+event_row make_row(std::string pid, int64_t seq, std::string payload = R"({"n":1})") {
+  event_row r;
+  r.persistence_id = std::move(pid);
+  r.seq_nr = seq;
+  r.event_type = "test.happened";
+  r.payload = std::move(payload);
+  r.correlation_id = "corr-1";
+  return r;
+}
+
+append_request one_append(std::string pid, int64_t first_seq, int64_t count) {
+  append_request req;
+  for (int64_t i = 0; i < count; ++i)
+    req.rows.push_back(make_row(pid, first_seq + i, R"({"i":)" + std::to_string(i) + "}"));
+  return req;
+}
+
+metrics::histogram& batch_hist() {
+  return metrics::get_histogram("agora_journal_batch_events", "Events per journal commit",
+                                {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000});
+}
+
+metrics::counter& conflicts_counter() {
+  return metrics::get_counter("agora_journal_conflicts_total",
+                              "Appends rejected by optimistic concurrency");
+}
+
+bool is_error(const caf::expected<append_ack>& res, errc code) {
+  return !res && res.error() == caf::make_error(code);
+}
+
+} // namespace
+
+TEST_CASE("appends of many entities sent at once are group-committed", "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  auto& hist = batch_hist();
+  auto count_before = hist.count();
+  auto sum_before = hist.sum();
+
+  std::vector<append_request> reqs;
+  for (int i = 0; i < 100; ++i)
+    reqs.push_back(one_append("cart|c" + std::to_string(i), 1, 2));
+  auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    INFO("append " << i);
+    REQUIRE(replies[i]);
+    CHECK(replies[i]->last_seq_nr == 2);
+    CHECK(replies[i]->last_global_offset > 0);
+  }
+  CHECK(db.query("SELECT count(*) FROM journal") == "200");
+  // Fewer commits than appends, and all 200 events counted.
+  auto commits = hist.count() - count_before;
+  CHECK(commits >= 1);
+  CHECK(commits < 100);
+  CHECK(hist.sum() - sum_before == Approx(200));
+  // The ack carries the offset of the append's last row.
+  auto offset = db.query("SELECT global_offset FROM journal WHERE persistence_id = 'cart|c7' "
+                         "AND seq_nr = 2");
+  CHECK(std::to_string(replies[7]->last_global_offset) == offset);
+}
+
+TEST_CASE("a conflicting append is rejected while the rest of its batch commits",
+          "[integration][journal]") {
+  test::test_database db;
+  // Another writer already wrote seq 1 of this entity.
+  db.query("INSERT INTO journal (persistence_id, seq_nr, event_type, payload) "
+           "VALUES ('inventory|X-1', 1, 'inventory.adjusted', '{\"by\":\"other\"}')");
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+
+  // Hold the journal's ordering lock so the first batch waits in PostgreSQL
+  // while the next appends gather into one batch behind it.
+  auto blocker = db.connect();
+  REQUIRE(blocker->exec("BEGIN"));
+  REQUIRE(blocker->exec("SELECT pg_advisory_xact_lock(4242000001)"));
+  caf::scoped_actor self{ts.sys};
+  auto first = self->request(journal, std::chrono::seconds(20), append_atom_v,
+                             one_append("cart|first", 1, 1));
+  auto monitor = db.connect();
+  REQUIRE(test::eventually([&] {
+    auto res = monitor->exec("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                             "AND NOT granted");
+    return res && res.int64(0, 0) == 1;
+  }));
+
+  auto& hist = batch_hist();
+  auto count_before = hist.count();
+  auto sum_before = hist.sum();
+  auto conflicts_before = conflicts_counter().value();
+  std::vector<append_request> reqs;
+  for (int i = 0; i < 4; ++i)
+    reqs.push_back(one_append("cart|b" + std::to_string(i), 1, 2));
+  reqs.push_back(one_append("inventory|X-1", 1, 1)); // conflicts with the stored row
+  for (int i = 4; i < 8; ++i)
+    reqs.push_back(one_append("cart|b" + std::to_string(i), 1, 2));
+  reqs.push_back(one_append("cart|b0", 1, 1)); // conflicts inside the batch
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    blocker->exec("COMMIT");
+  });
+  auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
+  release.join();
+  first.receive([](append_ack& ack) { CHECK(ack.last_seq_nr == 1); },
+                [](caf::error& err) { FAIL(caf::to_string(err)); });
+
+  for (size_t i = 0; i < replies.size(); ++i) {
+    INFO("append " << i);
+    if (i == 4 || i == 9) {
+      CHECK(is_error(replies[i], errc::concurrency_conflict));
+    } else {
+      REQUIRE(replies[i]);
+      CHECK(replies[i]->last_seq_nr == 2);
+    }
+  }
+  CHECK(conflicts_counter().value() - conflicts_before == 2);
+  // The nine appends went through in one commit after the blocked one.
+  CHECK(hist.count() - count_before == 2);
+  CHECK(hist.sum() - sum_before == Approx(1 + 16));
+  CHECK(db.query("SELECT count(*) FROM journal") == "18");
+  CHECK(db.query("SELECT payload->>'by' FROM journal WHERE persistence_id = 'inventory|X-1'")
+        == "other");
+  CHECK(db.query("SELECT payload::text FROM journal WHERE persistence_id = 'cart|b0' "
+                 "AND seq_nr = 1")
+        == R"({"i": 0})");
+}
+
+TEST_CASE("an append with an invalid payload fails alone", "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  append_request bad;
+  bad.rows.push_back(make_row("cart|bad", 1, "{not json"));
+  std::vector<append_request> reqs{one_append("cart|ok1", 1, 1), bad,
+                                   one_append("cart|ok2", 1, 1)};
+  auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
+  CHECK(replies[0]);
+  CHECK(is_error(replies[1], errc::internal));
+  CHECK(replies[2]);
+  CHECK(db.query("SELECT count(*) FROM journal") == "2");
+  // Malformed requests never reach PostgreSQL.
+  append_request gap = one_append("cart|gap", 1, 1);
+  gap.rows.push_back(make_row("cart|gap", 3));
+  auto res = test::ask<append_ack>(ts.sys, journal, append_atom_v, gap);
+  CHECK(is_error(res, errc::invalid_request));
+}
+
+TEST_CASE("load returns the newest snapshot and the events after it",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  auto acked = test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|r", 1, 5));
+  REQUIRE(acked);
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|r", 3, R"({"items":3})"});
+  REQUIRE(test::eventually([&] { return db.query("SELECT count(*) FROM snapshots") == "1"; }));
+
+  auto rec = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|r"});
+  REQUIRE(rec);
+  REQUIRE(rec->snapshot);
+  CHECK(rec->snapshot->seq_nr == 3);
+  CHECK(rec->snapshot->persistence_id == "cart|r");
+  CHECK(rec->snapshot->state == R"({"items": 3})");
+  REQUIRE(rec->events.size() == 2);
+  CHECK(rec->events[0].seq_nr == 4);
+  CHECK(rec->events[1].seq_nr == 5);
+  CHECK(rec->events[0].payload == R"({"i": 3})");
+  CHECK(rec->events[0].event_type == "test.happened");
+  CHECK(rec->events[0].correlation_id == "corr-1");
+  CHECK(rec->events[0].global_offset < rec->events[1].global_offset);
+  CHECK(rec->events[0].created_at_us > 0);
+
+  auto none = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|nobody"});
+  REQUIRE(none);
+  CHECK_FALSE(none->snapshot);
+  CHECK(none->events.empty());
+}
+
+TEST_CASE("many loads at once are answered together and correctly", "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  std::vector<append_request> reqs;
+  for (int i = 0; i < 50; ++i)
+    reqs.push_back(one_append("order|o" + std::to_string(i), 1, 1 + i % 4));
+  for (auto& r : test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs))
+    REQUIRE(r);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 50; ++i)
+    ids.push_back("order|o" + std::to_string(i));
+  ids.push_back("order|o3"); // the same id twice
+  auto loads = test::request_all<recovered>(ts.sys, journal, load_atom_v, ids);
+  for (size_t i = 0; i < loads.size(); ++i) {
+    INFO(ids[i]);
+    REQUIRE(loads[i]);
+    auto n = i < 50 ? 1 + i % 4 : 4;
+    REQUIRE(loads[i]->events.size() == n);
+    for (size_t k = 0; k < n; ++k) {
+      CHECK(loads[i]->events[k].persistence_id == ids[i]);
+      CHECK(loads[i]->events[k].seq_nr == static_cast<int64_t>(k + 1));
+    }
+  }
+}
+
+TEST_CASE("a snapshot older than the stored one does not replace it", "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|s", 1, 6)));
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|s", 5, R"({"v":5})"});
+  REQUIRE(test::eventually([&] { return db.query("SELECT count(*) FROM snapshots") == "1"; }));
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|s", 2, R"({"v":2})"});
+  // A later append flushes the snapshot queue (snapshots ride with batches).
+  REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|t", 1, 1)));
+  CHECK(db.query("SELECT seq_nr FROM snapshots WHERE persistence_id = 'cart|s'") == "5");
+  CHECK(db.query("SELECT state->>'v' FROM snapshots WHERE persistence_id = 'cart|s'") == "5");
+  // A newer one does.
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|s", 6, R"({"v":6})"});
+  REQUIRE(test::eventually([&] {
+    return db.query("SELECT seq_nr FROM snapshots WHERE persistence_id = 'cart|s'") == "6";
+  }));
+  auto rec = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|s"});
+  REQUIRE(rec);
+  CHECK(rec->snapshot->seq_nr == 6);
+  CHECK(rec->events.empty());
+}
+
+TEST_CASE("an unreachable database fails appends and loads fast with unavailable",
+          "[integration][journal]") {
+  test::base_conninfo(); // fails when AGORA_TEST_PG is unset, like every integration test
+  test::test_system ts;
+  agora::config cfg;
+  cfg.pg.conninfo = "host=127.0.0.1 port=1 dbname=agora user=postgres connect_timeout=2";
+  auto journal = spawn_journal(ts.sys, cfg);
+  test::stop_on_exit guard{journal};
+  auto started = std::chrono::steady_clock::now();
+  std::vector<append_request> reqs{one_append("cart|u1", 1, 1), one_append("cart|u2", 1, 1)};
+  auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
+  for (auto& r : replies)
+    CHECK(is_error(r, errc::unavailable));
+  auto again = test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|u3", 1, 1));
+  CHECK(is_error(again, errc::unavailable));
+  auto rec = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|u1"});
+  REQUIRE_FALSE(rec);
+  CHECK(rec.error() == caf::make_error(errc::unavailable));
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+}
+
+TEST_CASE("the journal recovers once the database is back", "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|k", 1, 1)));
+  // Kill the writer's connection from the server side.
+  db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+           "WHERE application_name = 'agora-journal-writer' AND datname = current_database()");
+  auto failed = test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|k", 2, 1));
+  CHECK(is_error(failed, errc::unavailable));
+  // After the backoff the committer reconnects.
+  bool ok = test::eventually(
+    [&] {
+      auto res = test::ask<append_ack>(ts.sys, journal, append_atom_v,
+                                       one_append("cart|k", 2, 1));
+      return static_cast<bool>(res);
+    },
+    std::chrono::seconds(10));
+  CHECK(ok);
+  CHECK(db.query("SELECT max(seq_nr) FROM journal WHERE persistence_id = 'cart|k'") == "2");
+}

@@ -1,0 +1,262 @@
+#include "tools/agora-node/node.hpp"
+
+#include <future>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/common/ids.hpp"
+#include "actors/common/log.hpp"
+#include "actors/common/metrics.hpp"
+#include "actors/runtime/system_config.hpp"
+#include "net/api/api.hpp"
+#include "net/http/server.hpp"
+#include "persistence/pg/connection.hpp"
+#include "persistence/pg/journal_writer.hpp"
+#include "persistence/pg/migrations.hpp"
+#include "persistence/pg/probe.hpp"
+#include "persistence/projections/catalogue_projection.hpp"
+#include "tools/agora-node/demo_catalogue.hpp"
+
+namespace agora::node {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Applies the migrations, retrying while PostgreSQL is starting up.
+bool migrate(const config& cfg) {
+  for (int attempt = 1;; ++attempt) {
+    auto report = persistence::pg::apply_migrations(cfg.pg.conninfo);
+    if (report) {
+      if (!report->applied.empty())
+        node_log().info("applied {} migration(s); schema version {}", report->applied.size(),
+                        report->current_version);
+      return true;
+    }
+    if (attempt >= 30) {
+      node_log().critical("cannot apply migrations: {}", report.error().message);
+      return false;
+    }
+    node_log().warn("PostgreSQL not ready ({}); retrying", report.error().message);
+    std::this_thread::sleep_for(1s);
+  }
+}
+
+/// Waits for an entity reply from the main thread (start-up only).
+template <class Traits>
+result<runtime::view_t<Traits>> ask_blocking(const runtime::region_ref<Traits>& region,
+                                             std::string id, typename Traits::command cmd,
+                                             std::string correlation) {
+  auto p = std::make_shared<std::promise<result<runtime::view_t<Traits>>>>();
+  auto f = p->get_future();
+  region.tell(std::move(id), std::move(cmd), std::move(correlation),
+              [p](result<runtime::view_t<Traits>> r) { p->set_value(std::move(r)); });
+  if (f.wait_for(60s) != std::future_status::ready)
+    return make_problem(errc::unavailable, "no reply within 60 s");
+  return f.get();
+}
+
+/// Creates the admin account from configuration if it does not exist yet.
+bool bootstrap_admin(const config& cfg, net::api::services& s) {
+  auto email = customer::normalize_email(cfg.auth.admin_email);
+  if (!email) {
+    node_log().critical("auth.admin_email: not a valid e-mail address");
+    return false;
+  }
+  auto existing = ask_blocking(s.customers, *email, customer::get{}, "bootstrap");
+  if (!existing) {
+    node_log().critical("cannot read the admin account: {}", existing.error().message);
+    return false;
+  }
+  if (existing->exists)
+    return true;
+  auto hash = net::auth::password_hasher::hash_blocking(cfg.auth.admin_password,
+                                                        static_cast<int>(cfg.auth.bcrypt_cost));
+  if (!hash) {
+    node_log().critical("cannot hash the admin password");
+    return false;
+  }
+  customer::register_customer cmd{new_uuid(), *email, "Administrator", *hash,
+                                  std::string(customer::role_admin)};
+  auto created = ask_blocking(s.customers, *email, std::move(cmd), "bootstrap");
+  if (!created && created.error().code != errc::conflict) {
+    node_log().critical("cannot create the admin account: {}", created.error().message);
+    return false;
+  }
+  node_log().info("admin account {} created", *email);
+  return true;
+}
+
+/// Seeds the demo catalogue once: only into a journal without products.
+bool seed_demo(const config& cfg, net::api::services& s) {
+  persistence::pg::connection conn{cfg.pg.conninfo, "agora-seed"};
+  if (!conn.ensure_connected()) {
+    node_log().critical("demo seed: cannot connect to PostgreSQL");
+    return false;
+  }
+  auto any = conn.exec("SELECT 1 FROM journal WHERE persistence_id LIKE 'product|%' LIMIT 1");
+  if (!any) {
+    node_log().critical("demo seed: {}", any.error().message);
+    return false;
+  }
+  if (any.rows() > 0) {
+    node_log().info("demo seed: the catalogue has products already; not seeding");
+    return true;
+  }
+  auto products = demo::demo_catalogue();
+  std::vector<std::future<bool>> done;
+  done.reserve(products.size());
+  for (auto& p : products) {
+    auto promise = std::make_shared<std::promise<bool>>();
+    done.push_back(promise->get_future());
+    product::create cmd{p.sku,      p.name,     p.description,    p.price_cents,
+                        p.currency, p.category, p.attributes_json};
+    auto stock = p.initial_stock;
+    auto inv = s.inventory;
+    auto sku = p.sku;
+    s.products.tell(p.sku, std::move(cmd), "demo-seed",
+                    [promise, stock, inv, sku](result<product::state> r) {
+                      if (!r) {
+                        node_log().error("demo seed: {}: {}", sku, r.error().message);
+                        return promise->set_value(false);
+                      }
+                      if (stock == 0)
+                        return promise->set_value(true);
+                      inv.tell(sku, inventory::adjust{stock, "demo seed"}, "demo-seed",
+                               [promise](result<inventory::levels> lv) {
+                                 promise->set_value(static_cast<bool>(lv));
+                               });
+                    });
+  }
+  size_t ok = 0;
+  for (auto& f : done)
+    ok += f.get() ? 1 : 0;
+  node_log().info("demo seed: {} of {} products created", ok, products.size());
+  return ok == products.size();
+}
+
+/// Drains a region: its entities finish their writes and stop.
+void drain(caf::scoped_actor& self, const caf::actor& region) {
+  self->request(region, 30s, stop_atom_v)
+    .receive([](bool) {},
+             [](caf::error& err) {
+               node_log().warn("region drain: {}", caf::to_string(err));
+             });
+}
+
+void register_entity_metrics() {
+  metrics::register_callback(
+    "agora_entities_live", "Live (not passivated) entities on this node, by type", [] {
+      std::vector<std::pair<metrics::labels, double>> out;
+      for (auto type : {"product", "inventory", "cart", "customer"})
+        out.push_back({{{"type", type}}, static_cast<double>(runtime::live_entities(type))});
+      return out;
+    });
+}
+
+} // namespace
+
+int run(const config& cfg, const sigset_t& stop_signals) {
+  if (!configure_logging(cfg.log.format, cfg.log.level)) {
+    std::fprintf(stderr, "log: bad format or level\n");
+    return 2;
+  }
+  if (cfg.pg.migrate && !migrate(cfg))
+    return 1;
+
+  runtime::system_config caf_cfg;
+  auto threads = cfg.node.threads > 0 ? cfg.node.threads
+                                      : static_cast<int64_t>(std::thread::hardware_concurrency());
+  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(std::max<int64_t>(threads, 1)));
+  caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  caf_cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  caf::actor_system sys{caf_cfg};
+  int exit_code = 0;
+  {
+    auto journal = persistence::spawn_journal(sys, cfg);
+    runtime::region_settings settings;
+    settings.snapshot_every = cfg.entity.snapshot_every;
+    settings.idle_timeout = std::chrono::seconds(cfg.entity.idle_timeout_s);
+    settings.max_live = cfg.entity.max_live;
+
+    catalogue::product_cache cache;
+    net::api::services s;
+    s.cfg = &cfg;
+    s.products = runtime::spawn_region<product::product_traits>(
+      sys, journal, settings,
+      [&cache](const std::string&, const product::state& st) { cache.store(st); });
+    s.inventory = runtime::spawn_region<inventory::inventory_traits>(sys, journal, settings);
+    s.carts = runtime::spawn_region<cart::cart_traits>(sys, journal, settings);
+    s.customers = runtime::spawn_region<customer::customer_traits>(sys, journal, settings);
+    cache.attach(s.products);
+    s.cache = &cache;
+    register_entity_metrics();
+
+    auto projection = persistence::catalogue::spawn_catalogue_projection(sys, cfg);
+    auto queries = persistence::catalogue::spawn_catalogue_queries(sys, cfg);
+    auto probe = persistence::spawn_pg_probe(sys, cfg.pg.conninfo);
+    s.catalogue = net::api::catalogue_client{sys, queries,
+                                             std::chrono::milliseconds(cfg.http.request_timeout_ms)};
+    s.readiness = [&sys, probe](std::function<void(bool, std::string)> done) {
+      sys.spawn([probe, done](caf::event_based_actor* self) {
+        self->request(probe, 2s, caf::ping_atom_v)
+          .then(
+            [done](bool up) { done(up, up ? "" : "PostgreSQL is unreachable"); },
+            [done](caf::error&) { done(false, "PostgreSQL did not answer in time"); });
+      });
+    };
+
+    auto tokens = std::make_shared<net::auth::token_service>(cfg.auth.jwt_secret, cfg.auth.issuer);
+    net::auth::password_hasher hasher{static_cast<int>(cfg.auth.bcrypt_cost),
+                                      static_cast<size_t>(cfg.auth.hash_threads)};
+    net::auth::revocation_list revocations;
+    s.tokens = tokens.get();
+    s.hasher = &hasher;
+    s.revocations = &revocations;
+    s.unknown_account_hash =
+      net::auth::password_hasher::hash_blocking(new_uuid(), static_cast<int>(cfg.auth.bcrypt_cost))
+        .value_or("");
+
+    bool ready = bootstrap_admin(cfg, s) && (!cfg.catalogue.seed_demo || seed_demo(cfg, s));
+    std::unique_ptr<net::http::http_server> server;
+    if (ready) {
+      net::http::router routes;
+      net::api::add_routes(routes, s);
+      server = std::make_unique<net::http::http_server>(std::move(routes), tokens);
+      server->set_revocation_check([&revocations](const net::auth::principal& p) {
+        return revocations.is_revoked(p.token_id);
+      });
+      try {
+        auto port = server->start(cfg.http);
+        node_log().info("node {} listening on http://{}:{}", cfg.node.id, cfg.http.host, port);
+      } catch (const std::exception& e) {
+        node_log().critical("http: cannot listen on {}:{}: {}", cfg.http.host, cfg.http.port,
+                            e.what());
+        server.reset();
+        ready = false;
+      }
+    }
+    if (ready) {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      node_log().info("received {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      // Stop accepting, let in-flight requests finish.
+      server->stop(std::chrono::milliseconds(cfg.http.shutdown_grace_ms));
+    } else {
+      exit_code = 1;
+    }
+    // Entities finish their journal writes, then the brokers stop.
+    caf::scoped_actor self{sys};
+    for (auto& region : {s.carts.handle(), s.inventory.handle(), s.products.handle(),
+                         s.customers.handle()})
+      drain(self, region);
+    for (auto hdl : {caf::actor_cast<caf::actor>(projection), caf::actor_cast<caf::actor>(queries),
+                     caf::actor_cast<caf::actor>(probe), caf::actor_cast<caf::actor>(journal)})
+      self->send_exit(hdl, caf::exit_reason::user_shutdown);
+    node_log().info("stopped");
+  }
+  return exit_code;
+}
+
+} // namespace agora::node
