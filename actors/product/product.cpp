@@ -139,15 +139,6 @@ result<events> decide_replace(const state& st, const replace& cmd,
 }
 
 result<events> decide_patch(const state& st, const patch& cmd, const runtime::context& ctx) {
-  patched ev;
-  bool changed = false;
-  // Keeps a field in the event only when it differs from the state.
-  auto take = [&changed](auto& out, const auto& requested, const auto& current) {
-    if (requested && *requested != current) {
-      out = *requested;
-      changed = true;
-    }
-  };
   if (cmd.name)
     if (auto p = check_name(*cmd.name))
       return std::move(*p);
@@ -171,6 +162,15 @@ result<events> decide_patch(const state& st, const patch& cmd, const runtime::co
   }
   if (!st.exists || st.retired)
     return unknown_product(st, ctx);
+  patched ev;
+  bool changed = false;
+  // Keeps a field in the event only when it differs from the state.
+  auto take = [&changed](auto& out, const auto& requested, const auto& current) {
+    if (requested && *requested != current) {
+      out = *requested;
+      changed = true;
+    }
+  };
   take(ev.name, cmd.name, st.name);
   take(ev.description, cmd.description, st.description);
   take(ev.price_cents, cmd.price_cents, st.price_cents);

@@ -35,6 +35,13 @@ namespace agora::runtime {
 
 namespace detail {
 
+/// A journal error as text: Agora's codes by name, CAF's as CAF renders them.
+inline std::string describe(const caf::error& err) {
+  if (err.category() == caf::atom("agora"))
+    return std::string(agora::to_string(static_cast<errc>(err.code())));
+  return caf::to_string(err);
+}
+
 /// Live entity counters by type name.
 std::atomic<int64_t>& live_counter(std::string_view type);
 
@@ -144,6 +151,14 @@ void on_durable_change(entity_actor<Traits>* self) {
     s.on_change(s.id, s.st);
 }
 
+/// Quits when a stop was requested and nothing is left to persist.
+template <class Traits>
+void maybe_finish_stop(entity_actor<Traits>* self) {
+  auto& s = self->state;
+  if (s.stopping && !s.recovering && !s.writing && s.queued_rows.empty())
+    self->quit();
+}
+
 template <class Traits>
 void flush(entity_actor<Traits>* self) {
   auto& s = self->state;
@@ -164,13 +179,13 @@ void flush(entity_actor<Traits>* self) {
         arm_deadline(self);
         if (!s.queued_rows.empty())
           flush(self);
-        else if (s.stopping)
-          self->quit();
+        else
+          maybe_finish_stop(self);
       },
       [self](caf::error& err) {
         auto& s = self->state;
         actors_log().warn("{}: journal write failed ({}); recovering from the journal", s.pid,
-                          to_string(err));
+                          describe(err));
         s.writing = false;
         s.queued_rows.clear();
         fail_all(self, make_problem(errc::unavailable,
@@ -247,11 +262,16 @@ void recover(entity_actor<Traits>* self) {
         s.stash.clear();
         for (auto& env : stash)
           process(self, env);
+        maybe_finish_stop(self);
       },
       [self](caf::error& err) {
         auto& s = self->state;
-        actors_log().warn("{}: recovery failed ({}); retrying", s.pid, to_string(err));
+        actors_log().warn("{}: recovery failed ({}); retrying", s.pid, describe(err));
         fail_all(self, make_problem(errc::unavailable, "the journal is unavailable"));
+        if (s.stopping) {
+          self->quit();
+          return;
+        }
         self->delayed_send(self, std::chrono::milliseconds(500), load_atom_v);
       });
 }
@@ -306,11 +326,9 @@ caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
       }
     },
     [self](stop_atom) {
-      auto& s = self->state;
-      if (s.writing || !s.queued_rows.empty())
-        s.stopping = true; // quit once the write is acknowledged
-      else
-        self->quit();
+      // Quit once recovery, stashed commands and writes are done.
+      self->state.stopping = true;
+      maybe_finish_stop(self);
     },
     // Passivation on idleness: the timeout restarts with every message.
     caf::after(settings.idle_timeout) >>

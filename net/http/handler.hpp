@@ -173,7 +173,9 @@ public:
   explicit responder(std::shared_ptr<detail::reply_slot> slot) : slot_(std::move(slot)) {}
 
   void send(response r) const;
-  void json(unsigned status, std::string body) const { send(response::json(status, std::move(body))); }
+  void json(unsigned status, std::string body) const {
+    send(response::json(status, std::move(body)));
+  }
   void no_content() const { send(response::no_content()); }
   void error(const problem& p) const { send(response::error(p)); }
   void error(errc code, std::string message, std::string details = "{}") const {

@@ -87,7 +87,7 @@ router::~router() = default;
 router::router(router&&) noexcept = default;
 router& router::operator=(router&&) noexcept = default;
 
-const route& router::add(verb method, std::string_view pattern, auth_requirement auth,
+route& router::add(verb method, std::string_view pattern, auth_requirement auth,
                          handler fn, std::string name) {
   auto parsed = parse_pattern(pattern);
   shape* target = nullptr;

@@ -15,6 +15,7 @@
 //  - a trailing slash is ignored (`/api/v1/carts/` is `/api/v1/carts`).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -35,6 +36,10 @@ struct route {
   std::string name;
   auth_requirement auth = auth_requirement::none;
   handler fn;
+  /// How long the handler may take before the server answers 503; zero
+  /// means the server's http.request_timeout_ms. Long-polling routes
+  /// (`?wait=true`) set a longer one: `r.post(...).timeout = 15s;`.
+  std::chrono::milliseconds timeout{0};
   /// Position in the table (stable; used to cache per-route metrics).
   size_t id = 0;
   /// Parameter names by segment index (empty for literal segments).
@@ -65,23 +70,24 @@ public:
   /// Registers a route. Throws std::invalid_argument for a malformed pattern
   /// (not starting with '/', an empty or unterminated `{}`) or a duplicate
   /// (method, pattern) pair: both are programming errors found at start-up.
-  const route& add(verb method, std::string_view pattern, auth_requirement auth, handler fn,
+  /// The returned route may be adjusted (timeout) until the server starts.
+  route& add(verb method, std::string_view pattern, auth_requirement auth, handler fn,
                    std::string name = {});
 
   /// Shorthands for add().
-  const route& get(std::string_view pattern, auth_requirement auth, handler fn) {
+  route& get(std::string_view pattern, auth_requirement auth, handler fn) {
     return add(verb::get, pattern, auth, std::move(fn));
   }
-  const route& post(std::string_view pattern, auth_requirement auth, handler fn) {
+  route& post(std::string_view pattern, auth_requirement auth, handler fn) {
     return add(verb::post, pattern, auth, std::move(fn));
   }
-  const route& put(std::string_view pattern, auth_requirement auth, handler fn) {
+  route& put(std::string_view pattern, auth_requirement auth, handler fn) {
     return add(verb::put, pattern, auth, std::move(fn));
   }
-  const route& patch(std::string_view pattern, auth_requirement auth, handler fn) {
+  route& patch(std::string_view pattern, auth_requirement auth, handler fn) {
     return add(verb::patch, pattern, auth, std::move(fn));
   }
-  const route& del(std::string_view pattern, auth_requirement auth, handler fn) {
+  route& del(std::string_view pattern, auth_requirement auth, handler fn) {
     return add(verb::del, pattern, auth, std::move(fn));
   }
 

@@ -430,7 +430,7 @@ private:
       }
     };
     responder res{std::make_shared<detail::reply_slot>(claim, std::move(deliver))};
-    timer_.expires_after(srv_.request_timeout);
+    timer_.expires_after(route_->timeout.count() > 0 ? route_->timeout : srv_.request_timeout);
     timer_.async_wait([self = shared_from_this(), seq = seq_](beast::error_code ec) {
       self->on_request_timeout(ec, seq);
     });
@@ -452,8 +452,8 @@ private:
       return;
     if (!claim_ || !claim_->try_claim())
       return; // the reply won the race; it is on its way
-    net_log().warn("{} {} [{}]: no reply within {} ms", to_string(method_),
-                   route_ ? route_->pattern : "?", request_id_, srv_.request_timeout.count());
+    net_log().warn("{} {} [{}]: no reply in time", to_string(method_),
+                   route_ ? route_->pattern : "?", request_id_);
     finish(response::error(make_problem(errc::unavailable, "the request timed out")), false);
   }
 

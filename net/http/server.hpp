@@ -48,7 +48,9 @@ public:
   /// requests in flight finish (and closes their connections after the
   /// response) for up to `grace`, then closes whatever is left, joins the I/O
   /// threads and returns. Replies that arrive afterwards are dropped. The
-  /// caller then flushes the journal and stops CAF. Idempotent.
+  /// caller then flushes the journal and stops CAF. Idempotent. Blocks: call
+  /// it from the main or a signal-handling thread, never from an I/O thread
+  /// (a handler) or a CAF worker.
   void stop(std::chrono::milliseconds grace);
 
   /// The bound port (0 before start()).

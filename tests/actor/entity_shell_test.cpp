@@ -22,8 +22,20 @@ struct fixture : deterministic_system {
     settings.idle_timeout = std::chrono::hours(1);
   }
 
+  /// Entities re-arm their idle timeout after every message, so they must be
+  /// stopped (by draining their region) before the system shuts down.
+  std::vector<caf::actor> regions;
+
+  ~fixture() {
+    for (auto& r : regions)
+      self->send(r, stop_atom_v);
+    run();
+  }
+
   runtime::region_ref<counter> region() {
-    return runtime::spawn_region<counter>(sys, journal, settings);
+    auto r = runtime::spawn_region<counter>(sys, journal, settings);
+    regions.push_back(r.handle());
+    return r;
   }
 
   /// Sends a command and collects the reply slot (filled once run).

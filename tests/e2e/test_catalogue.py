@@ -392,12 +392,21 @@ class DemoSeedTest(harness.NodeTestCase):
         products = harness.wait_until(enough, timeout=30, what=">= 200 demo products listed")
         skus = [p["sku"] for p in products]
         self.assertEqual(len(skus), len(set(skus)), "a product is listed twice")
+        # Count once the read model has caught up with the whole seed: as many
+        # listed products as product streams in the journal.
+        rows = self.settled_seed_rows()
+        streams = int(self.db.query(
+            "SELECT count(DISTINCT persistence_id) FROM journal "
+            "WHERE persistence_id LIKE 'product|%'")[0][0])
+
+        def caught_up():
+            ps = self.all_products()
+            return ps if len(ps) == streams else None
+        products = harness.wait_until(caught_up, timeout=30, what="the read model to catch up")
         r = self.api.get("/api/v1/categories")
         self.assertEqual(r.status, 200, r)
         counted = {c["name"]: c["product_count"] for c in r.json["items"]}
         self.assertGreaterEqual(len(counted), 5, counted)
-        rows = self.settled_seed_rows()
-        products = self.all_products()
         skus = [p["sku"] for p in products]
         self.assertEqual(sum(counted.values()), len(products), counted)
         in_stock = [p for p in products if p["available"] > 0]

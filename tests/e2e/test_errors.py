@@ -2,6 +2,7 @@
 oversized and mistyped bodies, huge numbers, and raw malformed HTTP over a
 socket. None of them may return 500, change state, or hurt the node."""
 
+import json
 import socket
 import time
 import unittest
@@ -227,9 +228,19 @@ class ErrorTest(harness.NodeTestCase):
             if status is not None:
                 self.assertTrue(400 <= status < 500 or status == 505,
                                 (data[:80], answer[:300]))
+                self.check_raw_error(answer)
         # A huge header must be refused, not answered as if it were fine.
         answer = harness.raw_exchange(port, cases[9], read_timeout=3, close_write=True)
         self.assertIn(harness.status_of(answer), (None, 400, 413, 431), answer[:300])
+
+    def check_raw_error(self, answer):
+        """A raw error answer has an X-Request-Id and, if it has a body, the
+        contract's error body."""
+        head, _, body = answer.partition(b"\r\n\r\n")
+        self.assertRegex(head.lower(), rb"\r\nx-request-id: *\S", head)
+        if body:
+            err = json.loads(body.decode("utf-8"))["error"]
+            self.assertTrue({"code", "message", "details"} <= set(err), err)
 
     def test_truncated_bodies_change_nothing(self):
         port = self.node.port

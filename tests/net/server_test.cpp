@@ -159,6 +159,12 @@ struct fixture {
       std::lock_guard guard{parked_mtx};
       parked.push_back(res);
     });
+    r.get("/api/v1/never-fast", h::auth_requirement::none,
+          [this](h::request&, h::responder res) {
+            std::lock_guard guard{parked_mtx};
+            parked.push_back(res);
+          })
+      .timeout = 150ms;
     r.get("/api/v1/throws", h::auth_requirement::none,
           [](h::request&, h::responder) { throw std::runtime_error("boom"); });
     r.get("/api/v1/drops", h::auth_requirement::none, [](h::request&, h::responder) {});
@@ -391,6 +397,12 @@ TEST_CASE("replies from other threads, timeouts and handler bugs", "[net][server
     f.parked[0].json(200, "{}");
   }
   CHECK(c.request(make(bhttp::verb::get, "/api/v1/echo/after")).result_int() == 200);
+  // A route may have its own, here shorter, timeout.
+  start = std::chrono::steady_clock::now();
+  CHECK(c.request(make(bhttp::verb::get, "/api/v1/never-fast")).result_int() == 503);
+  waited = std::chrono::steady_clock::now() - start;
+  CHECK(waited >= 140ms);
+  CHECK(waited < 900ms);
 
   auto threw = c.request(make(bhttp::verb::get, "/api/v1/throws"));
   CHECK(threw.result_int() == 500);
@@ -475,7 +487,8 @@ TEST_CASE("operational routes: healthz and Prometheus metrics", "[net][server]")
   CHECK(m.result_int() == 200);
   CHECK(m[bhttp::field::content_type].starts_with("text/plain; version=0.0.4"));
   auto& text = m.body();
-  CHECK(text.find(R"(agora_http_requests_total{route="/api/v1/echo/{id}",method="GET",status="200"})")
+  CHECK(text.find(R"(agora_http_requests_total{route="/api/v1/echo/{id}",method="GET",)"
+                  R"(status="200"})")
         != std::string::npos);
   CHECK(text.find(R"(agora_http_requests_total{route="unmatched",method="GET",status="404"})")
         != std::string::npos);
