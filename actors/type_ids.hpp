@@ -19,6 +19,16 @@ struct append_request;
 struct append_ack;
 } // namespace agora::persistence
 
+namespace agora::payment {
+struct authorize;
+struct capture;
+struct void_authorization;
+struct refund;
+struct gateway_result;
+struct get_ledger;
+struct ledger;
+} // namespace agora::payment
+
 CAF_BEGIN_TYPE_ID_BLOCK(agora, caf::first_custom_type_id)
 
   CAF_ADD_TYPE_ID(agora, (agora::persistence::event_row))
@@ -27,6 +37,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(agora, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(agora, (agora::persistence::append_request))
   CAF_ADD_TYPE_ID(agora, (agora::persistence::append_ack))
   CAF_ADD_TYPE_ID(agora, (std::vector<agora::persistence::event_row>))
+  CAF_ADD_TYPE_ID(agora, (agora::payment::authorize))
+  CAF_ADD_TYPE_ID(agora, (agora::payment::capture))
+  CAF_ADD_TYPE_ID(agora, (agora::payment::void_authorization))
+  CAF_ADD_TYPE_ID(agora, (agora::payment::refund))
+  CAF_ADD_TYPE_ID(agora, (agora::payment::gateway_result))
+  CAF_ADD_TYPE_ID(agora, (agora::payment::get_ledger))
+  CAF_ADD_TYPE_ID(agora, (agora::payment::ledger))
 
   // Atoms are limited to 10 characters in CAF 0.17.
   CAF_ADD_ATOM(agora, agora, append_atom, "append")
@@ -39,6 +56,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(agora, caf::first_custom_type_id)
   CAF_ADD_ATOM(agora, agora, deadline_atom, "deadline")
   CAF_ADD_ATOM(agora, agora, query_atom, "query")
   CAF_ADD_ATOM(agora, agora, stats_atom, "stats")
+  CAF_ADD_ATOM(agora, agora, revoke_atom, "revoke")
+  CAF_ADD_ATOM(agora, agora, settle_atom, "settle")
 
 CAF_END_TYPE_ID_BLOCK(agora)
 

@@ -32,6 +32,7 @@ namespace {
 using string_ref = std::string& (*) (config&);
 using integer_ref = int64_t& (*) (config&);
 using boolean_ref = bool& (*) (config&);
+using number_ref = double& (*) (config&);
 using warehouses_ref = std::vector<warehouse>& (*) (config&);
 
 /// Accessor for `cfg.<Section>.<Field>`; its address is the setting's ref.
@@ -46,7 +47,8 @@ using string_check = std::string_view (*)(std::string_view value);
 
 /// One setting: where it lives, what it accepts, what it means.
 struct setting {
-  using any_ref = std::variant<string_ref, integer_ref, boolean_ref, warehouses_ref>;
+  using any_ref =
+    std::variant<string_ref, integer_ref, number_ref, boolean_ref, warehouses_ref>;
 
   setting(std::string_view section, std::string_view key, any_ref ref, std::string_view help)
     : section(section), key(key), ref(ref), help(help) {}
@@ -58,6 +60,9 @@ struct setting {
   /// Inclusive range of an integer setting.
   int64_t min = 0;
   int64_t max = 0;
+  /// Inclusive range of a number (floating-point) setting.
+  double min_number = 0;
+  double max_number = 0;
   /// Allowed values of an enum-like string setting (empty: any string that
   /// passes `check`).
   std::vector<std::string_view> choices;
@@ -120,6 +125,14 @@ setting integer(std::string_view section, std::string_view key, integer_ref ref,
   setting result{section, key, ref, help};
   result.min = min;
   result.max = max;
+  return result;
+}
+
+setting number(std::string_view section, std::string_view key, number_ref ref,
+               double min, double max, std::string_view help) {
+  setting result{section, key, ref, help};
+  result.min_number = min;
+  result.max_number = max;
   return result;
 }
 
@@ -195,6 +208,22 @@ const std::vector<setting>& settings() {
     integer("inventory", "reservation_ttl_s",
             &field<&c::inventory, &c::inventory_section::reservation_ttl_s>, 1, thirty_days_s,
             "Seconds until an uncommitted stock reservation expires."),
+    // -- payments --
+    integer("payments", "gateway_latency_ms",
+            &field<&c::payments, &c::payments_section::gateway_latency_ms>, 0, 60000,
+            "Time the simulated payment gateway takes to answer an operation."),
+    number("payments", "gateway_failure_rate",
+           &field<&c::payments, &c::payments_section::gateway_failure_rate>, 0.0, 1.0,
+           "Extra probability that a simulated gateway operation with token tok_ok fails "
+           "(outcome failed), to exercise retries; 0 never, 1 always."),
+    integer("payments", "amount_limit_cents",
+            &field<&c::payments, &c::payments_section::amount_limit_cents>, 1,
+            std::numeric_limits<int64_t>::max(),
+            "The simulated gateway declines authorizations above this amount."),
+    integer("payments", "slow_delay_ms",
+            &field<&c::payments, &c::payments_section::slow_delay_ms>, 0, one_day_ms,
+            "How late the simulated gateway answers for token tok_slow; meant to be longer "
+            "than a checkout step timeout."),
     // -- auth --
     text("auth", "jwt_secret", &field<&c::auth, &c::auth_section::jwt_secret>,
          "HS256 key that signs access tokens; every node of a cluster needs the same one.",
@@ -339,6 +368,8 @@ std::string value_text(const setting& s, config& cfg) {
     return (*r)(cfg);
   if (auto r = std::get_if<integer_ref>(&s.ref))
     return std::to_string((*r)(cfg));
+  if (auto r = std::get_if<number_ref>(&s.ref))
+    return format_double((*r)(cfg));
   if (auto r = std::get_if<boolean_ref>(&s.ref))
     return (*r)(cfg) ? "true" : "false";
   return format_warehouses((*std::get<warehouses_ref>(s.ref))(cfg));
@@ -349,6 +380,8 @@ std::string type_name(const setting& s) {
     return "string";
   if (std::holds_alternative<integer_ref>(s.ref))
     return "integer";
+  if (std::holds_alternative<number_ref>(s.ref))
+    return "number";
   if (std::holds_alternative<boolean_ref>(s.ref))
     return "boolean";
   return "warehouses";
@@ -361,6 +394,8 @@ std::string expectation(const setting& s) {
       return "an integer >= " + std::to_string(s.min);
     return "an integer in " + std::to_string(s.min) + ".." + std::to_string(s.max);
   }
+  if (std::holds_alternative<number_ref>(s.ref))
+    return "a number in " + format_double(s.min_number) + ".." + format_double(s.max_number);
   if (std::holds_alternative<boolean_ref>(s.ref))
     return "a boolean (true, false, 1 or 0)";
   if (std::holds_alternative<warehouses_ref>(s.ref))
@@ -413,6 +448,14 @@ std::string assign_integer(const setting& s, int64_t value, std::string_view got
   if (value < s.min || value > s.max)
     return bad_value(s, expectation(s), got, origin);
   (*std::get<integer_ref>(s.ref))(cfg) = value;
+  return {};
+}
+
+std::string assign_number(const setting& s, double value, std::string_view got, config& cfg,
+                          std::string_view origin) {
+  if (!std::isfinite(value) || value < s.min_number || value > s.max_number)
+    return bad_value(s, expectation(s), got, origin);
+  (*std::get<number_ref>(s.ref))(cfg) = value;
   return {};
 }
 
@@ -491,6 +534,12 @@ std::string assign_text(const setting& s, std::string_view text, config& cfg,
     if (!parse_number(text, value))
       return bad_value(s, expectation(s), quoted(text), origin);
     return assign_integer(s, value, quoted(text), cfg, origin);
+  }
+  if (std::holds_alternative<number_ref>(s.ref)) {
+    double value = 0;
+    if (!parse_number(text, value))
+      return bad_value(s, expectation(s), quoted(text), origin);
+    return assign_number(s, value, quoted(text), cfg, origin);
   }
   if (auto r = std::get_if<boolean_ref>(&s.ref)) {
     if (text == "true" || text == "1")
@@ -589,6 +638,12 @@ std::string assign_toml(const setting& s, const toml::node& node, config& cfg,
     if (value == nullptr)
       return bad_value(s, expectation(s), describe(node), origin);
     return assign_integer(s, value->get(), describe(node), cfg, origin);
+  }
+  if (std::holds_alternative<number_ref>(s.ref)) {
+    auto value = toml_number(&node);
+    if (!value)
+      return bad_value(s, expectation(s), describe(node), origin);
+    return assign_number(s, *value, describe(node), cfg, origin);
   }
   if (auto r = std::get_if<boolean_ref>(&s.ref)) {
     auto value = node.as_boolean();
@@ -871,7 +926,8 @@ std::string config_help(const char* program) {
     out += type_name(s);
     out += ", default ";
     auto value = value_text(s, defaults);
-    out += std::holds_alternative<integer_ref>(s.ref) || std::holds_alternative<boolean_ref>(s.ref)
+    out += std::holds_alternative<integer_ref>(s.ref) || std::holds_alternative<number_ref>(s.ref)
+               || std::holds_alternative<boolean_ref>(s.ref)
              ? value
              : quoted(value);
     out += ")\n";

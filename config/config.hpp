@@ -77,6 +77,18 @@ struct config {
     int64_t reservation_ttl_s = 900;
   } inventory;
 
+  struct payments_section {
+    /// Time the simulated gateway takes to answer an operation.
+    int64_t gateway_latency_ms = 20;
+    /// Extra probability (0..1) that an otherwise approved tok_ok operation
+    /// fails, to exercise retries.
+    double gateway_failure_rate = 0.0;
+    /// Authorizations above this amount are declined.
+    int64_t amount_limit_cents = 1000000;
+    /// How late tok_slow answers; longer than a checkout step timeout.
+    int64_t slow_delay_ms = 15000;
+  } payments;
+
   struct auth_section {
     std::string jwt_secret = "agora-dev-secret-change-me";
     std::string issuer = "agora";
@@ -130,7 +142,7 @@ std::string config_help(const char* program);
 struct setting_info {
   /// "section.key", e.g. "http.port".
   std::string name;
-  /// "string", "integer", "boolean" or "warehouses".
+  /// "string", "integer", "number", "boolean" or "warehouses".
   std::string type;
   /// The value in `cfg` (see config_settings), in the text form flags accept.
   std::string value;

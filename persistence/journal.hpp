@@ -14,7 +14,6 @@
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
-#include <caf/optional.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
 
@@ -58,10 +57,32 @@ typename Inspector::result_type inspect(Inspector& f, snapshot_row& x) {
   return f(caf::meta::type_name("snapshot_row"), x.persistence_id, x.seq_nr, x.state);
 }
 
+/// A snapshot or nothing. (CAF 0.17 cannot serialize std::optional, and its
+/// own optional trips a false -Wstringop-overflow in GCC 12.)
+struct maybe_snapshot {
+  bool present = false;
+  snapshot_row row;
+
+  explicit operator bool() const noexcept { return present; }
+  const snapshot_row* operator->() const noexcept { return &row; }
+  const snapshot_row& operator*() const noexcept { return row; }
+  maybe_snapshot& operator=(snapshot_row r) {
+    present = true;
+    row = std::move(r);
+    return *this;
+  }
+
+  friend bool operator==(const maybe_snapshot&, const maybe_snapshot&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, maybe_snapshot& x) {
+  return f(caf::meta::type_name("maybe_snapshot"), x.present, x.row);
+}
+
 /// What recovery needs: the newest snapshot (if any) and every event after it.
 struct recovered {
-  /// caf::optional, not std::optional: CAF 0.17 serializes only its own.
-  caf::optional<snapshot_row> snapshot;
+  maybe_snapshot snapshot;
   std::vector<event_row> events;
 };
 

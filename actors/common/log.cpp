@@ -31,6 +31,20 @@ registry& reg() {
   return r;
 }
 
+/// `%*`: the message, escaped for a JSON string (spdlog's %v is raw).
+class json_message_flag : public spdlog::custom_flag_formatter {
+public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    auto escaped = log_escape(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<json_message_flag>();
+  }
+};
+
 } // namespace
 
 spdlog::logger& actors_log() { return *reg().loggers[0]; }
@@ -44,18 +58,18 @@ bool configure_logging(std::string_view format, std::string_view level) {
   if (lvl == spdlog::level::off && level != "off")
     return false;
   spdlog::sink_ptr sink;
-  std::string pattern;
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
   if (format == "json") {
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    pattern = R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","lvl":"%l","logger":"%n","msg":"%v"})";
+    formatter->add_flag<json_message_flag>('*').set_pattern(
+      R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","lvl":"%l","logger":"%n","msg":"%*"})");
   } else if (format == "pretty") {
     sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    pattern = "%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %-11n %v";
+    formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %-11n %v");
   } else {
     return false;
   }
-  sink->set_formatter(
-    std::make_unique<spdlog::pattern_formatter>(pattern, spdlog::pattern_time_type::utc));
+  sink->set_formatter(std::move(formatter));
   auto& r = reg();
   std::lock_guard guard{r.mtx};
   for (auto& lg : r.loggers) {

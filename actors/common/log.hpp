@@ -18,8 +18,8 @@ spdlog::logger& node_log();
 /// name. Returns false for an unknown level or format.
 bool configure_logging(std::string_view format, std::string_view level);
 
-/// Escapes a string for inclusion inside a JSON string in a log line
-/// (spdlog's %v is not escaped).
+/// Escapes a string for inclusion inside a JSON string (the JSON log format
+/// escapes every message with it).
 std::string log_escape(std::string_view text);
 
 } // namespace agora

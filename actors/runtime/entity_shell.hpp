@@ -45,6 +45,10 @@ inline std::string describe(const caf::error& err) {
 /// Live entity counters by type name.
 std::atomic<int64_t>& live_counter(std::string_view type);
 
+/// Envelopes sent to a type's region and not yet taken by an entity (the
+/// queue depth of region and entity mailboxes together).
+std::atomic<int64_t>& queued_counter(std::string_view type);
+
 template <class Traits>
 struct pending_reply {
   int64_t depends_on = 0;
@@ -293,6 +297,7 @@ caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
   recover(self);
   return {
     [self](envelope<Traits>& env) {
+      --queued_counter(Traits::type);
       auto& s = self->state;
       if (s.recovering) {
         if (s.stash.size() >= max_stash) {
@@ -429,6 +434,7 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
     s.lru.erase(j->second.lru_pos);
     s.entities.erase(j);
     if (s.drained) {
+      queued_counter(Traits::type) -= static_cast<int64_t>(buffer.size());
       for (auto& env : buffer)
         if (env.reply)
           env.reply(make_problem(errc::unavailable, "the node is shutting down"));
@@ -449,6 +455,7 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
     [self](envelope<Traits>& env) {
       auto& s = self->state;
       if (s.drained) {
+        --queued_counter(Traits::type);
         if (env.reply)
           env.reply(make_problem(errc::unavailable, "the node is shutting down"));
         return;
@@ -494,6 +501,7 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
 template <class Traits>
 void region_ref<Traits>::tell(std::string id, typename Traits::command cmd,
                               std::string correlation_id, reply_fn<Traits> reply) const {
+  ++detail::queued_counter(Traits::type);
   caf::anon_send(region_,
                  envelope<Traits>{std::move(id), std::move(cmd), std::move(correlation_id),
                                   std::move(reply)});

@@ -60,4 +60,8 @@ region_ref<Traits> spawn_region(caf::actor_system& sys, persistence::journal_act
 /// Live entities per type, for /metrics and the admin API.
 int64_t live_entities(std::string_view type);
 
+/// Commands sent to a type's region that no entity has taken yet (mailbox
+/// depth of the region and its entities together).
+int64_t queued_commands(std::string_view type);
+
 } // namespace agora::runtime

@@ -89,8 +89,11 @@ void login(services& s, http::request& req, http::responder res) {
 }
 
 void logout(services& s, http::request& req, http::responder res) {
-  s.revocations->revoke(req.caller->token_id, req.caller->expires_at_us);
-  res.no_content();
+  s.revocations->revoke(req.caller->token_id, req.caller->expires_at_us, [res](bool stored) {
+    if (!stored)
+      return res.error(errc::unavailable, "the logout could not be stored; retry");
+    res.no_content();
+  });
 }
 
 void me(services& s, http::request& req, http::responder res) {

@@ -2,6 +2,8 @@
 
 #include <caf/all.hpp>
 
+#include "actors/runtime/oneshot.hpp"
+
 namespace agora::net::api {
 
 namespace catalogue = persistence::catalogue;
@@ -11,8 +13,8 @@ namespace {
 template <class Reply, class Request, class Done, class Map>
 void ask_queries(caf::actor_system& sys, const catalogue::catalogue_query_actor& queries,
                  std::chrono::milliseconds timeout, Request req, Done done, Map map) {
-  sys.spawn([queries, timeout, req = std::move(req), done = std::move(done),
-             map = std::move(map)](caf::event_based_actor* self) mutable {
+  runtime::spawn_oneshot(sys, [queries, timeout, req = std::move(req), done = std::move(done),
+                               map = std::move(map)](caf::event_based_actor* self) mutable {
     self->request(queries, timeout, std::move(req))
       .then([done, map](Reply& reply) mutable { done(map(std::move(reply))); },
             [done](caf::error& err) mutable { done(catalogue::to_problem(err)); });

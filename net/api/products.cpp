@@ -201,10 +201,8 @@ void list_products(services& s, http::request& req, http::responder res) {
   auto max_price = http::query_int(req, "max_price", 0, product::max_price_cents);
   if (!max_price)
     return res.error(max_price.error());
-  if (*min_price)
-    q.min_price = **min_price;
-  if (*max_price)
-    q.max_price = **max_price;
+  q.min_price = min_price->value_or(q.min_price);
+  q.max_price = max_price->value_or(q.max_price);
   if (auto v = req.query_param("sort")) {
     if (*v != "relevance" && *v != "price_asc" && *v != "price_desc" && *v != "name")
       return res.error(

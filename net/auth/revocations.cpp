@@ -4,10 +4,13 @@
 
 namespace agora::net::auth {
 
-void revocation_list::revoke(const std::string& token_id, int64_t expires_at_us) {
+void revocation_list::revoke(const std::string& token_id, int64_t expires_at_us,
+                             std::function<void(bool)> done) {
   restore(token_id, expires_at_us);
   if (persist_)
-    persist_(token_id, expires_at_us);
+    persist_(token_id, expires_at_us, std::move(done));
+  else
+    done(true);
 }
 
 void revocation_list::restore(const std::string& token_id, int64_t expires_at_us) {

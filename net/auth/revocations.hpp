@@ -15,13 +15,18 @@ namespace agora::net::auth {
 
 class revocation_list {
 public:
-  /// Called for every new revocation (token id, expiry in µs).
-  using persist_fn = std::function<void(const std::string&, int64_t)>;
+  /// Stores a revocation durably (token id, expiry in µs) and reports
+  /// whether it did.
+  using persist_fn =
+    std::function<void(const std::string&, int64_t, std::function<void(bool)> done)>;
 
   void set_persist(persist_fn fn) { persist_ = std::move(fn); }
 
-  /// Revokes `token_id` until `expires_at_us`.
-  void revoke(const std::string& token_id, int64_t expires_at_us);
+  /// Revokes `token_id` until `expires_at_us`: at once in memory, and
+  /// durably before `done(true)` (done(false) when the store failed; the
+  /// token stays refused on this node anyway).
+  void revoke(const std::string& token_id, int64_t expires_at_us,
+              std::function<void(bool)> done);
 
   /// Loads a revocation without persisting it again (start-up).
   void restore(const std::string& token_id, int64_t expires_at_us);

@@ -43,8 +43,9 @@ void array_builder::add(int64_t value) {
 
 std::string array_builder::finish() {
   text_ += '}';
-  std::string out = std::move(text_);
-  text_ = "{";
+  std::string out;
+  out.swap(text_);
+  text_.push_back('{');
   first_ = true;
   return out;
 }

@@ -36,8 +36,7 @@ SELECT * FROM (
    WHERE listed
      AND ($1 = '' OR numnode(query.tsq) = 0 OR search @@ query.tsq)
      AND ($2 = '' OR category = $2)
-     AND ($3 = '' OR price_cents >= NULLIF($3, '')::bigint)
-     AND ($4 = '' OR price_cents <= NULLIF($4, '')::bigint)
+     AND price_cents BETWEEN $3::bigint AND $4::bigint
 ) p
 )sql";
 
@@ -182,12 +181,11 @@ result<product_page> list_products(pg::connection& conn, const list_request& req
   if (after)
     sql.append(order.after).append("\n");
   sql.append(order.order_by).append("\nLIMIT $5::bigint");
-  // Empty text means "no bound" for the prices.
   std::vector<std::string> params{
     req.q,
     req.category,
-    req.min_price ? std::to_string(*req.min_price) : std::string{},
-    req.max_price ? std::to_string(*req.max_price) : std::string{},
+    std::to_string(req.min_price),
+    std::to_string(req.max_price),
     std::to_string(req.limit + 1),
   };
   if (after) {

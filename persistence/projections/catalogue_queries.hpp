@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,8 +44,9 @@ struct list_request {
   std::string q;
   /// Exact, case-sensitive category; empty = any.
   std::string category;
-  caf::optional<int64_t> min_price;
-  caf::optional<int64_t> max_price;
+  /// Inclusive bounds; the defaults admit every price.
+  int64_t min_price = 0;
+  int64_t max_price = std::numeric_limits<int64_t>::max();
   /// relevance | price_asc | price_desc | name; empty = relevance with q,
   /// name without.
   std::string sort;

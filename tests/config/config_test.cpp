@@ -348,6 +348,38 @@ TEST_CASE("TOML values must have the setting's type", "[config]") {
   }
 }
 
+TEST_CASE("numbers accept decimals and integers within their range", "[config]") {
+  CHECK(agora::config{}.payments.gateway_failure_rate == 0.0);
+  CHECK(load({"--payments.gateway_failure_rate=0.25"}).cfg->payments.gateway_failure_rate
+        == 0.25);
+  CHECK(load({}, {"AGORA_PAYMENTS__GATEWAY_FAILURE_RATE=1"}).cfg->payments.gateway_failure_rate
+        == 1.0);
+  CHECK(load({"--payments.gateway_failure_rate=1.5"}).error
+        == "payments.gateway_failure_rate: expected a number in 0..1, got \"1.5\" (from "
+           "--payments.gateway_failure_rate)");
+  CHECK(contains(load({"--payments.gateway_failure_rate=nan"}).error,
+                 "payments.gateway_failure_rate: expected a number in 0..1"));
+  CHECK(contains(load({"--payments.gateway_failure_rate=0.5x"}).error,
+                 "payments.gateway_failure_rate: expected a number in 0..1"));
+  SECTION("TOML takes a float or an integer, not a string") {
+    temp_toml floating{"[payments]\ngateway_failure_rate = 0.125\n"};
+    CHECK(load({"--config", floating.path()}).cfg->payments.gateway_failure_rate == 0.125);
+    temp_toml integral{"[payments]\ngateway_failure_rate = 0\n"};
+    CHECK(load({"--config", integral.path()}).cfg->payments.gateway_failure_rate == 0.0);
+    temp_toml text{"[payments]\ngateway_failure_rate = \"0.5\"\n"};
+    CHECK(load({"--config", text.path()}).error
+          == "payments.gateway_failure_rate: expected a number in 0..1, got \"0.5\" (from "
+               + text.path() + " line 2)");
+  }
+  SECTION("the value round-trips through config_settings") {
+    auto out = load({"--payments.gateway_failure_rate=0.1"});
+    REQUIRE(out.cfg);
+    auto text = values_of(*out.cfg).at("payments.gateway_failure_rate");
+    CHECK(load({"--payments.gateway_failure_rate=" + text}).cfg->payments.gateway_failure_rate
+          == 0.1);
+  }
+}
+
 TEST_CASE("enum-like strings accept only their listed values", "[config]") {
   CHECK(load({"--node.mode=prod"}).error
         == "node.mode: expected one of development|production, got \"prod\" (from --node.mode)");

@@ -8,6 +8,7 @@
 #include "actors/common/ids.hpp"
 #include "actors/common/log.hpp"
 #include "actors/common/metrics.hpp"
+#include "actors/runtime/oneshot.hpp"
 #include "actors/runtime/system_config.hpp"
 #include "net/api/api.hpp"
 #include "net/http/server.hpp"
@@ -15,6 +16,7 @@
 #include "persistence/pg/journal_writer.hpp"
 #include "persistence/pg/migrations.hpp"
 #include "persistence/pg/probe.hpp"
+#include "persistence/pg/revocation_store.hpp"
 #include "persistence/projections/catalogue_projection.hpp"
 #include "tools/agora-node/demo_catalogue.hpp"
 
@@ -145,14 +147,25 @@ void drain(caf::scoped_actor& self, const caf::actor& region) {
              });
 }
 
+/// A scrape-time gauge with one series per entity type.
+void register_per_type_gauge(std::string_view name, std::string_view help,
+                             int64_t (*value)(std::string_view)) {
+  metrics::register_callback(name, help, [value] {
+    std::vector<std::pair<metrics::labels, double>> out;
+    for (auto type : {"product", "inventory", "cart", "customer"})
+      out.push_back({{{"type", type}}, static_cast<double>(value(type))});
+    return out;
+  });
+}
+
 void register_entity_metrics() {
-  metrics::register_callback(
-    "agora_entities_live", "Live (not passivated) entities on this node, by type", [] {
-      std::vector<std::pair<metrics::labels, double>> out;
-      for (auto type : {"product", "inventory", "cart", "customer"})
-        out.push_back({{{"type", type}}, static_cast<double>(runtime::live_entities(type))});
-      return out;
-    });
+  register_per_type_gauge("agora_entities_live",
+                          "Live (not passivated) entities on this node, by type",
+                          runtime::live_entities);
+  register_per_type_gauge("agora_entity_mailbox_depth",
+                          "Commands sent to entities of a type that no entity has taken yet "
+                          "(region and entity mailboxes)",
+                          runtime::queued_commands);
 }
 
 } // namespace
@@ -199,7 +212,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     s.catalogue = net::api::catalogue_client{sys, queries,
                                              std::chrono::milliseconds(cfg.http.request_timeout_ms)};
     s.readiness = [&sys, probe](std::function<void(bool, std::string)> done) {
-      sys.spawn([probe, done](caf::event_based_actor* self) {
+      runtime::spawn_oneshot(sys, [probe, done](caf::event_based_actor* self) {
         self->request(probe, 2s, caf::ping_atom_v)
           .then(
             [done](bool up) { done(up, up ? "" : "PostgreSQL is unreachable"); },
@@ -211,6 +224,22 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     net::auth::password_hasher hasher{static_cast<int>(cfg.auth.bcrypt_cost),
                                       static_cast<size_t>(cfg.auth.hash_threads)};
     net::auth::revocation_list revocations;
+    auto revocation_store = persistence::spawn_revocation_store(sys, cfg.pg.conninfo);
+    bool revocations_loaded = true;
+    if (auto stored = persistence::load_revocations(cfg.pg.conninfo)) {
+      for (auto& [id, exp] : *stored)
+        revocations.restore(id, exp);
+    } else {
+      node_log().critical("cannot load token revocations: {}", stored.error().message);
+      revocations_loaded = false;
+    }
+    revocations.set_persist([&sys, revocation_store](const std::string& id, int64_t exp,
+                                                     std::function<void(bool)> done) {
+      runtime::spawn_oneshot(sys, [revocation_store, id, exp, done](caf::event_based_actor* self) {
+        self->request(revocation_store, 5s, revoke_atom_v, id, exp)
+          .then([done](bool) { done(true); }, [done](caf::error&) { done(false); });
+      });
+    });
     s.tokens = tokens.get();
     s.hasher = &hasher;
     s.revocations = &revocations;
@@ -218,7 +247,8 @@ int run(const config& cfg, const sigset_t& stop_signals) {
       net::auth::password_hasher::hash_blocking(new_uuid(), static_cast<int>(cfg.auth.bcrypt_cost))
         .value_or("");
 
-    bool ready = bootstrap_admin(cfg, s) && (!cfg.catalogue.seed_demo || seed_demo(cfg, s));
+    bool ready = revocations_loaded && bootstrap_admin(cfg, s) &&
+                 (!cfg.catalogue.seed_demo || seed_demo(cfg, s));
     std::unique_ptr<net::http::http_server> server;
     if (ready) {
       net::http::router routes;
@@ -252,7 +282,8 @@ int run(const config& cfg, const sigset_t& stop_signals) {
                          s.customers.handle()})
       drain(self, region);
     for (auto hdl : {caf::actor_cast<caf::actor>(projection), caf::actor_cast<caf::actor>(queries),
-                     caf::actor_cast<caf::actor>(probe), caf::actor_cast<caf::actor>(journal)})
+                     caf::actor_cast<caf::actor>(probe), caf::actor_cast<caf::actor>(revocation_store),
+                     caf::actor_cast<caf::actor>(journal)})
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
     node_log().info("stopped");
   }

@@ -1,0 +1,444 @@
+// The simulated payment gateway: a `book` that decides operations and keeps
+// the ledger (plain C++, no actor code), and the actor around it that
+// enforces idempotency keys and answers after the simulated latency.
+//
+//   request --fresh key--> keys[key] = pending --timer--> book.decide()
+//      |                                                  ledger entry,
+//      |                                                  answer every waiter
+//      +--key pending----> join its waiters
+//      +--key decided----> replay the recorded result after the latency
+#include "actors/payment/simulated_gateway.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/common/log.hpp"
+#include "config/config.hpp"
+
+namespace agora::payment {
+
+namespace {
+
+// -- settings and tokens ------------------------------------------------------
+
+struct settings {
+  caf::timespan latency{0};
+  caf::timespan slow_delay{0};
+  double failure_rate = 0;
+  int64_t amount_limit_cents = 0;
+};
+
+settings settings_of(const agora::config& cfg) {
+  settings result;
+  result.latency = std::chrono::milliseconds(cfg.payments.gateway_latency_ms);
+  result.slow_delay = std::chrono::milliseconds(cfg.payments.slow_delay_ms);
+  result.failure_rate = cfg.payments.gateway_failure_rate;
+  result.amount_limit_cents = cfg.payments.amount_limit_cents;
+  return result;
+}
+
+/// The behaviour a test token asks for.
+enum class card {
+  ok,
+  declined,
+  capture_fails,
+  slow,
+  flaky,
+  unknown,
+};
+
+card card_of(std::string_view token) {
+  if (token == "tok_ok")
+    return card::ok;
+  if (token == "tok_declined")
+    return card::declined;
+  if (token == "tok_capture_fails")
+    return card::capture_fails;
+  if (token == "tok_slow")
+    return card::slow;
+  if (token == "tok_flaky")
+    return card::flaky;
+  return card::unknown;
+}
+
+bool is_currency_code(std::string_view code) {
+  if (code.size() != 3)
+    return false;
+  for (auto c : code)
+    if (c < 'A' || c > 'Z')
+      return false;
+  return true;
+}
+
+using request = std::variant<authorize, capture, void_authorization, refund>;
+
+const std::string& payment_id_of(const request& req) {
+  return std::visit([](const auto& x) -> const std::string& { return x.payment_id; }, req);
+}
+
+// -- book ---------------------------------------------------------------------
+
+/// The gateway's memory and its decisions: authorizations, captures, the
+/// token of each payment, attempt counts for tok_flaky, and the ledger.
+/// Pure state, no actor code; the actor calls decide() once per key.
+class book {
+public:
+  book(settings cfg, uint64_t seed) : cfg_(cfg), rng_(seed) {
+    // A per-instance tag keeps references unique across simulator restarts.
+    char tag[9];
+    std::snprintf(tag, sizeof tag, "%08x", static_cast<unsigned>(rng_() & 0xffffffffu));
+    instance_ = tag;
+  }
+
+  const settings& setup() const noexcept {
+    return cfg_;
+  }
+
+  /// Notes the arrival of a request with a fresh key and returns how long
+  /// the gateway takes to answer it. An authorization's token is remembered
+  /// here, so later operations of the payment follow it even when they
+  /// arrive before the authorization is decided.
+  caf::timespan arrival(const request& req) {
+    if (auto a = std::get_if<authorize>(&req))
+      tokens_[a->payment_id] = a->token;
+    return card_of(token_of(payment_id_of(req))) == card::slow ? cfg_.slow_delay
+                                                               : cfg_.latency;
+  }
+
+  /// Decides `req` (sent with `key`), records the ledger entry and returns
+  /// the answer.
+  gateway_result decide(const std::string& key, const request& req) {
+    ledger_entry entry;
+    entry.idempotency_key = key;
+    entry.payment_id = payment_id_of(req);
+    auto& pay = payments_[entry.payment_id];
+    gateway_result result = std::visit(
+      [&](const auto& x) { return decide_one(x, pay, entry); }, req);
+    entry.outcome = result.outcome;
+    entry.gateway_ref = result.gateway_ref;
+    entry.reason = result.reason;
+    entries_.push_back(std::move(entry));
+    return result;
+  }
+
+  /// The entries and totals of `payment_id`, or of everything when empty.
+  ledger snapshot(const std::string& payment_id) const {
+    ledger result;
+    for (const auto& e : entries_)
+      if (payment_id.empty() || e.payment_id == payment_id)
+        result.entries.push_back(e);
+    for (const auto& [id, pay] : payments_) {
+      if (!payment_id.empty() && id != payment_id)
+        continue;
+      auto totals = pay.totals;
+      totals.payment_id = id;
+      result.totals.push_back(std::move(totals));
+    }
+    return result;
+  }
+
+private:
+  struct payment_record {
+    /// Attempts per operation that reached the tok_flaky check.
+    std::map<operation, int64_t> attempts;
+    payment_totals totals;
+  };
+
+  struct authorization_record {
+    std::string payment_id;
+    int64_t amount_cents = 0;
+    bool captured = false;
+    bool voided = false;
+  };
+
+  struct capture_record {
+    std::string payment_id;
+    int64_t amount_cents = 0;
+    int64_t refunded_cents = 0;
+  };
+
+  // -- decisions, one per request type --
+
+  gateway_result decide_one(const authorize& req, payment_record& pay, ledger_entry& entry) {
+    entry.operation = operation::authorize;
+    entry.amount_cents = req.amount_cents;
+    auto ref = next_ref("auth");
+    if (req.amount_cents <= 0)
+      return fail(ref, "amount must be positive");
+    if (!is_currency_code(req.currency))
+      return fail(ref, "currency must be a three-letter ISO 4217 code");
+    auto kind = card_of(req.token);
+    if (kind == card::unknown)
+      return decline(ref, "unknown token");
+    if (kind == card::declined)
+      return decline(ref, "card declined");
+    if (req.amount_cents > cfg_.amount_limit_cents)
+      return decline(ref, "amount exceeds the limit of "
+                            + std::to_string(cfg_.amount_limit_cents) + " cents");
+    if (auto err = transient_failure(kind, pay, operation::authorize))
+      return fail(ref, *err);
+    authorizations_[ref] = authorization_record{req.payment_id, req.amount_cents};
+    pay.totals.authorized_cents += req.amount_cents;
+    return approve(ref);
+  }
+
+  gateway_result decide_one(const capture& req, payment_record& pay, ledger_entry& entry) {
+    entry.operation = operation::capture;
+    entry.amount_cents = req.amount_cents;
+    auto ref = next_ref("cap");
+    if (req.amount_cents <= 0)
+      return fail(ref, "amount must be positive");
+    auto auth = find_authorization(req.payment_id, req.authorization_ref);
+    if (auth == nullptr)
+      return fail(ref, "no approved authorization " + req.authorization_ref
+                         + " for payment " + req.payment_id);
+    if (auth->voided)
+      return fail(ref, "authorization was voided");
+    if (auth->captured)
+      return fail(ref, "authorization was already captured");
+    if (req.amount_cents > auth->amount_cents)
+      return fail(ref, "capture exceeds the authorized amount of "
+                         + std::to_string(auth->amount_cents) + " cents");
+    auto kind = card_of(token_of(req.payment_id));
+    if (kind == card::capture_fails)
+      return fail(ref, "capture refused by the issuer");
+    if (auto err = transient_failure(kind, pay, operation::capture))
+      return fail(ref, *err);
+    auth->captured = true;
+    captures_[ref] = capture_record{req.payment_id, req.amount_cents};
+    pay.totals.captured_cents += req.amount_cents;
+    return approve(ref);
+  }
+
+  gateway_result decide_one(const void_authorization& req, payment_record& pay,
+                            ledger_entry& entry) {
+    entry.operation = operation::void_authorization;
+    auto ref = next_ref("void");
+    auto auth = find_authorization(req.payment_id, req.authorization_ref);
+    if (auth == nullptr)
+      return fail(ref, "no approved authorization " + req.authorization_ref
+                         + " for payment " + req.payment_id);
+    entry.amount_cents = auth->amount_cents;
+    if (auth->voided)
+      return fail(ref, "authorization was already voided");
+    if (auth->captured)
+      return fail(ref, "authorization was already captured");
+    auto kind = card_of(token_of(req.payment_id));
+    if (auto err = transient_failure(kind, pay, operation::void_authorization))
+      return fail(ref, *err);
+    auth->voided = true;
+    pay.totals.voided_cents += auth->amount_cents;
+    return approve(ref);
+  }
+
+  gateway_result decide_one(const refund& req, payment_record& pay, ledger_entry& entry) {
+    entry.operation = operation::refund;
+    entry.amount_cents = req.amount_cents;
+    auto ref = next_ref("rfnd");
+    if (req.amount_cents <= 0)
+      return fail(ref, "amount must be positive");
+    auto i = captures_.find(req.capture_ref);
+    if (i == captures_.end() || i->second.payment_id != req.payment_id)
+      return fail(ref, "no approved capture " + req.capture_ref + " for payment "
+                         + req.payment_id);
+    auto& cap = i->second;
+    auto refundable = cap.amount_cents - cap.refunded_cents;
+    if (req.amount_cents > refundable)
+      return fail(ref, "refund exceeds the refundable " + std::to_string(refundable)
+                         + " cents (captured minus refunded)");
+    auto kind = card_of(token_of(req.payment_id));
+    if (auto err = transient_failure(kind, pay, operation::refund))
+      return fail(ref, *err);
+    cap.refunded_cents += req.amount_cents;
+    pay.totals.refunded_cents += req.amount_cents;
+    return approve(ref);
+  }
+
+  // -- helpers --
+
+  /// The failures of an otherwise valid operation: tok_flaky's first attempt
+  /// per operation, and the configured random failure rate for tok_ok.
+  std::optional<std::string> transient_failure(card kind, payment_record& pay, operation op) {
+    if (kind == card::flaky && pay.attempts[op]++ == 0)
+      return "temporary gateway failure (first attempt with tok_flaky)";
+    if (kind == card::ok && cfg_.failure_rate > 0
+        && std::uniform_real_distribution<double>{0.0, 1.0}(rng_) < cfg_.failure_rate)
+      return "simulated gateway failure";
+    return std::nullopt;
+  }
+
+  /// The token of the payment's latest authorization ("" if none arrived).
+  const std::string& token_of(const std::string& payment_id) const {
+    static const std::string none;
+    auto i = tokens_.find(payment_id);
+    return i != tokens_.end() ? i->second : none;
+  }
+
+  authorization_record* find_authorization(const std::string& payment_id,
+                                           const std::string& ref) {
+    auto i = authorizations_.find(ref);
+    if (i == authorizations_.end() || i->second.payment_id != payment_id)
+      return nullptr;
+    return &i->second;
+  }
+
+  std::string next_ref(std::string_view prefix) {
+    std::string result{prefix};
+    result += '_';
+    result += instance_;
+    result += '_';
+    result += std::to_string(++last_ref_);
+    return result;
+  }
+
+  static gateway_result approve(std::string ref) {
+    return {outcome::approved, std::move(ref), {}};
+  }
+
+  static gateway_result decline(std::string ref, std::string reason) {
+    return {outcome::declined, std::move(ref), std::move(reason)};
+  }
+
+  static gateway_result fail(std::string ref, std::string reason) {
+    return {outcome::failed, std::move(ref), std::move(reason)};
+  }
+
+  settings cfg_;
+  std::mt19937_64 rng_;
+  std::string instance_;
+  uint64_t last_ref_ = 0;
+  /// Token of each payment's latest authorization, noted on arrival.
+  std::map<std::string, std::string> tokens_;
+  std::map<std::string, payment_record> payments_;
+  std::map<std::string, authorization_record> authorizations_;
+  std::map<std::string, capture_record> captures_;
+  std::vector<ledger_entry> entries_;
+};
+
+// -- actor --------------------------------------------------------------------
+
+/// The public interface plus the simulator's own timer messages:
+/// (settle, key) decides a pending key and answers its waiters; (settle,
+/// ticket) answers one replay of an already decided key.
+using simulator_actor = gateway_actor::extend<caf::reacts_to<settle_atom, std::string>,
+                                              caf::reacts_to<settle_atom, uint64_t>>;
+
+using promise = caf::typed_response_promise<gateway_result>;
+
+/// One idempotency key: its first request, its result once decided, and
+/// the callers waiting for that decision.
+struct key_record {
+  request first;
+  std::optional<gateway_result> result;
+  std::vector<promise> waiting;
+};
+
+/// A repeated key whose result is known, answered after the latency.
+struct replay {
+  promise rp;
+  gateway_result result;
+};
+
+struct simulator_state {
+  static inline const char* name = "payment-gateway-sim";
+  std::optional<book> ledger_book;
+  std::map<std::string, key_record> keys;
+  std::map<uint64_t, replay> replays;
+  uint64_t last_ticket = 0;
+};
+
+using self_ptr = simulator_actor::stateful_pointer<simulator_state>;
+
+template <class... Ts>
+void send_later(self_ptr self, caf::timespan delay, Ts&&... xs) {
+  auto me = caf::actor_cast<simulator_actor>(self);
+  if (delay <= caf::timespan{0})
+    self->send(me, std::forward<Ts>(xs)...);
+  else
+    self->delayed_send(me, delay, std::forward<Ts>(xs)...);
+}
+
+template <class Request>
+caf::result<gateway_result> on_request(self_ptr self, Request& req) {
+  auto& st = self->state;
+  if (req.idempotency_key.empty())
+    return gateway_result{outcome::failed, {}, "missing idempotency key"};
+  auto rp = self->make_response_promise<gateway_result>();
+  auto key = req.idempotency_key;
+  auto [i, fresh] = st.keys.try_emplace(key);
+  auto& rec = i->second;
+  if (fresh) {
+    rec.first = std::move(req);
+    rec.waiting.push_back(rp);
+    send_later(self, st.ledger_book->arrival(rec.first), settle_atom_v, std::move(key));
+    return rp;
+  }
+  if (!(rec.first == request{req}))
+    actors_log().warn("payment gateway: idempotency key {} reused for a different request; "
+                      "answering the first request's result",
+                      key);
+  if (!rec.result) {
+    // The first request is still in flight: its decision answers this one too.
+    rec.waiting.push_back(rp);
+    return rp;
+  }
+  auto ticket = ++st.last_ticket;
+  st.replays.emplace(ticket, replay{rp, *rec.result});
+  send_later(self, st.ledger_book->setup().latency, settle_atom_v, ticket);
+  return rp;
+}
+
+simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint64_t seed) {
+  self->state.ledger_book.emplace(cfg, seed);
+  return {
+    [=](authorize& req) { return on_request(self, req); },
+    [=](capture& req) { return on_request(self, req); },
+    [=](void_authorization& req) { return on_request(self, req); },
+    [=](refund& req) { return on_request(self, req); },
+    [=](const get_ledger& req) { return self->state.ledger_book->snapshot(req.payment_id); },
+    [=](settle_atom, const std::string& key) {
+      auto& st = self->state;
+      auto i = st.keys.find(key);
+      if (i == st.keys.end())
+        return;
+      auto& rec = i->second;
+      if (!rec.result)
+        rec.result = st.ledger_book->decide(key, rec.first);
+      for (auto& rp : rec.waiting)
+        rp.deliver(*rec.result);
+      rec.waiting.clear();
+    },
+    [=](settle_atom, uint64_t ticket) {
+      auto& st = self->state;
+      auto i = st.replays.find(ticket);
+      if (i == st.replays.end())
+        return;
+      i->second.rp.deliver(i->second.result);
+      st.replays.erase(i);
+    },
+  };
+}
+
+} // namespace
+
+uint64_t random_seed() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+gateway_actor spawn_simulated_gateway(caf::actor_system& sys, const agora::config& cfg,
+                                      uint64_t seed) {
+  return sys.spawn(simulator_impl, settings_of(cfg), seed);
+}
+
+} // namespace agora::payment
