@@ -17,40 +17,11 @@ namespace agora::cart {
 
 namespace {
 
-json::value optional_string(const std::optional<std::string>& x) {
-  if (x)
-    return json::value(*x);
-  return json::value(nullptr);
-}
-
-/// Reads a key that must be present and be a string or null.
-bool read_nullable(const json::object& o, std::string_view key,
-                   std::optional<std::string>& out) {
-  auto* v = o.if_contains(key);
-  if (!v)
-    return false;
-  if (v->is_null()) {
-    out.reset();
-    return true;
-  }
-  if (!v->is_string())
-    return false;
-  out.emplace(v->get_string());
-  return true;
-}
-
-std::optional<bool> get_bool(const json::object& obj, std::string_view key) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_bool())
-    return std::nullopt;
-  return v->get_bool();
-}
-
 std::optional<event> decode_created(const json::object& o) {
   created e;
   auto currency = get_string(o, "currency");
   auto at = get_int(o, "at");
-  if (!read_nullable(o, "customer_id", e.customer_id) || !currency || !at)
+  if (!read_nullable_string(o, "customer_id", e.customer_id) || !currency || !at)
     return std::nullopt;
   e.currency = std::move(*currency);
   e.at = *at;
@@ -109,7 +80,7 @@ std::string cart_traits::encode_event(const event& ev) {
   json::object o;
   std::visit(overloaded{
                [&](const created& e) {
-                 o["customer_id"] = optional_string(e.customer_id);
+                 o["customer_id"] = nullable_string(e.customer_id);
                  o["currency"] = e.currency;
                  o["at"] = e.at;
                },
@@ -164,7 +135,7 @@ std::optional<event> cart_traits::decode_event(std::string_view type, std::strin
 std::string cart_traits::encode_state(const state& st) {
   json::object o;
   o["exists"] = st.exists;
-  o["customer_id"] = optional_string(st.customer_id);
+  o["customer_id"] = nullable_string(st.customer_id);
   o["status"] = to_string(st.status);
   json::array lines;
   lines.reserve(st.lines.size());
@@ -197,7 +168,7 @@ std::optional<state> cart_traits::decode_state(std::string_view text) {
     auto updated_at = get_int(o, "updated_at");
     auto* lines = o.if_contains("lines");
     if (!exists || !status_text || !currency || !version || !created_at || !updated_at ||
-        !lines || !lines->is_array() || !read_nullable(o, "customer_id", st.customer_id))
+        !lines || !lines->is_array() || !read_nullable_string(o, "customer_id", st.customer_id))
       return std::nullopt;
     auto status = parse_cart_status(*status_text);
     if (!status)

@@ -35,4 +35,47 @@ const json::object* get_object(const json::object& obj, std::string_view key) {
   return v ? v->if_object() : nullptr;
 }
 
+std::optional<bool> get_bool(const json::object& obj, std::string_view key) {
+  auto* v = obj.if_contains(key);
+  if (!v || !v->is_bool())
+    return std::nullopt;
+  return v->get_bool();
+}
+
+json::value nullable_string(const std::optional<std::string>& x) {
+  if (x)
+    return json::value(*x);
+  return json::value(nullptr);
+}
+
+bool read_nullable_string(const json::object& obj, std::string_view key,
+                          std::optional<std::string>& out) {
+  auto* v = obj.if_contains(key);
+  if (!v)
+    return false;
+  if (v->is_null()) {
+    out.reset();
+    return true;
+  }
+  if (!v->is_string())
+    return false;
+  out.emplace(v->get_string());
+  return true;
+}
+
+bool read_idempotency_key(const json::object& obj, std::string& out) {
+  auto* v = obj.if_contains("key");
+  if (!v)
+    return true;
+  if (!v->is_string() || v->get_string().empty())
+    return false;
+  out = v->get_string();
+  return true;
+}
+
+void write_idempotency_key(json::object& obj, const std::string& key) {
+  if (!key.empty())
+    obj["key"] = key;
+}
+
 } // namespace agora

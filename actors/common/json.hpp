@@ -25,5 +25,22 @@ std::optional<json::value> parse_json(std::string_view text);
 std::optional<std::string> get_string(const json::object& obj, std::string_view key);
 std::optional<int64_t> get_int(const json::object& obj, std::string_view key);
 const json::object* get_object(const json::object& obj, std::string_view key);
+std::optional<bool> get_bool(const json::object& obj, std::string_view key);
+
+// -- codec conventions shared by the entities' event and snapshot codecs ------
+
+/// A string, or JSON null for nullopt.
+json::value nullable_string(const std::optional<std::string>& x);
+
+/// Reads `obj[key]`, which must be present and be a string or null; false
+/// when it is absent or of another type.
+bool read_nullable_string(const json::object& obj, std::string_view key,
+                          std::optional<std::string>& out);
+
+/// Events of commands with an idempotency key carry it as "key" (absent when
+/// the command had none). Reading: absent → empty; present → a non-empty
+/// string, else false.
+bool read_idempotency_key(const json::object& obj, std::string& out);
+void write_idempotency_key(json::object& obj, const std::string& key);
 
 } // namespace agora

@@ -12,17 +12,6 @@
 
 namespace agora::customer {
 
-namespace {
-
-std::optional<bool> get_bool(const json::object& obj, std::string_view key) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_bool())
-    return std::nullopt;
-  return v->get_bool();
-}
-
-} // namespace
-
 std::string_view customer_traits::event_type(const event&) {
   return "customer.registered";
 }

@@ -25,7 +25,7 @@ size_t code_points(std::string_view utf8) noexcept {
 }
 
 bool is_known(const state& st, const std::string& id) {
-  return st.reservations.count(id) > 0 || st.finished.count(id) > 0;
+  return st.reservations.count(id) > 0 || st.finished.contains(id);
 }
 
 result<events> decide_adjust(const state& st, const adjust& cmd, const runtime::context& ctx) {
@@ -105,13 +105,7 @@ int64_t finish_reservation(state& st, const std::string& id) {
     quantity = i->second.quantity;
     st.reservations.erase(i);
   }
-  if (st.finished.insert(id).second) {
-    st.finished_order.push_back(id);
-    while (st.finished_order.size() > max_finished_reservations) {
-      st.finished.erase(st.finished_order.front());
-      st.finished_order.pop_front();
-    }
-  }
+  st.finished.insert(id);
   return quantity;
 }
 

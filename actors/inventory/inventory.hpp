@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "actors/common/problem.hpp"
+#include "actors/common/recent_set.hpp"
 #include "actors/common/time.hpp"
 #include "actors/runtime/entity_traits.hpp"
 
@@ -143,8 +144,7 @@ struct state {
   std::map<std::string, reservation> reservations;
   /// Finished (released, committed or expired) ids, oldest first; at most
   /// max_finished_reservations. `finished` indexes the same ids.
-  std::deque<std::string> finished_order;
-  std::unordered_set<std::string> finished;
+  recent_set<max_finished_reservations> finished;
   /// Number of events applied.
   int64_t version = 0;
   timestamp_us updated_at = 0;

@@ -135,11 +135,7 @@ std::string inventory_traits::encode_state(const state& st) {
     reservations.emplace_back(std::move(item));
   }
   o["reservations"] = std::move(reservations);
-  json::array finished;
-  finished.reserve(st.finished_order.size());
-  for (const auto& id : st.finished_order)
-    finished.emplace_back(id);
-  o["finished"] = std::move(finished);
+  o["finished"] = st.finished.to_json();
   o["version"] = st.version;
   o["updated_at"] = st.updated_at;
   return json::serialize(o);
@@ -158,7 +154,7 @@ std::optional<state> inventory_traits::decode_state(std::string_view text) {
     auto* reservations = o.if_contains("reservations");
     auto* finished = o.if_contains("finished");
     if (!on_hand || !reserved_units || !version || !updated_at || !reservations ||
-        !reservations->is_array() || !finished || !finished->is_array())
+        !reservations->is_array() || !finished)
       return std::nullopt;
     state st;
     st.on_hand = *on_hand;
@@ -179,17 +175,10 @@ std::optional<state> inventory_traits::decode_state(std::string_view text) {
         return std::nullopt; // duplicate id
       sum += *quantity;
     }
-    for (const auto& v : finished->get_array()) {
-      if (!v.is_string())
-        return std::nullopt;
-      std::string id{v.get_string()};
-      if (!st.finished.insert(id).second)
-        return std::nullopt; // duplicate id
-      st.finished_order.push_back(std::move(id));
-    }
+    if (!decltype(st.finished)::from_json(*finished, st.finished))
+      return std::nullopt;
     // A snapshot that breaks the stock invariants is corrupt, not a state.
-    if (sum != st.reserved || st.reserved < 0 || st.reserved > st.on_hand ||
-        st.finished_order.size() > max_finished_reservations)
+    if (sum != st.reserved || st.reserved < 0 || st.reserved > st.on_hand)
       return std::nullopt;
     return st;
   } catch (const std::exception&) {

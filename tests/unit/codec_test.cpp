@@ -139,7 +139,7 @@ TEST_CASE("inventory events and snapshots round-trip", "[codec][inventory]") {
   auto st = test::check_history<inventory_traits>(history);
   CHECK(st.on_hand == 83);
   CHECK(st.reserved == 2);
-  CHECK(st.finished_order == std::deque<std::string>{"r1", "r2", "r3"});
+  CHECK(st.finished.oldest_first() == std::deque<std::string>{"r1", "r2", "r3"});
 }
 
 TEST_CASE("inventory payloads have exactly the contracted fields", "[codec][inventory]") {
@@ -186,7 +186,7 @@ TEST_CASE("inventory decoding rejects garbage and corrupt snapshots", "[codec][i
   auto st = T::decode_state(ok);
   REQUIRE(st);
   CHECK(st->reservations.at("a") == reservation{2, 9});
-  CHECK(st->finished.count("b") == 1);
+  CHECK(st->finished.contains("b"));
   // reserved must equal the sum of the reservations and stay <= on_hand
   CHECK_FALSE(T::decode_state(
     R"({"on_hand":5,"reserved":3,"reservations":[{"id":"a","quantity":2,"expires_at":9}],)"

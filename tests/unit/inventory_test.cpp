@@ -147,7 +147,7 @@ TEST_CASE("releasing gives the units back, once", "[inventory]") {
   CHECK(st.on_hand == 5);
   CHECK(st.reserved == 0);
   CHECK(st.reservations.empty());
-  CHECK(st.finished.count("r1") == 1);
+  CHECK(st.finished.contains("r1"));
   CHECK(test::run<traits>(st, release{"r1"}, ctx(3, "SKU-1")).empty());
   CHECK(test::run<traits>(st, release{"never-made"}, ctx(3, "SKU-1")).empty());
   CHECK(test::run<traits>(st, commit{"r1"}, ctx(3, "SKU-1")).empty());
@@ -224,11 +224,11 @@ TEST_CASE("the finished-id memory keeps the newest 10,000 ids", "[inventory]") {
     st = traits::apply_event(std::move(st), released{id, 1, 2});
   }
   CHECK(st.finished.size() == max_finished_reservations);
-  CHECK(st.finished_order.size() == max_finished_reservations);
-  CHECK(st.finished_order.front() == "r5");
-  CHECK(st.finished_order.back() == rid(n - 1));
-  CHECK(st.finished.count("r4") == 0);
-  CHECK(st.finished.count("r5") == 1);
+  CHECK(st.finished.size() == max_finished_reservations);
+  CHECK(st.finished.oldest_first().front() == "r5");
+  CHECK(st.finished.oldest_first().back() == rid(n - 1));
+  CHECK(!st.finished.contains("r4"));
+  CHECK(st.finished.contains("r5"));
   CHECK(st.reserved == 0);
   // A remembered id stays a no-op; a forgotten one is a new reservation.
   CHECK(test::run<traits>(st, reserve{"r5", 1, 9'000}, ctx(3, "SKU-1")).empty());

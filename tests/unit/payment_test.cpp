@@ -420,7 +420,7 @@ TEST_CASE("a repeated idempotency key on a payment decides nothing", "[payment]"
   CHECK(test::run<traits>(st, record_refund{6'000, "rfnd_1", "k-refund"}, at(7)).empty());
   CHECK(st.refunded_cents == 6'000);
   CHECK(st.version == 4);
-  CHECK(st.applied_order == std::deque<std::string>{"k-open", "k-auth", "k-cap", "k-refund"});
+  CHECK(st.applied_keys.oldest_first() == std::deque<std::string>{"k-open", "k-auth", "k-cap", "k-refund"});
   // Without a key the refund is a new one.
   CHECK(test::reject<traits>(st, record_refund{6'000, "rfnd_2", ""}, at(8)).code ==
         errc::refund_exceeds_captured);
@@ -441,7 +441,6 @@ TEST_CASE("a payment remembers the newest 1000 keys", "[payment]") {
   for (size_t i = 0; i <= max_applied_keys; ++i)
     test::run<traits>(st, record_refund{1, "r", key(i)}, at(10'000 + static_cast<int64_t>(i)));
   CHECK(st.refunded_cents == static_cast<int64_t>(max_applied_keys) + 1);
-  CHECK(st.applied_order.size() == max_applied_keys);
   CHECK(st.applied_keys.size() == max_applied_keys);
   CHECK_FALSE(st.applied(key(0)));
   CHECK(st.applied(key(1)));

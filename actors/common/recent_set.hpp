@@ -1,0 +1,71 @@
+// A set of strings that remembers only the newest `Capacity` entries: the
+// idempotency memory of entities (applied command keys, finished reservation
+// ids). Insertion order is kept so snapshots round-trip exactly.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <unordered_set>
+
+#include "actors/common/json.hpp"
+
+namespace agora {
+
+template <size_t Capacity>
+class recent_set {
+public:
+  static constexpr size_t capacity = Capacity;
+
+  bool contains(const std::string& key) const { return index_.count(key) > 0; }
+
+  /// Adds `key` (no-op when present), forgetting the oldest beyond Capacity.
+  void insert(const std::string& key) {
+    if (!index_.insert(key).second)
+      return;
+    order_.push_back(key);
+    while (order_.size() > Capacity) {
+      index_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+
+  size_t size() const noexcept { return order_.size(); }
+  const std::deque<std::string>& oldest_first() const noexcept { return order_; }
+
+  /// `["oldest", ..., "newest"]`.
+  json::array to_json() const {
+    json::array out;
+    out.reserve(order_.size());
+    for (const auto& k : order_)
+      out.emplace_back(k);
+    return out;
+  }
+
+  /// Reads what to_json wrote; false for anything else (non-strings, empty
+  /// strings, duplicates, more than Capacity entries).
+  static bool from_json(const json::value& v, recent_set& out) {
+    const auto* arr = v.if_array();
+    if (!arr || arr->size() > Capacity)
+      return false;
+    recent_set result;
+    for (const auto& item : *arr) {
+      if (!item.is_string() || item.get_string().empty())
+        return false;
+      std::string key{item.get_string()};
+      if (result.contains(key))
+        return false;
+      result.insert(key);
+    }
+    out = std::move(result);
+    return true;
+  }
+
+  friend bool operator==(const recent_set& a, const recent_set& b) { return a.order_ == b.order_; }
+
+private:
+  std::deque<std::string> order_;
+  std::unordered_set<std::string> index_;
+};
+
+} // namespace agora
