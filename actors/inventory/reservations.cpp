@@ -1,0 +1,104 @@
+#include "actors/inventory/reservations.hpp"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace agora::inventory {
+
+namespace {
+
+/// Sends one command per SKU and calls `done` once with every SKU's outcome.
+void fan_out(const runtime::region_ref<inventory_traits>& items,
+             const std::vector<std::pair<std::string, command>>& commands,
+             const std::string& correlation_id,
+             std::function<void(std::map<std::string, std::optional<problem>>)> done) {
+  struct gather {
+    std::mutex mtx;
+    size_t missing = 0;
+    std::map<std::string, std::optional<problem>> outcomes;
+    std::function<void(std::map<std::string, std::optional<problem>>)> done;
+  };
+  auto g = std::make_shared<gather>();
+  g->missing = commands.size();
+  g->done = std::move(done);
+  if (commands.empty())
+    return g->done({});
+  for (const auto& [sku, cmd] : commands)
+    items.tell(sku, cmd, correlation_id, [g, sku](result<levels> r) {
+      std::optional<problem> outcome;
+      if (!r)
+        outcome = r.error();
+      bool last = false;
+      {
+        std::lock_guard guard{g->mtx};
+        g->outcomes.emplace(sku, std::move(outcome));
+        last = --g->missing == 0;
+      }
+      if (last)
+        g->done(std::move(g->outcomes));
+    });
+}
+
+/// The first failure in SKU order, if any.
+std::optional<problem> first_failure(const std::map<std::string, std::optional<problem>>& all) {
+  for (const auto& [sku, outcome] : all)
+    if (outcome)
+      return outcome;
+  return std::nullopt;
+}
+
+template <class Command>
+void apply_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
+               std::vector<std::string> skus, std::string correlation_id, outcome_fn done) {
+  std::sort(skus.begin(), skus.end());
+  skus.erase(std::unique(skus.begin(), skus.end()), skus.end());
+  std::vector<std::pair<std::string, command>> commands;
+  for (auto& sku : skus)
+    commands.emplace_back(std::move(sku), Command{reservation_id});
+  fan_out(items, commands, correlation_id,
+          [done = std::move(done)](auto all) { done(first_failure(all)); });
+}
+
+} // namespace
+
+void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
+                 std::vector<line> lines, timestamp_us expires_at, std::string correlation_id,
+                 outcome_fn done) {
+  std::map<std::string, int64_t> merged;
+  for (auto& l : lines)
+    merged[l.sku] += l.quantity;
+  std::vector<std::pair<std::string, command>> commands;
+  for (auto& [sku, quantity] : merged)
+    commands.emplace_back(sku, reserve{reservation_id, quantity, expires_at});
+  fan_out(items, commands, correlation_id,
+          [items, reservation_id, correlation_id, done = std::move(done)](auto all) {
+            auto refusal = first_failure(all);
+            if (!refusal)
+              return done(std::nullopt);
+            // Undo the lines that were reserved, then report the refusal.
+            std::vector<std::string> reserved;
+            for (auto& [sku, outcome] : all)
+              if (!outcome)
+                reserved.push_back(sku);
+            release_all(items, reservation_id, std::move(reserved), correlation_id,
+                        [refusal, done](std::optional<problem> release_failed) {
+                          done(release_failed ? release_failed : refusal);
+                        });
+          });
+}
+
+void release_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
+                 std::vector<std::string> skus, std::string correlation_id, outcome_fn done) {
+  apply_all<release>(items, std::move(reservation_id), std::move(skus), std::move(correlation_id),
+                     std::move(done));
+}
+
+void commit_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
+                std::vector<std::string> skus, std::string correlation_id, outcome_fn done) {
+  apply_all<commit>(items, std::move(reservation_id), std::move(skus), std::move(correlation_id),
+                    std::move(done));
+}
+
+} // namespace agora::inventory

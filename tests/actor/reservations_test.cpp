@@ -1,0 +1,130 @@
+// Multi-line reservations across inventory entities: all or nothing.
+#include <catch2/catch.hpp>
+
+#include "actors/inventory/reservations.hpp"
+#include "tests/support/deterministic_system.hpp"
+#include "tests/support/memory_journal.hpp"
+
+using namespace agora;
+using namespace agora::test;
+
+namespace {
+
+struct fixture : deterministic_system {
+  std::shared_ptr<memory_journal_data> data = std::make_shared<memory_journal_data>();
+  persistence::journal_actor journal = sys.spawn(memory_journal, data);
+  runtime::region_ref<inventory::inventory_traits> items;
+
+  fixture() {
+    runtime::region_settings settings;
+    settings.idle_timeout = std::chrono::hours(1);
+    items = runtime::spawn_region<inventory::inventory_traits>(sys, journal, settings);
+  }
+
+  ~fixture() {
+    self->send(items.handle(), stop_atom_v);
+    run();
+  }
+
+  void stock(const std::string& sku, int64_t units) {
+    items.tell(sku, inventory::adjust{units, "test"}, "setup", {});
+    run();
+  }
+
+  inventory::levels levels(const std::string& sku) {
+    std::optional<inventory::levels> out;
+    items.tell(sku, inventory::get{}, "test",
+               [&out](result<inventory::levels> r) { out = *r; });
+    run();
+    REQUIRE(out);
+    return *out;
+  }
+
+  /// Runs one of the *_all calls and returns its outcome.
+  template <class F>
+  std::optional<problem> outcome_of(F call) {
+    std::optional<std::optional<problem>> out;
+    call([&out](std::optional<problem> p) { out = std::move(p); });
+    run();
+    REQUIRE(out.has_value());
+    return *out;
+  }
+};
+
+timestamp_us in_an_hour() {
+  return now_us() + 3'600'000'000;
+}
+
+} // namespace
+
+TEST_CASE("a multi-line reservation reserves every line", "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 10);
+  f.stock("B", 5);
+  auto refused = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::reserve_all(f.items, "r-1", {{"A", 3}, {"B", 5}}, in_an_hour(), "co-1", done);
+  });
+  CHECK_FALSE(refused);
+  CHECK(f.levels("A").reserved == 3);
+  CHECK(f.levels("B").reserved == 5);
+  // Commit moves the stock out.
+  auto commit_failed = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::commit_all(f.items, "r-1", {"A", "B"}, "co-1", done);
+  });
+  CHECK_FALSE(commit_failed);
+  CHECK(f.levels("A").on_hand == 7);
+  CHECK(f.levels("A").reserved == 0);
+  CHECK(f.levels("B").on_hand == 0);
+}
+
+TEST_CASE("one refused line releases the lines already reserved", "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 10);
+  f.stock("B", 1);
+  auto refused = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::reserve_all(f.items, "r-2", {{"A", 4}, {"B", 2}}, in_an_hour(), "co-2", done);
+  });
+  REQUIRE(refused);
+  CHECK(refused->code == errc::out_of_stock);
+  CHECK(refused->details.find("\"sku\":\"B\"") != std::string::npos);
+  CHECK(f.levels("A").reserved == 0);
+  CHECK(f.levels("B").reserved == 0);
+  CHECK(f.levels("A").on_hand == 10);
+  // The journal tells the story: A was reserved, then released.
+  auto& a = f.data->streams["inventory|A"];
+  REQUIRE(a.size() == 3);
+  CHECK(a[1].event_type == "inventory.reserved");
+  CHECK(a[2].event_type == "inventory.released");
+  CHECK(a[2].correlation_id == "co-2");
+}
+
+TEST_CASE("lines of the same SKU are reserved together", "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 5);
+  auto refused = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::reserve_all(f.items, "r-3", {{"A", 3}, {"A", 3}}, in_an_hour(), "co-3", done);
+  });
+  REQUIRE(refused);
+  CHECK(refused->code == errc::out_of_stock);
+  CHECK(f.levels("A").reserved == 0);
+}
+
+TEST_CASE("repeating a reservation or its release changes nothing", "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 5);
+  for (int i = 0; i < 2; ++i) {
+    auto refused = f.outcome_of([&](inventory::outcome_fn done) {
+      inventory::reserve_all(f.items, "r-4", {{"A", 2}}, in_an_hour(), "co-4", done);
+    });
+    CHECK_FALSE(refused);
+    CHECK(f.levels("A").reserved == 2);
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto failed = f.outcome_of([&](inventory::outcome_fn done) {
+      inventory::release_all(f.items, "r-4", {"A"}, "co-4", done);
+    });
+    CHECK_FALSE(failed);
+    CHECK(f.levels("A").reserved == 0);
+  }
+  CHECK(f.levels("A").on_hand == 5);
+}
