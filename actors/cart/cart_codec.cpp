@@ -7,7 +7,6 @@
 //   cart.item_removed: {"sku":"...","at":<µs>}
 #include "actors/cart/cart.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "actors/common/json.hpp"
@@ -109,11 +108,7 @@ std::string cart_traits::encode_event(const event& ev) {
 }
 
 std::optional<event> cart_traits::decode_event(std::string_view type, std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<event>(text, [&](const json::object& o) -> std::optional<event> {
     if (type == "cart.created")
       return decode_created(o);
     if (type == "cart.currency_set")
@@ -125,9 +120,7 @@ std::optional<event> cart_traits::decode_event(std::string_view type, std::strin
     if (type == "cart.item_removed")
       return decode_item_removed(o);
     return std::nullopt;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 // Snapshot: {"exists","customer_id":str|null,"status","lines":[{"sku","quantity"}],
@@ -154,11 +147,7 @@ std::string cart_traits::encode_state(const state& st) {
 }
 
 std::optional<state> cart_traits::decode_state(std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<state>(text, [&](const json::object& o) -> std::optional<state> {
     state st;
     auto exists = get_bool(o, "exists");
     auto status_text = get_string(o, "status");
@@ -190,9 +179,7 @@ std::optional<state> cart_traits::decode_state(std::string_view text) {
       st.lines.push_back(line{std::move(*sku), *quantity});
     }
     return st;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 } // namespace agora::cart

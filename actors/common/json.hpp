@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,21 @@ const json::object* get_object(const json::object& obj, std::string_view key);
 std::optional<bool> get_bool(const json::object& obj, std::string_view key);
 
 // -- codec conventions shared by the entities' event and snapshot codecs ------
+
+/// Parses `text` as a JSON object and hands it to `read`, which returns the
+/// decoded T or nullopt. Text that is not a JSON object, and a `read` that
+/// throws (Boost.JSON's accessors do on a wrong type), give nullopt.
+template <class T, class F>
+std::optional<T> decode_json_object(std::string_view text, F&& read) noexcept {
+  try {
+    auto parsed = parse_json(text);
+    if (!parsed || !parsed->is_object())
+      return std::nullopt;
+    return read(parsed->get_object());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
 
 /// A string, or JSON null for nullopt.
 json::value nullable_string(const std::optional<std::string>& x);

@@ -5,7 +5,6 @@
 // The payload holds the bcrypt hash, never a password.
 #include "actors/customer/customer.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "actors/common/json.hpp"
@@ -30,13 +29,9 @@ std::string customer_traits::encode_event(const event& ev) {
 
 std::optional<event> customer_traits::decode_event(std::string_view type,
                                                    std::string_view text) {
-  try {
-    if (type != "customer.registered")
-      return std::nullopt;
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  if (type != "customer.registered")
+    return std::nullopt;
+  return decode_json_object<event>(text, [](const json::object& o) -> std::optional<event> {
     auto customer_id = get_string(o, "customer_id");
     auto email = get_string(o, "email");
     auto name = get_string(o, "name");
@@ -47,9 +42,7 @@ std::optional<event> customer_traits::decode_event(std::string_view type,
       return std::nullopt;
     return event{registered{std::move(*customer_id), std::move(*email), std::move(*name),
                             std::move(*password_hash), std::move(*role), *at}};
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 // Snapshot: {"exists","customer_id","email","name","password_hash","role",
@@ -69,11 +62,7 @@ std::string customer_traits::encode_state(const state& st) {
 }
 
 std::optional<state> customer_traits::decode_state(std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<state>(text, [&](const json::object& o) -> std::optional<state> {
     auto exists = get_bool(o, "exists");
     auto customer_id = get_string(o, "customer_id");
     auto email = get_string(o, "email");
@@ -95,9 +84,7 @@ std::optional<state> customer_traits::decode_state(std::string_view text) {
                  *version,
                  *created_at,
                  *updated_at};
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 } // namespace agora::customer

@@ -8,7 +8,6 @@
 // The stock read model (persistence/projections) reads these by field name.
 #include "actors/inventory/inventory.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "actors/common/json.hpp"
@@ -98,11 +97,7 @@ std::string inventory_traits::encode_event(const event& ev) {
 
 std::optional<event> inventory_traits::decode_event(std::string_view type,
                                                     std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<event>(text, [&](const json::object& o) -> std::optional<event> {
     if (type == "inventory.adjusted")
       return decode_adjusted(o);
     if (type == "inventory.reserved")
@@ -114,9 +109,7 @@ std::optional<event> inventory_traits::decode_event(std::string_view type,
     if (type == "inventory.expired")
       return decode_finish<expired>(o);
     return std::nullopt;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 // Snapshot: {"on_hand","reserved","reservations":[{"id","quantity","expires_at"}],
@@ -142,11 +135,7 @@ std::string inventory_traits::encode_state(const state& st) {
 }
 
 std::optional<state> inventory_traits::decode_state(std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<state>(text, [&](const json::object& o) -> std::optional<state> {
     auto on_hand = get_int(o, "on_hand");
     auto reserved_units = get_int(o, "reserved");
     auto version = get_int(o, "version");
@@ -181,9 +170,7 @@ std::optional<state> inventory_traits::decode_state(std::string_view text) {
     if (sum != st.reserved || st.reserved < 0 || st.reserved > st.on_hand)
       return std::nullopt;
     return st;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 } // namespace agora::inventory

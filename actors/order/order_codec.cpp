@@ -14,7 +14,6 @@
 // Times are µs since the epoch; money is integer minor units.
 #include "actors/order/order.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "actors/common/json.hpp"
@@ -239,11 +238,7 @@ std::string order_traits::encode_event(const event& ev) {
 }
 
 std::optional<event> order_traits::decode_event(std::string_view type, std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<event>(text, [&](const json::object& o) -> std::optional<event> {
     if (type == "order.placed")
       return decode_placed(o);
     if (type == "order.paid")
@@ -259,9 +254,7 @@ std::optional<event> order_traits::decode_event(std::string_view type, std::stri
     if (type == "order.customer_bound")
       return decode_customer_bound(o);
     return std::nullopt;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 // Snapshot: {"exists","order_id","customer_id":str|null,"checkout_id","status",
@@ -304,11 +297,7 @@ std::string order_traits::encode_state(const state& st) {
 }
 
 std::optional<state> order_traits::decode_state(std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<state>(text, [&](const json::object& o) -> std::optional<state> {
     state st;
     auto exists = get_bool(o, "exists");
     auto order_id = get_string(o, "order_id");
@@ -364,9 +353,7 @@ std::optional<state> order_traits::decode_state(std::string_view text) {
     if (!decltype(st.applied_keys)::from_json(*keys, st.applied_keys))
       return std::nullopt;
     return st;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 } // namespace agora::order

@@ -11,7 +11,6 @@
 // Times are µs since the epoch; money is integer minor units.
 #include "actors/payment/payment.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "actors/common/json.hpp"
@@ -136,11 +135,7 @@ std::string payment_traits::encode_event(const event& ev) {
 
 std::optional<event> payment_traits::decode_event(std::string_view type,
                                                   std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<event>(text, [&](const json::object& o) -> std::optional<event> {
     if (type == "payment.opened")
       return decode_opened(o);
     if (type == "payment.authorized")
@@ -156,9 +151,7 @@ std::optional<event> payment_traits::decode_event(std::string_view type,
     if (type == "payment.refunded")
       return decode_answer<refunded>(o);
     return std::nullopt;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 // Snapshot: {"exists","payment_id","order_id","checkout_id","currency","amount_cents",
@@ -196,11 +189,7 @@ std::string payment_traits::encode_state(const state& st) {
 }
 
 std::optional<state> payment_traits::decode_state(std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<state>(text, [&](const json::object& o) -> std::optional<state> {
     state st;
     auto exists = get_bool(o, "exists");
     auto payment_id = get_string(o, "payment_id");
@@ -256,9 +245,7 @@ std::optional<state> payment_traits::decode_state(std::string_view text) {
         st.refunded_cents < 0 || st.refunded_cents > st.captured_cents)
       return std::nullopt;
     return st;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 } // namespace agora::payment

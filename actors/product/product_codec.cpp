@@ -10,7 +10,6 @@
 // The catalogue read model (persistence/projections) reads these by field name.
 #include "actors/product/product.hpp"
 
-#include <exception>
 #include <utility>
 
 #include "actors/common/json.hpp"
@@ -145,11 +144,7 @@ std::string product_traits::encode_event(const event& ev) {
 
 std::optional<event> product_traits::decode_event(std::string_view type,
                                                   std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<event>(text, [&](const json::object& o) -> std::optional<event> {
     if (type == "product.created") {
       if (auto e = decode_full<created>(o))
         return event{std::move(*e)};
@@ -164,9 +159,7 @@ std::optional<event> product_traits::decode_event(std::string_view type,
         return event{retired{*at}};
     }
     return std::nullopt;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 std::string product_traits::encode_state(const state& st) {
@@ -187,11 +180,7 @@ std::string product_traits::encode_state(const state& st) {
 }
 
 std::optional<state> product_traits::decode_state(std::string_view text) {
-  try {
-    auto parsed = parse_json(text);
-    if (!parsed || !parsed->is_object())
-      return std::nullopt;
-    const auto& o = parsed->get_object();
+  return decode_json_object<state>(text, [&](const json::object& o) -> std::optional<state> {
     auto exists = get_bool(o, "exists");
     auto is_retired = get_bool(o, "retired");
     auto sku = get_string(o, "sku");
@@ -221,9 +210,7 @@ std::optional<state> product_traits::decode_state(std::string_view text) {
     st.created_at = *created_at;
     st.updated_at = *updated_at;
     return st;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
 } // namespace agora::product
