@@ -12,17 +12,19 @@
 #include "actors/product/product.hpp"
 #include "actors/runtime/region.hpp"
 #include "config/config.hpp"
+#include "net/api/catalogue_client.hpp"
 #include "net/auth/jwt.hpp"
 #include "net/auth/password.hpp"
 #include "net/auth/revocations.hpp"
 #include "net/http/router.hpp"
-#include "net/api/catalogue_client.hpp"
+#include "persistence/pg/idempotency_store.hpp"
 
 namespace agora::net::api {
 
 /// Everything the handlers use. Owned by the node's main; outlives the server.
 struct services {
   const agora::config* cfg = nullptr;
+  caf::actor_system* actor_system = nullptr;
   runtime::region_ref<product::product_traits> products;
   runtime::region_ref<inventory::inventory_traits> inventory;
   runtime::region_ref<cart::cart_traits> carts;
@@ -32,6 +34,7 @@ struct services {
   auth::token_service* tokens = nullptr;
   auth::password_hasher* hasher = nullptr;
   auth::revocation_list* revocations = nullptr;
+  persistence::idempotency_store_actor idempotency;
   /// A bcrypt hash of a random password: logins for unknown e-mails verify
   /// against it so that timing does not reveal which accounts exist.
   std::string unknown_account_hash;
@@ -46,7 +49,7 @@ void add_cart_routes(http::router& r, services& s);
 void add_shipping_routes(http::router& r, services& s);
 void add_ops_routes(http::router& r, services& s);
 
-/// All of the above.
+/// All of the above, with Idempotency-Key support on the POSTs.
 void add_routes(http::router& r, services& s);
 
 } // namespace agora::net::api

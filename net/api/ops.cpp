@@ -3,6 +3,7 @@
 // HTTP server itself.
 #include "net/api/api.hpp"
 #include "net/api/common.hpp"
+#include "net/api/idempotency.hpp"
 
 #include "actors/shipping/shipping.hpp"
 #include "net/http/body.hpp"
@@ -75,6 +76,7 @@ void add_routes(http::router& r, services& s) {
   add_cart_routes(r, s);
   add_shipping_routes(r, s);
   add_ops_routes(r, s);
+  make_posts_idempotent(r, s);
 }
 
 } // namespace agora::net::api

@@ -16,6 +16,7 @@
 #include "persistence/pg/journal_writer.hpp"
 #include "persistence/pg/migrations.hpp"
 #include "persistence/pg/probe.hpp"
+#include "persistence/pg/idempotency_store.hpp"
 #include "persistence/pg/revocation_store.hpp"
 #include "persistence/projections/catalogue_projection.hpp"
 #include "tools/agora-node/demo_catalogue.hpp"
@@ -196,6 +197,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     catalogue::product_cache cache;
     net::api::services s;
     s.cfg = &cfg;
+    s.actor_system = &sys;
     s.products = runtime::spawn_region<product::product_traits>(
       sys, journal, settings,
       [&cache](const std::string&, const product::state& st) { cache.store(st); });
@@ -225,6 +227,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
                                       static_cast<size_t>(cfg.auth.hash_threads)};
     net::auth::revocation_list revocations;
     auto revocation_store = persistence::spawn_revocation_store(sys, cfg.pg.conninfo);
+    s.idempotency = persistence::spawn_idempotency_store(sys, cfg.pg.conninfo);
     bool revocations_loaded = true;
     if (auto stored = persistence::load_revocations(cfg.pg.conninfo)) {
       for (auto& [id, exp] : *stored)
@@ -283,6 +286,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
       drain(self, region);
     for (auto hdl : {caf::actor_cast<caf::actor>(projection), caf::actor_cast<caf::actor>(queries),
                      caf::actor_cast<caf::actor>(probe), caf::actor_cast<caf::actor>(revocation_store),
+                     caf::actor_cast<caf::actor>(s.idempotency),
                      caf::actor_cast<caf::actor>(journal)})
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
     node_log().info("stopped");

@@ -1,0 +1,159 @@
+#include "net/api/idempotency.hpp"
+
+#include <memory>
+
+#include <caf/all.hpp>
+#include <openssl/evp.h>
+
+#include "actors/common/json.hpp"
+#include "actors/runtime/oneshot.hpp"
+#include "net/api/api.hpp"
+
+namespace agora::net::api {
+
+namespace {
+
+using persistence::claim_kind;
+using namespace std::chrono_literals;
+
+/// Keys are opaque printable ASCII, 1-255 characters.
+bool valid_key(std::string_view key) {
+  if (key.empty() || key.size() > 255)
+    return false;
+  for (char c : key)
+    if (c < 0x21 || c > 0x7e)
+      return false;
+  return true;
+}
+
+/// The response as stored: {"content_type", "headers": [[name, value]], "body"}.
+std::string encode_response(const http::response& r) {
+  json::object o;
+  o["content_type"] = r.content_type;
+  json::array headers;
+  for (auto& [name, value] : r.headers)
+    headers.push_back(json::array{json::value(name), json::value(value)});
+  o["headers"] = std::move(headers);
+  o["body"] = r.body;
+  return json::serialize(o);
+}
+
+std::optional<http::response> decode_response(int32_t status, std::string_view text) {
+  return decode_json_object<http::response>(
+    text, [status](const json::object& o) -> std::optional<http::response> {
+      auto content_type = get_string(o, "content_type");
+      auto body = get_string(o, "body");
+      const auto* headers = o.if_contains("headers");
+      if (!content_type || !body || !headers || !headers->is_array())
+        return std::nullopt;
+      http::response r;
+      r.status = static_cast<unsigned>(status);
+      r.content_type = std::move(*content_type);
+      r.body = std::move(*body);
+      for (const auto& h : headers->get_array()) {
+        const auto& pair = h.as_array();
+        r.headers.emplace_back(std::string(pair.at(0).as_string()),
+                               std::string(pair.at(1).as_string()));
+      }
+      return r;
+    });
+}
+
+/// A responder that stores the response under the claimed key before it
+/// passes it on; a 5xx releases the key instead, so a retry runs again.
+http::responder recording(services& s, persistence::idempotency_claim claim,
+                          http::responder original) {
+  auto sink = [&s, claim = std::move(claim), original](http::response&& r) {
+    persistence::idempotency_completion done{claim.scope, claim.key, 0, {}};
+    if (r.status < 500) {
+      done.status = static_cast<int32_t>(r.status);
+      done.response = encode_response(r);
+    }
+    auto shared = std::make_shared<http::response>(std::move(r));
+    runtime::spawn_oneshot(*s.actor_system, [store = s.idempotency, done = std::move(done), shared,
+                                             original](caf::event_based_actor* self) {
+      self->request(store, 5s, done)
+        .then([shared, original](bool) { original.send(std::move(*shared)); },
+              [original](caf::error&) {
+                original.error(errc::unavailable, "the response could not be recorded; retry "
+                                                  "with the same Idempotency-Key");
+              });
+    });
+  };
+  return http::responder{std::make_shared<http::detail::reply_slot>(
+    std::make_shared<http::detail::reply_claim>(), std::move(sink))};
+}
+
+http::handler idempotent(services& s, http::handler inner) {
+  return [&s, inner = std::move(inner)](http::request& req, http::responder res) {
+    auto header = req.header("Idempotency-Key");
+    if (!header)
+      return inner(req, std::move(res));
+    if (!valid_key(*header))
+      return res.error(
+        invalid_field("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+    persistence::idempotency_claim claim{idempotency_scope(req), std::string(*header),
+                                         body_digest(req.body)};
+    // The request outlives this call: the handler runs once the claim is in.
+    auto saved = std::make_shared<http::request>(std::move(req));
+    runtime::spawn_oneshot(*s.actor_system, [&s, inner, claim, saved,
+                                             res](caf::event_based_actor* self) {
+      self->request(s.idempotency, 5s, claim)
+        .then(
+          [&s, inner, claim, saved, res](persistence::idempotency_record& rec) {
+            switch (rec.what()) {
+              case claim_kind::fresh:
+                return inner(*saved, recording(s, claim, res));
+              case claim_kind::replay:
+                if (auto r = decode_response(rec.status, rec.response))
+                  return res.send(std::move(*r));
+                return res.error(errc::internal, "the recorded response is unreadable");
+              case claim_kind::mismatch:
+                return res.error(errc::conflict,
+                                 "this Idempotency-Key was used with another request body");
+              case claim_kind::in_progress:
+                return res.error(errc::conflict,
+                                 "a request with this Idempotency-Key is still running",
+                                 R"({"reason":"in_progress"})");
+            }
+          },
+          [res](caf::error&) {
+            res.error(errc::unavailable, "idempotency keys are unavailable; retry");
+          });
+    });
+  };
+}
+
+} // namespace
+
+std::string idempotency_scope(const http::request& req) {
+  std::string scope;
+  if (req.caller)
+    scope.append(auth::to_string(req.caller->role)).append(":").append(req.caller->customer_id);
+  else
+    scope = "anonymous";
+  scope.append(" ").append(http::to_string(req.method)).append(" ").append(req.path);
+  return scope;
+}
+
+std::string body_digest(std::string_view body) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(body.data(), body.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 0x0F]);
+  }
+  return out;
+}
+
+void make_posts_idempotent(http::router& r, services& s) {
+  for (auto& route : r.routes())
+    if (route->method == http::verb::post && route->pattern != "/api/v1/auth/login")
+      route->fn = idempotent(s, std::move(route->fn));
+}
+
+} // namespace agora::net::api

@@ -1,0 +1,83 @@
+// Idempotency keys of mutating requests (API.md "Conventions"), kept in
+// PostgreSQL so they survive restarts and are shared by every node. A
+// detached broker actor with its own connection claims a key atomically,
+// records the response once it is known, and forgets keys after 48 hours.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/type_ids.hpp"
+
+namespace agora::persistence {
+
+/// Asks for (scope, key): the caller may run the request only when the
+/// answer is `fresh`.
+struct idempotency_claim {
+  std::string scope;
+  std::string key;
+  /// A digest of the request body: the same key with another body is refused.
+  std::string request_hash;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_claim& x) {
+  return f(caf::meta::type_name("idempotency_claim"), x.scope, x.key, x.request_hash);
+}
+
+enum class claim_kind : uint8_t {
+  /// First use: run the request, then complete the key.
+  fresh,
+  /// Done before with the same body: `status` and `response` are the answer.
+  replay,
+  /// Used before with another body.
+  mismatch,
+  /// A request with this key is still running.
+  in_progress,
+};
+
+struct idempotency_record {
+  uint8_t kind = 0; // claim_kind
+  int32_t status = 0;
+  /// What complete() stored: a JSON object text.
+  std::string response;
+
+  claim_kind what() const noexcept { return static_cast<claim_kind>(kind); }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
+  return f(caf::meta::type_name("idempotency_record"), x.kind, x.status, x.response);
+}
+
+/// Records the answer of a claimed key; `status` 0 releases the claim
+/// instead (the request failed in a way that must not be replayed).
+struct idempotency_completion {
+  std::string scope;
+  std::string key;
+  int32_t status = 0;
+  std::string response;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, idempotency_completion& x) {
+  return f(caf::meta::type_name("idempotency_completion"), x.scope, x.key, x.status, x.response);
+}
+
+/// Both fail with errc::unavailable when PostgreSQL cannot be reached.
+using idempotency_store_actor =
+  caf::typed_actor<caf::replies_to<idempotency_claim>::with<idempotency_record>,
+                   caf::replies_to<idempotency_completion>::with<bool>>;
+
+/// A claim still in progress after this long is considered abandoned (its
+/// node died) and may be taken over.
+inline constexpr int abandoned_claim_seconds = 60;
+
+idempotency_store_actor spawn_idempotency_store(caf::actor_system& sys, std::string conninfo);
+
+} // namespace agora::persistence

@@ -1,0 +1,99 @@
+"""Idempotency-Key on mutating POSTs: the same key and body give the first
+response again without doing anything twice (4xx included), another body is
+409, keys are scoped to the caller and to method + path, and they survive a
+restart."""
+
+import unittest
+
+import harness
+
+
+class IdempotencyTest(harness.NodeTestCase):
+
+    def post_keyed(self, path, body, key, token=None):
+        return self.api.post(path, body, token=token, headers={"Idempotency-Key": key})
+
+    def test_a_repeated_create_returns_the_first_cart(self):
+        key = "cart-" + harness.random_token(8)
+        first = self.post_keyed("/api/v1/carts", {}, key)
+        self.assertEqual(first.status, 201, first)
+        again = self.post_keyed("/api/v1/carts", {}, key)
+        self.assertEqual(again.status, 201, again)
+        self.assertEqual(again.json["cart_id"], first.json["cart_id"])
+        self.assertEqual(again.headers.get("location"), first.headers.get("location"))
+        # The query string is not part of the scope.
+        with_query = self.post_keyed("/api/v1/carts?source=retry", {}, key)
+        self.assertEqual(with_query.json["cart_id"], first.json["cart_id"])
+        # Without a key every POST is a new request.
+        other = self.api.post("/api/v1/carts", {})
+        self.assertNotEqual(other.json["cart_id"], first.json["cart_id"])
+
+    def test_a_repeated_add_adds_once(self):
+        product = self.create_product(initial_stock=50)
+        cart = self.create_cart()
+        path = "/api/v1/carts/%s/items" % cart["cart_id"]
+        body = {"sku": product["sku"], "quantity": 2}
+        key = "add-" + harness.random_token(8)
+        for _ in range(3):
+            r = self.post_keyed(path, body, key)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json["items"][0]["quantity"], 2)
+        r = self.api.get("/api/v1/carts/" + cart["cart_id"])
+        self.assertEqual(r.json["items"][0]["quantity"], 2)
+        self.assertEqual(r.json["version"], 2)
+
+    def test_another_body_with_the_same_key_is_a_conflict(self):
+        product = self.create_product(initial_stock=50)
+        cart = self.create_cart()
+        path = "/api/v1/carts/%s/items" % cart["cart_id"]
+        key = "add-" + harness.random_token(8)
+        self.assertEqual(self.post_keyed(path, {"sku": product["sku"], "quantity": 1}, key).status,
+                         200)
+        r = self.post_keyed(path, {"sku": product["sku"], "quantity": 3}, key)
+        self.assert_error(r, 409, "conflict")
+        r = self.api.get("/api/v1/carts/" + cart["cart_id"])
+        self.assertEqual(r.json["items"][0]["quantity"], 1)
+
+    def test_a_client_error_is_replayed_too(self):
+        product = self.create_product(initial_stock=1)
+        cart = self.create_cart()
+        path = "/api/v1/carts/%s/items" % cart["cart_id"]
+        body = {"sku": product["sku"], "quantity": 5}
+        key = "oos-" + harness.random_token(8)
+        self.assert_error(self.post_keyed(path, body, key), 422, "out_of_stock")
+        r = self.api.post("/api/v1/inventory/%s/adjust" % product["sku"],
+                          {"delta": 100, "reason": "restock"}, token=self.admin_token())
+        self.assertEqual(r.status, 200, r)
+        # Stock is there now, but the key answers what it answered first.
+        self.assert_error(self.post_keyed(path, body, key), 422, "out_of_stock")
+        self.assertEqual(self.post_keyed(path, body, key + "-new").status, 200)
+
+    def test_keys_are_scoped_to_the_caller(self):
+        key = "shared-" + harness.random_token(8)
+        guest = self.post_keyed("/api/v1/carts", {}, key)
+        customer = self.register_customer()
+        mine = self.post_keyed("/api/v1/carts", {}, key, token=customer["token"])
+        self.assertEqual(mine.status, 201, mine)
+        self.assertNotEqual(mine.json["cart_id"], guest.json["cart_id"])
+        self.assertEqual(mine.json["customer_id"], customer["customer_id"])
+
+    def test_a_malformed_key_is_rejected(self):
+        for key in ["x" * 256, "has space"]:
+            r = self.post_keyed("/api/v1/carts", {}, key)
+            self.assert_error(r, 400, "invalid_request", field="Idempotency-Key")
+
+    def test_keys_survive_a_restart(self):
+        key = "restart-" + harness.random_token(8)
+        first = self.post_keyed("/api/v1/carts", {}, key)
+        self.assertEqual(first.status, 201, first)
+        self.api.close()
+        code, in_time = self.node.stop()
+        self.assertTrue(in_time and code == 0, "stop: exit %r\n%s" % (code, self.node.log_tail()))
+        self.node.start()
+        type(self).api = self.node.client()
+        again = self.post_keyed("/api/v1/carts", {}, key)
+        self.assertEqual(again.json["cart_id"], first.json["cart_id"])
+
+
+if __name__ == "__main__":
+    unittest.main()
