@@ -565,6 +565,15 @@ class NodeTestCase(unittest.TestCase):
         self.assertEqual(r.status, 201, r)
         return r.json
 
+    def restart_node(self):
+        """Stops the node with SIGTERM (it must exit 0 within the grace period),
+        starts it again on the same database and reconnects the client."""
+        self.api.close()
+        code, in_time = self.node.stop()
+        self.assertTrue(in_time and code == 0, "stop: exit %r\n%s" % (code, self.node.log_tail()))
+        self.node.start()
+        type(self).api = self.node.client()
+
     def assert_error(self, r, status, code=None, field=None):
         """Checks the contract's error body {"error": {code, message, details}}."""
         self.assertEqual(r.status, status, r)

@@ -176,11 +176,7 @@ class AuthTest(harness.NodeTestCase):
         c = self.register_customer()
         r = self.api.post("/api/v1/auth/logout", token=c["token"])
         self.assertEqual(r.status, 204, r)
-        self.api.close()
-        code, in_time = self.node.stop()
-        self.assertTrue(in_time and code == 0, "stop: exit %r\n%s" % (code, self.node.log_tail()))
-        self.node.start()
-        type(self).api = self.node.client()
+        self.restart_node()
         self.assert_error(self.api.get("/api/v1/me", token=c["token"]), 401, "unauthenticated")
 
     def test_logout_without_a_token_is_401(self):

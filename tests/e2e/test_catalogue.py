@@ -419,11 +419,7 @@ class DemoSeedTest(harness.NodeTestCase):
             self.assertGreater(r.json["on_hand"], 0, r)
             levels[p["sku"]] = r.json["on_hand"]
 
-        self.api.close()
-        code, in_time = self.node.stop()
-        self.assertTrue(in_time and code == 0, "stop: exit %r\n%s" % (code, self.node.log_tail()))
-        self.node.start()
-        type(self).api = self.node.client()
+        self.restart_node()
         # A second seed would append product and inventory events; give it the
         # time a seed takes to start, then compare.
         time.sleep(1.5)

@@ -86,11 +86,7 @@ class IdempotencyTest(harness.NodeTestCase):
         key = "restart-" + harness.random_token(8)
         first = self.post_keyed("/api/v1/carts", {}, key)
         self.assertEqual(first.status, 201, first)
-        self.api.close()
-        code, in_time = self.node.stop()
-        self.assertTrue(in_time and code == 0, "stop: exit %r\n%s" % (code, self.node.log_tail()))
-        self.node.start()
-        type(self).api = self.node.client()
+        self.restart_node()
         again = self.post_keyed("/api/v1/carts", {}, key)
         self.assertEqual(again.json["cart_id"], first.json["cart_id"])
 
