@@ -45,13 +45,27 @@ problem quantity_problem(std::string message) {
   return invalid_field("quantity", std::move(message));
 }
 
-/// not_found for a cart never created, conflict for one not open.
-std::optional<problem> check_open(const state& st, const runtime::context& ctx) {
+problem product_not_found(const std::string& sku) {
+  json::object details;
+  details["sku"] = sku;
+  return make_problem(errc::not_found, "no product with SKU " + sku, json::serialize(details));
+}
+
+/// not_found for a cart never created; unauthenticated / forbidden when
+/// `by` may not touch it; conflict for one not open.
+std::optional<problem> check_open(const state& st, const access& by,
+                                  const runtime::context& ctx) {
   json::object details;
   details["cart_id"] = ctx.entity_id;
   if (!st.exists)
     return make_problem(errc::not_found, "cart " + ctx.entity_id + " not found",
                         json::serialize(details));
+  if (by.checked && st.customer_id && !by.admin) {
+    if (!by.customer_id)
+      return make_problem(errc::unauthenticated, "this cart belongs to a customer: log in");
+    if (*by.customer_id != *st.customer_id)
+      return make_problem(errc::forbidden, "this cart belongs to another customer");
+  }
   if (st.status != cart_status::open) {
     details["status"] = to_string(st.status);
     return make_problem(errc::conflict,
@@ -121,8 +135,10 @@ result<events> decide_add(const state& st, const add_item& cmd, const runtime::c
     return invalid_field("sku", "sku must match [A-Za-z0-9._-]{1,64}");
   if (cmd.quantity < 1 || cmd.quantity > max_line_quantity)
     return quantity_problem("quantity must be an integer 1-10000");
-  if (auto p = check_open(st, ctx))
+  if (auto p = check_open(st, cmd.access, ctx))
     return std::move(*p);
+  if (!cmd.product_listed)
+    return product_not_found(cmd.sku);
   const line* current = st.find(cmd.sku);
   int64_t target = (current ? current->quantity : 0) + cmd.quantity;
   if (target > max_line_quantity)
@@ -138,11 +154,13 @@ result<events> decide_set(const state& st, const set_quantity& cmd,
     return invalid_field("sku", "sku must match [A-Za-z0-9._-]{1,64}");
   if (cmd.quantity < 0 || cmd.quantity > max_line_quantity)
     return quantity_problem("quantity must be an integer 0-10000");
-  if (auto p = check_open(st, ctx))
+  if (auto p = check_open(st, cmd.access, ctx))
     return std::move(*p);
   const line* current = st.find(cmd.sku);
   if (cmd.quantity == 0)
     return current ? events{item_removed{cmd.sku, ctx.now}} : events{};
+  if (!cmd.product_listed)
+    return product_not_found(cmd.sku);
   if (current && current->quantity == cmd.quantity)
     return events{};
   return place(st, cmd.sku, cmd.quantity, cmd.available, cmd.product_currency,
@@ -151,7 +169,7 @@ result<events> decide_set(const state& st, const set_quantity& cmd,
 
 result<events> decide_remove(const state& st, const remove_item& cmd,
                              const runtime::context& ctx) {
-  if (auto p = check_open(st, ctx))
+  if (auto p = check_open(st, cmd.access, ctx))
     return std::move(*p);
   if (!st.find(cmd.sku))
     return events{};

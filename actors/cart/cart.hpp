@@ -41,13 +41,28 @@ struct create {
   std::string currency;
 };
 
+/// Who sends a change, for API.md's ownership rule: a customer may touch
+/// only its own carts, a guest cart is open to anyone holding its id, an
+/// admin may touch any. Unchecked access (the default) is for trusted
+/// callers inside the engine, such as the checkout saga.
+struct access {
+  bool checked = false;
+  /// The caller's customer id; nullopt when no token was sent.
+  std::optional<std::string> customer_id;
+  bool admin = false;
+};
+
 /// POST /carts/{id}/items: adds `quantity` (1-10,000) to the line of `sku`.
-/// `available` and `product_currency` are the product's current values.
+/// `available` and `product_currency` are the product's current values;
+/// `product_listed` is false for an unknown or retired SKU (404 once access
+/// and status allow the change).
 struct add_item {
   std::string sku;
   int64_t quantity = 0;
   int64_t available = 0;
   std::string product_currency;
+  cart::access access{};
+  bool product_listed = true;
 };
 
 /// PUT /carts/{id}/items/{sku}: sets the line to `quantity` (0-10,000; 0
@@ -57,11 +72,15 @@ struct set_quantity {
   int64_t quantity = 0;
   int64_t available = 0;
   std::string product_currency;
+  cart::access access{};
+  /// As in add_item; setting 0 removes the line even of an unlisted SKU.
+  bool product_listed = true;
 };
 
 /// DELETE /carts/{id}/items/{sku}: an absent line is a no-op.
 struct remove_item {
   std::string sku;
+  cart::access access{};
 };
 
 /// A read: decides no events and never fails.

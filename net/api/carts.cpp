@@ -1,6 +1,7 @@
-// Carts (API.md "Carts"). Every cart route first reads the cart to check who
-// may touch it (401/403 come before body errors, per the contract's order of
-// checks), then validates the body, then runs the command.
+// Carts (API.md "Carts"). A change is one cart command: the cart's decide()
+// checks who may touch it (401/403), its status, the product and the stock.
+// Only a malformed request reads the cart first, so that 401/403 still come
+// before its 400 (the contract's order of checks).
 #include "net/api/api.hpp"
 #include "net/api/common.hpp"
 #include "net/api/render.hpp"
@@ -89,100 +90,111 @@ void get_cart(services& s, http::request& req, http::responder res) {
             });
 }
 
-/// Shared by add (POST) and set (PUT): looks up the product and its stock,
-/// then sends `make(info, available)` to the cart.
+/// The caller, for the cart's ownership rule (checked in its decide()).
+cart::access access_of(const http::request& req) {
+  cart::access by;
+  by.checked = true;
+  if (req.caller) {
+    by.customer_id = req.caller->customer_id;
+    by.admin = req.caller->is_admin();
+  }
+  return by;
+}
+
+/// Sends a cart command and replies with the cart.
+void change_cart(services& s, const http::request& req, http::responder res, std::string cart_id,
+                 cart::command cmd) {
+  ask(s.carts, cart_id, std::move(cmd), req, std::move(res),
+      [&s, cart_id](const cart::state& st, http::responder& res) {
+        reply_cart(s, cart_id, st, std::move(res));
+      });
+}
+
+/// Shared by add (POST) and set (PUT) once the body is valid: looks up the
+/// product and its stock, then sends `make(product, available)` to the cart,
+/// which checks access, status, the product and the stock in one decision.
 template <class Make>
-void change_line(services& s, const http::request& req, http::responder res, std::string cart_id,
-                 std::string sku, bool allow_absent_product, Make make) {
-  s.cache->lookup(sku, [&s, req, res, cart_id = std::move(cart_id), sku, allow_absent_product,
-                        make = std::move(make)](std::optional<catalogue::product_info> info) {
-    if ((!info || !info->listed) && !allow_absent_product)
-      return res.error(product_not_found(sku));
-    auto send = [&s, req, cart_id, make](std::optional<catalogue::product_info> info,
-                                         int64_t available, http::responder res) {
-      ask(s.carts, cart_id, make(info, available), req, std::move(res),
-          [&s, cart_id](const cart::state& st, http::responder& res) {
-            reply_cart(s, cart_id, st, std::move(res));
-          });
-    };
+void change_line(services& s, const http::request& req, http::responder res, std::string sku,
+                 Make make) {
+  auto cart_id = std::string(req.param("cart_id"));
+  s.cache->lookup(sku, [&s, req, res, cart_id, sku, make = std::move(make)](
+                         std::optional<catalogue::product_info> info) mutable {
     if (!info || !info->listed)
-      return send(std::nullopt, 0, res);
+      return change_cart(s, req, res, cart_id, make(std::nullopt, 0));
     ask(s.inventory, sku, inventory::get{}, req, res,
-        [send, info](const inventory::levels& lv, http::responder& res) {
-          send(info, lv.on_hand - lv.reserved, res);
+        [&s, req, cart_id, info, make](const inventory::levels& lv, http::responder& res) {
+          change_cart(s, req, res, cart_id, make(info, lv.on_hand - lv.reserved));
         });
   });
 }
 
+/// A malformed cart id or body: the cart is read first so that 401/403 come
+/// before the 400 (API.md's order of checks); a malformed id is 404.
+void reject_invalid(services& s, http::request& req, http::responder res, problem invalid) {
+  with_cart(s, req, std::move(res), [invalid] { return std::optional<problem>{invalid}; },
+            [](const cart::state&, http::responder&) {});
+}
+
 void add_item(services& s, http::request& req, http::responder res) {
   auto body = http::parse_json_object(req.body);
-  std::optional<problem> invalid;
-  std::string sku;
-  int64_t quantity = 0;
-  if (!body) {
-    invalid = body.error();
-  } else {
-    http::object_fields f{*body};
-    auto sku_field = f.required_string("sku", 64);
-    auto qty = f.required_int("quantity", 1, cart::max_line_quantity);
-    if (!sku_field)
-      invalid = sku_field.error();
-    else if (!is_valid_sku(*sku_field))
-      invalid = invalid_field("sku", "must match [A-Za-z0-9._-]{1,64}");
-    else if (!qty)
-      invalid = qty.error();
-    else {
-      sku = *sku_field;
-      quantity = *qty;
-    }
-  }
-  with_cart(s, req, std::move(res), [invalid] { return invalid; },
-            [&s, req, sku, quantity](const cart::state&, http::responder& res) {
-              change_line(s, req, res, std::string(req.param("cart_id")), sku, false,
-                          [sku, quantity](std::optional<catalogue::product_info> info,
-                                          int64_t available) -> cart::command {
-                            return cart::add_item{sku, quantity, available, info->currency};
-                          });
-            });
+  if (!body)
+    return reject_invalid(s, req, std::move(res), body.error());
+  http::object_fields f{*body};
+  auto sku = f.required_string("sku", 64);
+  if (!sku)
+    return reject_invalid(s, req, std::move(res), sku.error());
+  if (!is_valid_sku(*sku))
+    return reject_invalid(s, req, std::move(res),
+                          invalid_field("sku", "must match [A-Za-z0-9._-]{1,64}"));
+  auto qty = f.required_int("quantity", 1, cart::max_line_quantity);
+  if (!qty)
+    return reject_invalid(s, req, std::move(res), qty.error());
+  if (!is_uuid(req.param("cart_id")))
+    return res.error(cart_not_found(req.param("cart_id")));
+  change_line(s, req, std::move(res), *sku,
+              [sku = *sku, quantity = *qty, by = access_of(req)](
+                std::optional<catalogue::product_info> info, int64_t available) -> cart::command {
+                return cart::add_item{sku, quantity, available,
+                                      info ? info->currency : std::string{}, by,
+                                      info.has_value()};
+              });
 }
 
 void set_item(services& s, http::request& req, http::responder res) {
   auto sku = std::string(req.param("sku"));
   auto body = http::parse_json_object(req.body);
-  std::optional<problem> invalid;
-  int64_t quantity = 0;
-  if (!body) {
-    invalid = body.error();
-  } else {
-    auto qty = http::object_fields{*body}.required_int("quantity", 0, cart::max_line_quantity);
-    if (!qty)
-      invalid = qty.error();
-    else
-      quantity = *qty;
+  if (!body)
+    return reject_invalid(s, req, std::move(res), body.error());
+  auto qty = http::object_fields{*body}.required_int("quantity", 0, cart::max_line_quantity);
+  if (!qty)
+    return reject_invalid(s, req, std::move(res), qty.error());
+  if (!is_uuid(req.param("cart_id")))
+    return res.error(cart_not_found(req.param("cart_id")));
+  if (!is_valid_sku(sku)) {
+    // No such product can exist, and no line of it: 404, or nothing to remove.
+    return with_cart(s, req, std::move(res), no_body_checks,
+                     [&s, sku, quantity = *qty, id = std::string(req.param("cart_id"))](
+                       const cart::state& st, http::responder& res) {
+                       if (quantity > 0)
+                         return res.error(product_not_found(sku));
+                       reply_cart(s, id, st, std::move(res));
+                     });
   }
-  with_cart(s, req, std::move(res), [invalid] { return invalid; },
-            [&s, req, sku, quantity](const cart::state&, http::responder& res) {
-              // Setting 0 removes the line, even of a product retired since.
-              if (quantity > 0 && !is_valid_sku(sku))
-                return res.error(product_not_found(sku));
-              change_line(s, req, res, std::string(req.param("cart_id")), sku, quantity == 0,
-                          [sku, quantity](std::optional<catalogue::product_info> info,
-                                          int64_t available) -> cart::command {
-                            return cart::set_quantity{sku, quantity, available,
-                                                      info ? info->currency : std::string{}};
-                          });
-            });
+  change_line(s, req, std::move(res), sku,
+              [sku, quantity = *qty, by = access_of(req)](
+                std::optional<catalogue::product_info> info, int64_t available) -> cart::command {
+                return cart::set_quantity{sku, quantity, available,
+                                          info ? info->currency : std::string{}, by,
+                                          info.has_value()};
+              });
 }
 
 void remove_item(services& s, http::request& req, http::responder res) {
-  with_cart(s, req, std::move(res), no_body_checks,
-            [&s, req](const cart::state&, http::responder& res) {
-              auto id = std::string(req.param("cart_id"));
-              ask(s.carts, id, cart::remove_item{std::string(req.param("sku"))}, req,
-                  std::move(res), [&s, id](const cart::state& st, http::responder& res) {
-                    reply_cart(s, id, st, std::move(res));
-                  });
-            });
+  auto cart_id = std::string(req.param("cart_id"));
+  if (!is_uuid(cart_id))
+    return res.error(cart_not_found(cart_id));
+  change_cart(s, req, std::move(res), cart_id,
+              cart::remove_item{std::string(req.param("sku")), access_of(req)});
 }
 
 } // namespace

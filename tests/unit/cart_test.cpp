@@ -237,3 +237,49 @@ TEST_CASE("cart status names", "[cart]") {
   CHECK(to_string(cart_status::checking_out) == "checking_out");
   CHECK_FALSE(parse_cart_status("closed").has_value());
 }
+
+TEST_CASE("a customer's cart accepts changes only from its owner or an admin", "[cart]") {
+  state st;
+  test::run<traits>(st, create{"cust-1", "USD"}, at(1'000));
+  auto by = [](std::optional<std::string> customer, bool admin = false) {
+    return cart::access{true, std::move(customer), admin};
+  };
+  CHECK(test::reject<traits>(st, add_item{"A-1", 1, 10, "USD", by(std::nullopt)}, at(2)).code ==
+        errc::unauthenticated);
+  CHECK(test::reject<traits>(st, add_item{"A-1", 1, 10, "USD", by("cust-2")}, at(2)).code ==
+        errc::forbidden);
+  CHECK(test::reject<traits>(st, set_quantity{"A-1", 1, 10, "USD", by("cust-2")}, at(2)).code ==
+        errc::forbidden);
+  CHECK(test::reject<traits>(st, remove_item{"A-1", by(std::nullopt)}, at(2)).code ==
+        errc::unauthenticated);
+  // Access comes before the product: a stranger learns nothing about SKUs.
+  CHECK(test::reject<traits>(st, add_item{"GONE", 1, 0, "", by("cust-2"), false}, at(2)).code ==
+        errc::forbidden);
+  CHECK(test::run<traits>(st, add_item{"A-1", 1, 10, "USD", by("cust-1")}, at(3)).size() == 1);
+  CHECK(test::run<traits>(st, add_item{"A-1", 1, 10, "USD", by("admin-1", true)}, at(4)).size() ==
+        1);
+  // Trusted callers inside the engine skip the rule.
+  CHECK(test::run<traits>(st, add_item{"A-1", 1, 10, "USD"}, at(5)).size() == 1);
+  CHECK(st.find("A-1")->quantity == 3);
+}
+
+TEST_CASE("a guest cart is open to anyone holding its id", "[cart]") {
+  auto st = open_cart("USD");
+  cart::access stranger{true, "cust-9", false};
+  CHECK(test::run<traits>(st, add_item{"A-1", 2, 10, "USD", stranger}, at(2)).size() == 1);
+  cart::access anonymous{true, std::nullopt, false};
+  CHECK(test::run<traits>(st, remove_item{"A-1", anonymous}, at(3)).size() == 1);
+}
+
+TEST_CASE("an unlisted product is not found once access and status allow the change", "[cart]") {
+  auto st = open_cart("USD");
+  test::run<traits>(st, add_item{"A-1", 2, 10, "USD"}, at(2));
+  auto p = test::reject<traits>(st, add_item{"GONE", 1, 0, "", {}, false}, at(3));
+  CHECK(p.code == errc::not_found);
+  CHECK(test::details(p).at("sku") == json::value("GONE"));
+  CHECK(test::reject<traits>(st, set_quantity{"GONE", 1, 0, "", {}, false}, at(3)).code ==
+        errc::not_found);
+  // Setting 0 still removes the line of a product retired since.
+  CHECK(test::run<traits>(st, set_quantity{"A-1", 0, 0, "", {}, false}, at(4)).size() == 1);
+  CHECK(st.lines.empty());
+}
