@@ -5,12 +5,24 @@
 
 #include <cstddef>
 #include <deque>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
 #include "actors/common/json.hpp"
+#include "actors/common/problem.hpp"
 
 namespace agora {
+
+/// Longest idempotency key an entity command may carry (bytes).
+inline constexpr size_t max_idempotency_key_length = 256;
+
+/// 400 naming `idempotency_key` when `key` is longer than the limit.
+inline std::optional<problem> check_idempotency_key(const std::string& key) {
+  if (key.size() > max_idempotency_key_length)
+    return invalid_field("idempotency_key", "idempotency_key must be at most 256 bytes");
+  return std::nullopt;
+}
 
 template <size_t Capacity>
 class recent_set {

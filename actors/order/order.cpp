@@ -74,12 +74,6 @@ std::string item_field(size_t i, std::string_view name) {
   return field;
 }
 
-std::optional<problem> check_key(const std::string& key) {
-  if (key.size() > max_key_length)
-    return invalid_field("idempotency_key", "idempotency_key must be at most 256 bytes");
-  return std::nullopt;
-}
-
 problem unknown_order(const runtime::context& ctx) {
   json::object details;
   details["order_id"] = ctx.entity_id;
@@ -182,7 +176,7 @@ std::optional<problem> check_items(const std::vector<item>& items, int64_t& subt
 }
 
 result<events> decide_place(const state& st, const place& cmd, const runtime::context& ctx) {
-  if (auto p = check_key(cmd.idempotency_key))
+  if (auto p = check_idempotency_key(cmd.idempotency_key))
     return std::move(*p);
   if (cmd.customer_id && cmd.customer_id->empty())
     return invalid_field("customer_id", "customer_id must not be empty");
@@ -234,7 +228,7 @@ result<events> decide_place(const state& st, const place& cmd, const runtime::co
 template <class MakeEvent>
 result<events> transition(const state& st, const std::string& key, order_status to,
                           const runtime::context& ctx, MakeEvent make_event) {
-  if (auto p = check_key(key))
+  if (auto p = check_idempotency_key(key))
     return std::move(*p);
   if (!st.exists)
     return unknown_order(ctx);
@@ -274,7 +268,7 @@ result<events> decide_bind(const state& st, const bind_customer& cmd,
                            const runtime::context& ctx) {
   if (cmd.customer_id.empty())
     return invalid_field("customer_id", "customer_id must not be empty");
-  if (auto p = check_key(cmd.idempotency_key))
+  if (auto p = check_idempotency_key(cmd.idempotency_key))
     return std::move(*p);
   if (!st.exists)
     return unknown_order(ctx);

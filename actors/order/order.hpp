@@ -43,8 +43,6 @@ namespace agora::order {
 
 /// How many applied idempotency keys an order remembers (the oldest go first).
 inline constexpr size_t max_applied_keys = 1'000;
-/// Longest idempotency key (bytes).
-inline constexpr size_t max_key_length = 256;
 /// Longest carrier and tracking number (code points).
 inline constexpr size_t max_shipping_text_length = 100;
 /// Longest cancellation reason (code points).

@@ -115,12 +115,6 @@ problem not_now(const state& st, std::string_view id, std::string_view operation
                       json::serialize(details));
 }
 
-std::optional<problem> check_key(const std::string& key) {
-  if (key.size() > max_key_length)
-    return invalid_field("idempotency_key", "idempotency_key must be at most 256 bytes");
-  return std::nullopt;
-}
-
 std::optional<problem> check_ref(const std::string& ref) {
   if (ref.size() > max_gateway_ref_length)
     return invalid_field("gateway_ref", "gateway_ref must be at most 200 bytes");
@@ -138,20 +132,21 @@ std::string clip_reason(const std::string& reason) {
 }
 
 /// The gate every recording command passes after its own fields: the key's
-/// length, not_found, and a repeated key (nullopt + `repeat` set).
-std::optional<problem> gate(const state& st, const std::string& key,
-                            const runtime::context& ctx, bool& repeat) {
-  repeat = false;
-  if (auto p = check_key(key))
-    return p;
+/// length, not_found, and a repeated key. Returns the early answer (the
+/// rejection, or no events for a repeat), nullopt when the command goes on.
+std::optional<result<events>> gate(const state& st, const std::string& key,
+                                   const runtime::context& ctx) {
+  if (auto p = check_idempotency_key(key))
+    return result<events>{std::move(*p)};
   if (!st.exists)
-    return unknown_payment(ctx.entity_id);
-  repeat = st.applied(key);
+    return result<events>{unknown_payment(ctx.entity_id)};
+  if (st.applied(key))
+    return result<events>{events{}};
   return std::nullopt;
 }
 
 result<events> decide_open(const state& st, const open& cmd, const runtime::context& ctx) {
-  if (auto p = check_key(cmd.idempotency_key))
+  if (auto p = check_idempotency_key(cmd.idempotency_key))
     return std::move(*p);
   if (cmd.payment_id.empty() || cmd.payment_id != ctx.entity_id)
     return invalid_field("payment_id", "payment_id must be the payment's id");
@@ -176,11 +171,8 @@ result<events> decide_authorization(const state& st, const record_authorization&
                                     const runtime::context& ctx) {
   if (auto p = check_ref(cmd.gateway_ref))
     return std::move(*p);
-  bool repeat = false;
-  if (auto p = gate(st, cmd.idempotency_key, ctx, repeat))
-    return std::move(*p);
-  if (repeat)
-    return events{};
+  if (auto early = gate(st, cmd.idempotency_key, ctx))
+    return std::move(*early);
   if (st.status != payment_status::pending)
     return not_now(st, ctx.entity_id, op_authorize);
   if (cmd.approved)
@@ -195,11 +187,8 @@ result<events> decide_capture(const state& st, const record_capture& cmd,
     return std::move(*p);
   if (cmd.amount_cents < 1)
     return invalid_field("amount_cents", "amount_cents must be a positive integer");
-  bool repeat = false;
-  if (auto p = gate(st, cmd.idempotency_key, ctx, repeat))
-    return std::move(*p);
-  if (repeat)
-    return events{};
+  if (auto early = gate(st, cmd.idempotency_key, ctx))
+    return std::move(*early);
   if (!can_capture(st))
     return not_now(st, ctx.entity_id, op_capture);
   if (cmd.amount_cents > st.amount_cents)
@@ -215,11 +204,8 @@ result<events> decide_void(const state& st, const record_void& cmd,
                            const runtime::context& ctx) {
   if (auto p = check_ref(cmd.gateway_ref))
     return std::move(*p);
-  bool repeat = false;
-  if (auto p = gate(st, cmd.idempotency_key, ctx, repeat))
-    return std::move(*p);
-  if (repeat)
-    return events{};
+  if (auto early = gate(st, cmd.idempotency_key, ctx))
+    return std::move(*early);
   if (!can_void(st))
     return not_now(st, ctx.entity_id, op_void);
   return events{voided{cmd.gateway_ref, st.amount_cents, ctx.now, cmd.idempotency_key}};
@@ -229,11 +215,8 @@ result<events> decide_refund(const state& st, const record_refund& cmd,
                              const runtime::context& ctx) {
   if (auto p = check_ref(cmd.gateway_ref))
     return std::move(*p);
-  bool repeat = false;
-  if (auto p = gate(st, cmd.idempotency_key, ctx, repeat))
-    return std::move(*p);
-  if (repeat)
-    return events{};
+  if (auto early = gate(st, cmd.idempotency_key, ctx))
+    return std::move(*early);
   if (auto p = check_refund(st, cmd.amount_cents))
     return std::move(*p);
   return events{refunded{cmd.gateway_ref, cmd.amount_cents, ctx.now, cmd.idempotency_key}};

@@ -47,8 +47,6 @@ namespace agora::payment {
 
 /// How many applied idempotency keys a payment remembers (the oldest go first).
 inline constexpr size_t max_applied_keys = 1'000;
-/// Longest idempotency key (bytes).
-inline constexpr size_t max_key_length = 256;
 /// Longest gateway reference (bytes).
 inline constexpr size_t max_gateway_ref_length = 200;
 /// Gateway reasons longer than this (bytes) are cut at a character boundary.

@@ -233,7 +233,7 @@ TEST_CASE("placing validates every field and the totals", "[order]") {
   x.customer_id = "";
   check(x, "customer_id");
   x = cmd;
-  x.idempotency_key = std::string(max_key_length + 1, 'k');
+  x.idempotency_key = std::string(max_idempotency_key_length + 1, 'k');
   check(x, "idempotency_key");
 
   // The address: an object with the five text fields, coordinates in range.

@@ -146,7 +146,7 @@ TEST_CASE("opening validates its fields and happens once", "[payment]") {
   x = valid_open();
   x.currency = "usd";
   check(x, "currency");
-  x = valid_open(std::string(max_key_length + 1, 'k'));
+  x = valid_open(std::string(max_idempotency_key_length + 1, 'k'));
   check(x, "idempotency_key");
 
   test::run<traits>(st, valid_open("open-k"), at(1));
