@@ -45,12 +45,6 @@ problem quantity_problem(std::string message) {
   return invalid_field("quantity", std::move(message));
 }
 
-problem product_not_found(const std::string& sku) {
-  json::object details;
-  details["sku"] = sku;
-  return make_problem(errc::not_found, "no product with SKU " + sku, json::serialize(details));
-}
-
 /// not_found for a cart never created; unauthenticated / forbidden when
 /// `by` may not touch it; conflict for one not open.
 std::optional<problem> check_open(const state& st, const access& by,
@@ -138,7 +132,7 @@ result<events> decide_add(const state& st, const add_item& cmd, const runtime::c
   if (auto p = check_open(st, cmd.access, ctx))
     return std::move(*p);
   if (!cmd.product_listed)
-    return product_not_found(cmd.sku);
+    return product::not_found(cmd.sku);
   const line* current = st.find(cmd.sku);
   int64_t target = (current ? current->quantity : 0) + cmd.quantity;
   if (target > max_line_quantity)
@@ -160,7 +154,7 @@ result<events> decide_set(const state& st, const set_quantity& cmd,
   if (cmd.quantity == 0)
     return current ? events{item_removed{cmd.sku, ctx.now}} : events{};
   if (!cmd.product_listed)
-    return product_not_found(cmd.sku);
+    return product::not_found(cmd.sku);
   if (current && current->quantity == cmd.quantity)
     return events{};
   return place(st, cmd.sku, cmd.quantity, cmd.available, cmd.product_currency,

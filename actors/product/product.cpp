@@ -85,11 +85,7 @@ std::optional<problem> check_attributes(const std::string& text, std::string& ou
 }
 
 problem unknown_product(const state& st, const runtime::context& ctx) {
-  const std::string& sku = st.exists ? st.sku : ctx.entity_id;
-  json::object details;
-  details["sku"] = sku;
-  return make_problem(errc::not_found, "product " + sku + " not found",
-                      json::serialize(details));
+  return not_found(st.exists ? st.sku : ctx.entity_id);
 }
 
 /// The full field set shared by create and replace, validated in the order
@@ -203,6 +199,13 @@ void assign_fields(state& st, const Ev& e) {
 }
 
 } // namespace
+
+problem not_found(std::string_view sku) {
+  json::object details;
+  details["sku"] = sku;
+  return make_problem(errc::not_found, "product " + std::string(sku) + " not found",
+                      json::serialize(details));
+}
 
 // -- traits -------------------------------------------------------------------
 

@@ -150,6 +150,10 @@ struct state {
 // -- traits -------------------------------------------------------------------
 
 /// The product entity for the generic shell (actors/runtime/entity_traits.hpp).
+/// 404 `not_found` with details {sku}: the one answer for an unknown or
+/// retired SKU, wherever it is noticed (product, cart, HTTP handlers).
+problem not_found(std::string_view sku);
+
 struct product_traits {
   static constexpr std::string_view type = "product";
   using state = product::state;

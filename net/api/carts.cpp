@@ -176,7 +176,7 @@ void set_item(services& s, http::request& req, http::responder res) {
                      [&s, sku, quantity = *qty, id = std::string(req.param("cart_id"))](
                        const cart::state& st, http::responder& res) {
                        if (quantity > 0)
-                         return res.error(product_not_found(sku));
+                         return res.error(product::not_found(sku));
                        reply_cart(s, id, st, std::move(res));
                      });
   }

@@ -2,13 +2,6 @@
 
 namespace agora::net::api {
 
-problem product_not_found(std::string_view sku) {
-  json::object details;
-  details["sku"] = sku;
-  return make_problem(errc::not_found, "no product with SKU " + std::string(sku),
-                      json::serialize(details));
-}
-
 std::optional<problem> check_owner(const http::request& req,
                                    const std::optional<std::string>& owner) {
   if (!owner)

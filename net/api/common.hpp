@@ -36,9 +36,6 @@ void ask(const runtime::region_ref<Traits>& region, std::string id,
               });
 }
 
-/// `{"sku": "..."}` details for not-found products.
-problem product_not_found(std::string_view sku);
-
 /// 401 when an owned resource is accessed without a token, 403 when the
 /// caller is neither its owner nor an admin; nullopt when access is fine.
 /// A resource without an owner (a guest cart) is open to anyone.

@@ -15,11 +15,11 @@ namespace {
 template <class Next>
 void with_product(services& s, const std::string& sku, http::responder res, Next next) {
   if (!is_valid_sku(sku))
-    return res.error(product_not_found(sku));
+    return res.error(product::not_found(sku));
   s.cache->lookup(sku, [sku, res, next = std::move(next)](
                          std::optional<catalogue::product_info> info) mutable {
     if (!info)
-      return res.error(product_not_found(sku));
+      return res.error(product::not_found(sku));
     next(std::move(res));
   });
 }

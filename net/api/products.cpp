@@ -101,11 +101,11 @@ void create_product(services& s, http::request& req, http::responder res) {
 void get_product(services& s, http::request& req, http::responder res) {
   auto sku = std::string(req.param("sku"));
   if (!is_valid_sku(sku))
-    return res.error(product_not_found(sku));
+    return res.error(product::not_found(sku));
   ask(s.products, sku, product::get{}, req, std::move(res),
       [&s, req](const product::state& st, http::responder& res) {
         if (!st.exists || st.retired)
-          return res.error(product_not_found(req.param("sku")));
+          return res.error(product::not_found(req.param("sku")));
         reply_product(s, st, req, std::move(res), 200);
       });
 }
@@ -125,7 +125,7 @@ void replace_product(services& s, http::request& req, http::responder res) {
   if (!fields)
     return res.error(fields.error());
   if (!is_valid_sku(sku))
-    return res.error(product_not_found(sku));
+    return res.error(product::not_found(sku));
   product::replace cmd{fields->name,     fields->description, fields->price_cents,
                        fields->currency, fields->category,    fields->attributes_json};
   ask(s.products, sku, std::move(cmd), req, std::move(res),
@@ -167,7 +167,7 @@ void patch_product(services& s, http::request& req, http::responder res) {
   if (*attributes)
     cmd.attributes_json = json::serialize((*attributes)->object());
   if (!is_valid_sku(sku))
-    return res.error(product_not_found(sku));
+    return res.error(product::not_found(sku));
   ask(s.products, sku, std::move(cmd), req, std::move(res),
       [&s, req](const product::state& st, http::responder& res) {
         reply_product(s, st, req, std::move(res), 200);
@@ -177,7 +177,7 @@ void patch_product(services& s, http::request& req, http::responder res) {
 void retire_product(services& s, http::request& req, http::responder res) {
   auto sku = std::string(req.param("sku"));
   if (!is_valid_sku(sku))
-    return res.error(product_not_found(sku));
+    return res.error(product::not_found(sku));
   ask(s.products, sku, product::retire{}, req, std::move(res),
       [](const product::state&, http::responder& res) { res.no_content(); });
 }
