@@ -36,13 +36,13 @@ void register_customer(services& s, http::request& req, http::responder res) {
   auto name = f.required_string("name", customer::max_name_length);
   if (!name)
     return res.error(name.error());
-  s.hasher->hash(*password, [&s, req, res, email = *normalized,
+  s.hasher->hash(*password, [&s, rid = req.request_id, res, email = *normalized,
                              name = *name](std::optional<std::string> hash) {
     if (!hash)
       return res.error(errc::internal, "password hashing failed");
     customer::register_customer cmd{new_uuid(), email, name, *hash,
                                     std::string(customer::role_customer)};
-    ask(s.customers, email, std::move(cmd), req, res,
+    ask(s.customers, email, std::move(cmd), rid, res,
         [](const customer::state& st, http::responder& res) {
           json::object o;
           o["customer_id"] = st.customer_id;
@@ -67,7 +67,7 @@ void login(services& s, http::request& req, http::responder res) {
   auto normalized = customer::normalize_email(*email);
   if (!normalized)
     return res.error(bad_credentials());
-  ask(s.customers, *normalized, customer::get{}, req, std::move(res),
+  ask(s.customers, *normalized, customer::get{}, req.request_id, std::move(res),
       [&s, password = *password](const customer::state& st, http::responder& res) {
         // Verify against a fixed hash for unknown accounts too, so response
         // time does not tell which e-mails are registered.
@@ -97,7 +97,7 @@ void logout(services& s, http::request& req, http::responder res) {
 }
 
 void me(services& s, http::request& req, http::responder res) {
-  ask(s.customers, req.caller->email, customer::get{}, req, std::move(res),
+  ask(s.customers, req.caller->email, customer::get{}, req.request_id, std::move(res),
       [](const customer::state& st, http::responder& res) {
         if (!st.exists)
           return res.error(errc::unauthenticated, "the account of this token does not exist");

@@ -49,11 +49,11 @@ void with_cart(services& s, http::request& req, http::responder res, Validate va
       return res.error(*bad);
     return res.error(cart_not_found(id));
   }
-  ask(s.carts, id, cart::get{}, req, std::move(res),
-      [req, id, validate = std::move(validate), next = std::move(next)](
+  ask(s.carts, id, cart::get{}, req.request_id, std::move(res),
+      [caller = req.caller, id, validate = std::move(validate), next = std::move(next)](
         const cart::state& st, http::responder& res) mutable {
         if (st.exists)
-          if (auto denied = check_owner(req, st.customer_id))
+          if (auto denied = check_owner(caller, st.customer_id))
             return res.error(*denied);
         if (auto bad = validate(); bad)
           return res.error(*bad);
@@ -76,7 +76,7 @@ void create_cart(services& s, http::request& req, http::responder res) {
     cmd.customer_id = req.caller->customer_id;
   cmd.currency = s.cfg->shipping.currency;
   auto id = new_uuid();
-  ask(s.carts, id, std::move(cmd), req, std::move(res),
+  ask(s.carts, id, std::move(cmd), req.request_id, std::move(res),
       [&s, id](const cart::state& st, http::responder& res) {
         reply_cart(s, id, st, std::move(res), 201);
       });
@@ -102,9 +102,9 @@ cart::access access_of(const http::request& req) {
 }
 
 /// Sends a cart command and replies with the cart.
-void change_cart(services& s, const http::request& req, http::responder res, std::string cart_id,
-                 cart::command cmd) {
-  ask(s.carts, cart_id, std::move(cmd), req, std::move(res),
+void change_cart(services& s, const std::string& request_id, http::responder res,
+                 std::string cart_id, cart::command cmd) {
+  ask(s.carts, cart_id, std::move(cmd), request_id, std::move(res),
       [&s, cart_id](const cart::state& st, http::responder& res) {
         reply_cart(s, cart_id, st, std::move(res));
       });
@@ -117,13 +117,13 @@ template <class Make>
 void change_line(services& s, const http::request& req, http::responder res, std::string sku,
                  Make make) {
   auto cart_id = std::string(req.param("cart_id"));
-  s.cache->lookup(sku, [&s, req, res, cart_id, sku, make = std::move(make)](
+  s.cache->lookup(sku, [&s, rid = req.request_id, res, cart_id, sku, make = std::move(make)](
                          std::optional<catalogue::product_info> info) mutable {
     if (!info || !info->listed)
-      return change_cart(s, req, res, cart_id, make(std::nullopt, 0));
-    ask(s.inventory, sku, inventory::get{}, req, res,
-        [&s, req, cart_id, info, make](const inventory::levels& lv, http::responder& res) {
-          change_cart(s, req, res, cart_id, make(info, lv.on_hand - lv.reserved));
+      return change_cart(s, rid, res, cart_id, make(std::nullopt, 0));
+    ask(s.inventory, sku, inventory::get{}, rid, res,
+        [&s, rid, cart_id, info, make](const inventory::levels& lv, http::responder& res) {
+          change_cart(s, rid, res, cart_id, make(info, lv.on_hand - lv.reserved));
         });
   });
 }
@@ -193,7 +193,7 @@ void remove_item(services& s, http::request& req, http::responder res) {
   auto cart_id = std::string(req.param("cart_id"));
   if (!is_uuid(cart_id))
     return res.error(cart_not_found(cart_id));
-  change_cart(s, req, std::move(res), cart_id,
+  change_cart(s, req.request_id, std::move(res), cart_id,
               cart::remove_item{std::string(req.param("sku")), access_of(req)});
 }
 

@@ -2,13 +2,13 @@
 
 namespace agora::net::api {
 
-std::optional<problem> check_owner(const http::request& req,
+std::optional<problem> check_owner(const std::optional<auth::principal>& caller,
                                    const std::optional<std::string>& owner) {
   if (!owner)
     return std::nullopt;
-  if (!req.caller)
+  if (!caller)
     return make_problem(errc::unauthenticated, "this resource belongs to a customer: log in");
-  if (req.caller->is_admin() || req.caller->customer_id == *owner)
+  if (caller->is_admin() || caller->customer_id == *owner)
     return std::nullopt;
   return make_problem(errc::forbidden, "this resource belongs to another customer");
 }

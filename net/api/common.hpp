@@ -23,12 +23,13 @@ inline http::handler bind(services& s, resource_fn fn) {
   return [&s, fn](http::request& req, http::responder res) { fn(s, req, std::move(res)); };
 }
 
-/// Sends `cmd` to entity `id`; a rejection becomes the error response, a
-/// success calls `ok(view)` (on a CAF thread; it must not block).
+/// Sends `cmd` to entity `id` (its events carry `correlation_id`, the
+/// request id); a rejection becomes the error response, a success calls
+/// `ok(view, res)` (on a CAF thread; it must not block).
 template <class Traits, class F>
 void ask(const runtime::region_ref<Traits>& region, std::string id,
-         typename Traits::command cmd, const http::request& req, http::responder res, F ok) {
-  region.tell(std::move(id), std::move(cmd), req.request_id,
+         typename Traits::command cmd, std::string correlation_id, http::responder res, F ok) {
+  region.tell(std::move(id), std::move(cmd), std::move(correlation_id),
               [res = std::move(res), ok = std::move(ok)](result<runtime::view_t<Traits>> r) mutable {
                 if (!r)
                   return res.error(r.error());
@@ -39,7 +40,7 @@ void ask(const runtime::region_ref<Traits>& region, std::string id,
 /// 401 when an owned resource is accessed without a token, 403 when the
 /// caller is neither its owner nor an admin; nullopt when access is fine.
 /// A resource without an owner (a guest cart) is open to anyone.
-std::optional<problem> check_owner(const http::request& req,
+std::optional<problem> check_owner(const std::optional<auth::principal>& caller,
                                    const std::optional<std::string>& owner);
 
 /// Renders a JSON value as the response body.

@@ -26,8 +26,8 @@ void with_product(services& s, const std::string& sku, http::responder res, Next
 
 void get_levels(services& s, http::request& req, http::responder res) {
   auto sku = std::string(req.param("sku"));
-  with_product(s, sku, std::move(res), [&s, req, sku](http::responder res) {
-    ask(s.inventory, sku, inventory::get{}, req, std::move(res),
+  with_product(s, sku, std::move(res), [&s, rid = req.request_id, sku](http::responder res) {
+    ask(s.inventory, sku, inventory::get{}, rid, std::move(res),
         [sku](const inventory::levels& lv, http::responder& res) {
           reply_json(res, 200, render_levels(sku, lv));
         });
@@ -49,8 +49,8 @@ void adjust_levels(services& s, http::request& req, http::responder res) {
   if (!reason)
     return res.error(reason.error());
   inventory::adjust cmd{*delta, reason->value_or("")};
-  with_product(s, sku, std::move(res), [&s, req, sku, cmd](http::responder res) {
-    ask(s.inventory, sku, cmd, req, std::move(res),
+  with_product(s, sku, std::move(res), [&s, rid = req.request_id, sku, cmd](http::responder res) {
+    ask(s.inventory, sku, cmd, rid, std::move(res),
         [sku](const inventory::levels& lv, http::responder& res) {
           reply_json(res, 200, render_levels(sku, lv));
         });

@@ -52,16 +52,21 @@ result<product_fields> read_fields(const object_fields& f) {
   return out;
 }
 
+/// The product with its availability (201 adds Location).
+http::response product_response(const product::state& st, const inventory::levels& lv,
+                                 unsigned status) {
+  auto out = http::response::json(status, json::serialize(render_product(st, lv.available())));
+  if (status == 201)
+    out.with_header("Location", "/api/v1/products/" + st.sku);
+  return out;
+}
+
 /// Replies with the product and its current availability.
-void reply_product(services& s, const product::state& st, const http::request& req,
+void reply_product(services& s, const product::state& st, const std::string& request_id,
                    http::responder res, unsigned status) {
-  ask(s.inventory, st.sku, inventory::get{}, req, std::move(res),
+  ask(s.inventory, st.sku, inventory::get{}, request_id, std::move(res),
       [st, status](const inventory::levels& lv, http::responder& res) {
-        auto body = render_product(st, lv.on_hand - lv.reserved);
-        auto out = http::response::json(status, json::serialize(body));
-        if (status == 201)
-          out.with_header("Location", "/api/v1/products/" + st.sku);
-        res.send(std::move(out));
+        res.send(product_response(st, lv, status));
       });
 }
 
@@ -84,16 +89,13 @@ void create_product(services& s, http::request& req, http::responder res) {
   product::create cmd{*sku,          fields->name,     fields->description, fields->price_cents,
                       fields->currency, fields->category, fields->attributes_json};
   auto stock = initial->value_or(0);
-  ask(s.products, *sku, std::move(cmd), req, std::move(res),
-      [&s, stock, req](const product::state& st, http::responder& res) {
+  ask(s.products, *sku, std::move(cmd), req.request_id, std::move(res),
+      [&s, stock, rid = req.request_id](const product::state& st, http::responder& res) {
         if (stock == 0)
-          return reply_product(s, st, req, std::move(res), 201);
-        ask(s.inventory, st.sku, inventory::adjust{stock, "initial stock"}, req, std::move(res),
+          return reply_product(s, st, rid, std::move(res), 201);
+        ask(s.inventory, st.sku, inventory::adjust{stock, "initial stock"}, rid, std::move(res),
             [st](const inventory::levels& lv, http::responder& res) {
-              auto out = http::response::json(
-                201, json::serialize(render_product(st, lv.on_hand - lv.reserved)));
-              out.with_header("Location", "/api/v1/products/" + st.sku);
-              res.send(std::move(out));
+              res.send(product_response(st, lv, 201));
             });
       });
 }
@@ -102,11 +104,11 @@ void get_product(services& s, http::request& req, http::responder res) {
   auto sku = std::string(req.param("sku"));
   if (!is_valid_sku(sku))
     return res.error(product::not_found(sku));
-  ask(s.products, sku, product::get{}, req, std::move(res),
-      [&s, req](const product::state& st, http::responder& res) {
+  ask(s.products, sku, product::get{}, req.request_id, std::move(res),
+      [&s, sku, rid = req.request_id](const product::state& st, http::responder& res) {
         if (!st.exists || st.retired)
-          return res.error(product::not_found(req.param("sku")));
-        reply_product(s, st, req, std::move(res), 200);
+          return res.error(product::not_found(sku));
+        reply_product(s, st, rid, std::move(res), 200);
       });
 }
 
@@ -128,9 +130,9 @@ void replace_product(services& s, http::request& req, http::responder res) {
     return res.error(product::not_found(sku));
   product::replace cmd{fields->name,     fields->description, fields->price_cents,
                        fields->currency, fields->category,    fields->attributes_json};
-  ask(s.products, sku, std::move(cmd), req, std::move(res),
-      [&s, req](const product::state& st, http::responder& res) {
-        reply_product(s, st, req, std::move(res), 200);
+  ask(s.products, sku, std::move(cmd), req.request_id, std::move(res),
+      [&s, rid = req.request_id](const product::state& st, http::responder& res) {
+        reply_product(s, st, rid, std::move(res), 200);
       });
 }
 
@@ -168,9 +170,9 @@ void patch_product(services& s, http::request& req, http::responder res) {
     cmd.attributes_json = json::serialize((*attributes)->object());
   if (!is_valid_sku(sku))
     return res.error(product::not_found(sku));
-  ask(s.products, sku, std::move(cmd), req, std::move(res),
-      [&s, req](const product::state& st, http::responder& res) {
-        reply_product(s, st, req, std::move(res), 200);
+  ask(s.products, sku, std::move(cmd), req.request_id, std::move(res),
+      [&s, rid = req.request_id](const product::state& st, http::responder& res) {
+        reply_product(s, st, rid, std::move(res), 200);
       });
 }
 
@@ -178,7 +180,7 @@ void retire_product(services& s, http::request& req, http::responder res) {
   auto sku = std::string(req.param("sku"));
   if (!is_valid_sku(sku))
     return res.error(product::not_found(sku));
-  ask(s.products, sku, product::retire{}, req, std::move(res),
+  ask(s.products, sku, product::retire{}, req.request_id, std::move(res),
       [](const product::state&, http::responder& res) { res.no_content(); });
 }
 
