@@ -1,0 +1,121 @@
+// The small request-level stores against PostgreSQL: idempotency keys (claim,
+// replay, mismatch, in progress, release, takeover of abandoned claims) and
+// token revocations; both answer unavailable when the database is down.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+#include "actors/common/time.hpp"
+#include "persistence/pg/idempotency_store.hpp"
+#include "persistence/pg/revocation_store.hpp"
+#include "tests/integration/support/actors.hpp"
+#include "tests/integration/support/test_db.hpp"
+
+using namespace agora;
+using namespace agora::persistence;
+
+namespace {
+
+constexpr const char* unreachable = "host=127.0.0.1 port=1 dbname=agora user=postgres "
+                                    "connect_timeout=2";
+
+claim_kind claim(caf::actor_system& sys, const idempotency_store_actor& store,
+                 const std::string& key, const std::string& hash,
+                 idempotency_record* out = nullptr) {
+  auto r = test::ask<idempotency_record>(sys, store, idempotency_claim{"anonymous POST /x", key, hash});
+  REQUIRE(r);
+  if (out)
+    *out = *r;
+  return r->what();
+}
+
+bool complete(caf::actor_system& sys, const idempotency_store_actor& store,
+              const std::string& key, int32_t status, const std::string& response) {
+  auto r = test::ask<bool>(sys, store,
+                           idempotency_completion{"anonymous POST /x", key, status, response});
+  return r && *r;
+}
+
+} // namespace
+
+TEST_CASE("an idempotency key is claimed once and then replays its response",
+          "[integration][idempotency]") {
+  test::test_database db;
+  test::test_system ts;
+  auto store = spawn_idempotency_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard{store};
+  CHECK(claim(ts.sys, store, "k1", "h1") == claim_kind::fresh);
+  // While the first request runs, repeats are told so.
+  CHECK(claim(ts.sys, store, "k1", "h1") == claim_kind::in_progress);
+  REQUIRE(complete(ts.sys, store, "k1", 201, R"({"body":"{}"})"));
+  idempotency_record rec;
+  CHECK(claim(ts.sys, store, "k1", "h1", &rec) == claim_kind::replay);
+  CHECK(rec.status == 201);
+  CHECK(rec.response == R"({"body": "{}"})");
+  CHECK(claim(ts.sys, store, "k1", "other body") == claim_kind::mismatch);
+  // Keys are per scope.
+  auto r = test::ask<idempotency_record>(ts.sys, store,
+                                         idempotency_claim{"customer:c1 POST /x", "k1", "h1"});
+  REQUIRE(r);
+  CHECK(r->what() == claim_kind::fresh);
+}
+
+TEST_CASE("a released or abandoned idempotency claim can be taken again",
+          "[integration][idempotency]") {
+  test::test_database db;
+  test::test_system ts;
+  auto store = spawn_idempotency_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard{store};
+  CHECK(claim(ts.sys, store, "k2", "h") == claim_kind::fresh);
+  REQUIRE(complete(ts.sys, store, "k2", 0, "")); // a 5xx: released
+  CHECK(claim(ts.sys, store, "k2", "h") == claim_kind::fresh);
+  // A claim left in progress by a node that died is taken over after a while.
+  db.query("UPDATE idempotency_keys SET created_at = now() - interval '2 minutes' "
+           "WHERE key = 'k2'");
+  CHECK(claim(ts.sys, store, "k2", "h") == claim_kind::fresh);
+  // Keys older than 48 hours are forgotten (purged on the store's first claim).
+  db.query("UPDATE idempotency_keys SET created_at = now() - interval '3 days', status = 200, "
+           "response = '{}' WHERE key = 'k2'");
+  auto fresh_store = spawn_idempotency_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard2{fresh_store};
+  CHECK(claim(ts.sys, fresh_store, "k3", "h") == claim_kind::fresh);
+  CHECK(db.query("SELECT count(*) FROM idempotency_keys WHERE key = 'k2'") == "0");
+}
+
+TEST_CASE("revocations are stored and loaded back unexpired only", "[integration][auth]") {
+  test::test_database db;
+  test::test_system ts;
+  auto store = spawn_revocation_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard{store};
+  auto in_an_hour = now_us() + 3'600'000'000;
+  auto ok = test::ask<bool>(ts.sys, store, revoke_atom_v, std::string{"jti-1"}, in_an_hour);
+  REQUIRE(ok);
+  auto past = test::ask<bool>(ts.sys, store, revoke_atom_v, std::string{"jti-old"},
+                              now_us() - 1'000'000);
+  REQUIRE(past);
+  auto loaded = load_revocations(db.conninfo());
+  REQUIRE(loaded);
+  REQUIRE(loaded->size() == 1);
+  CHECK(loaded->front().first == "jti-1");
+  CHECK(std::llabs(loaded->front().second - in_an_hour) < 1'000);
+}
+
+TEST_CASE("the request stores answer unavailable when PostgreSQL is down",
+          "[integration][idempotency][auth]") {
+  test::base_conninfo(); // fails when AGORA_TEST_PG is unset, like every integration test
+  test::test_system ts;
+  auto idem = spawn_idempotency_store(ts.sys, unreachable);
+  test::stop_on_exit guard1{idem};
+  auto r = test::ask<idempotency_record>(ts.sys, idem, idempotency_claim{"s", "k", "h"});
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == caf::make_error(errc::unavailable));
+  auto revocations = spawn_revocation_store(ts.sys, unreachable);
+  test::stop_on_exit guard2{revocations};
+  auto stored = test::ask<bool>(ts.sys, revocations, revoke_atom_v, std::string{"jti"},
+                                now_us() + 1'000'000);
+  REQUIRE_FALSE(stored);
+  CHECK(stored.error() == caf::make_error(errc::unavailable));
+  auto loaded = load_revocations(unreachable);
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.error().code == errc::unavailable);
+}
