@@ -170,6 +170,58 @@ result<events> decide_remove(const state& st, const remove_item& cmd,
   return events{item_removed{cmd.sku, ctx.now}};
 }
 
+problem held_by_other(const state& st, const runtime::context& ctx) {
+  json::object details;
+  details["cart_id"] = ctx.entity_id;
+  details["status"] = to_string(st.status);
+  details["checkout_id"] = st.checkout_id;
+  return make_problem(errc::conflict,
+                      "cart " + ctx.entity_id + " is " + std::string(to_string(st.status)) +
+                        " by another checkout",
+                      json::serialize(details));
+}
+
+result<events> decide_begin(const state& st, const begin_checkout& cmd,
+                            const runtime::context& ctx) {
+  if (auto bad = check_open(st, access{}, ctx)) {
+    if (st.exists && st.checkout_id == cmd.checkout_id)
+      return events{}; // a retried begin
+    if (st.exists)
+      return held_by_other(st, ctx);
+    return *bad;
+  }
+  if (st.lines.empty()) {
+    json::object details;
+    details["cart_id"] = ctx.entity_id;
+    return make_problem(errc::cart_empty, "cart " + ctx.entity_id + " has no items",
+                        json::serialize(details));
+  }
+  std::optional<std::string> bind;
+  if (cmd.customer_id && !st.customer_id)
+    bind = cmd.customer_id;
+  return events{checkout_started{cmd.checkout_id, std::move(bind), ctx.now}};
+}
+
+result<events> decide_abort(const state& st, const abort_checkout& cmd,
+                            const runtime::context& ctx) {
+  if (!st.exists || st.status != cart_status::checking_out || st.checkout_id != cmd.checkout_id)
+    return events{};
+  return events{checkout_aborted{cmd.checkout_id, ctx.now}};
+}
+
+result<events> decide_complete(const state& st, const complete_checkout& cmd,
+                               const runtime::context& ctx) {
+  if (st.exists && st.checkout_id == cmd.checkout_id) {
+    if (st.status == cart_status::checked_out)
+      return events{};
+    if (st.status == cart_status::checking_out)
+      return events{checked_out{cmd.checkout_id, ctx.now}};
+  }
+  if (!st.exists)
+    return *check_open(st, access{}, ctx);
+  return held_by_other(st, ctx);
+}
+
 /// Sets the line of `sku` to `quantity`, appending it when absent.
 void set_line(state& st, const std::string& sku, int64_t quantity) {
   auto i = std::find_if(st.lines.begin(), st.lines.end(),
@@ -191,6 +243,9 @@ result<std::vector<event>> cart_traits::decide(const state& st, const command& c
                       [&](const add_item& c) { return decide_add(st, c, ctx); },
                       [&](const set_quantity& c) { return decide_set(st, c, ctx); },
                       [&](const remove_item& c) { return decide_remove(st, c, ctx); },
+                      [&](const begin_checkout& c) { return decide_begin(st, c, ctx); },
+                      [&](const abort_checkout& c) { return decide_abort(st, c, ctx); },
+                      [&](const complete_checkout& c) { return decide_complete(st, c, ctx); },
                       [&](const get&) { return result<events>{events{}}; },
                     },
                     cmd);
@@ -220,6 +275,22 @@ state cart_traits::apply_event(state st, const event& ev) {
                },
                [&](const item_removed& e) {
                  std::erase_if(st.lines, [&](const line& l) { return l.sku == e.sku; });
+                 st.updated_at = e.at;
+               },
+               [&](const checkout_started& e) {
+                 st.status = cart_status::checking_out;
+                 st.checkout_id = e.checkout_id;
+                 if (e.customer_id)
+                   st.customer_id = e.customer_id;
+                 st.updated_at = e.at;
+               },
+               [&](const checkout_aborted& e) {
+                 st.status = cart_status::open;
+                 st.checkout_id.clear();
+                 st.updated_at = e.at;
+               },
+               [&](const checked_out& e) {
+                 st.status = cart_status::checked_out;
                  st.updated_at = e.at;
                },
              },

@@ -10,8 +10,14 @@
 // available and the product's currency) arrives in the command, looked up by
 // the caller just before, so decide() stays pure.
 //
-// Status: only `open` is reachable by these commands; the checkout saga adds
-// the transitions to checking_out / checked_out.
+// Status, moved by the checkout saga (the cart remembers which checkout holds it):
+//
+//   open ──begin_checkout──> checking_out ──complete_checkout──> checked_out
+//     ^                            │
+//     └──────abort_checkout────────┘
+//
+// Repeating a transition for the checkout that made it decides nothing, so
+// the saga's retries are safe; another checkout gets a conflict.
 #pragma once
 
 #include <cstdint>
@@ -83,10 +89,29 @@ struct remove_item {
   cart::access access{};
 };
 
+/// The checkout saga's price_cart step: locks an open, non-empty cart for
+/// `checkout_id` (cart_empty when it has no line) and binds a guest cart to
+/// `customer_id` when one is given.
+struct begin_checkout {
+  std::string checkout_id;
+  std::optional<std::string> customer_id;
+};
+
+/// Compensation: unlocks the cart if `checkout_id` holds it (else a no-op).
+struct abort_checkout {
+  std::string checkout_id;
+};
+
+/// The close_cart step: the cart held by `checkout_id` is checked out.
+struct complete_checkout {
+  std::string checkout_id;
+};
+
 /// A read: decides no events and never fails.
 struct get {};
 
-using command = std::variant<create, add_item, set_quantity, remove_item, get>;
+using command = std::variant<create, add_item, set_quantity, remove_item, begin_checkout,
+                             abort_checkout, complete_checkout, get>;
 
 // -- events -------------------------------------------------------------------
 
@@ -136,7 +161,34 @@ struct item_removed {
   friend bool operator==(const item_removed&, const item_removed&) = default;
 };
 
-using event = std::variant<created, currency_set, item_added, quantity_set, item_removed>;
+/// `cart.checkout_started`: locked for `checkout_id`; `customer_id` is set
+/// when a guest cart was bound by it.
+struct checkout_started {
+  std::string checkout_id;
+  std::optional<std::string> customer_id;
+  timestamp_us at = 0;
+
+  friend bool operator==(const checkout_started&, const checkout_started&) = default;
+};
+
+/// `cart.checkout_aborted`: open again.
+struct checkout_aborted {
+  std::string checkout_id;
+  timestamp_us at = 0;
+
+  friend bool operator==(const checkout_aborted&, const checkout_aborted&) = default;
+};
+
+/// `cart.checked_out`.
+struct checked_out {
+  std::string checkout_id;
+  timestamp_us at = 0;
+
+  friend bool operator==(const checked_out&, const checked_out&) = default;
+};
+
+using event = std::variant<created, currency_set, item_added, quantity_set, item_removed,
+                           checkout_started, checkout_aborted, checked_out>;
 
 // -- state --------------------------------------------------------------------
 
@@ -167,6 +219,8 @@ struct state {
   std::vector<line> lines;
   /// Empty when never set.
   std::string currency;
+  /// The checkout holding the cart (checking_out / checked_out), else empty.
+  std::string checkout_id;
   /// Number of events applied.
   int64_t version = 0;
   timestamp_us created_at = 0;

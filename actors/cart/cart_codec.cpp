@@ -5,6 +5,8 @@
 //   cart.item_added:   {"sku":"...","quantity":n,"line_quantity":n,"at":<µs>}
 //   cart.quantity_set: {"sku":"...","quantity":n,"at":<µs>}
 //   cart.item_removed: {"sku":"...","at":<µs>}
+//   cart.checkout_started: {"checkout_id","customer_id":"..."|null,"at":<µs>}
+//   cart.checkout_aborted / cart.checked_out: {"checkout_id","at":<µs>}
 #include "actors/cart/cart.hpp"
 
 #include <utility>
@@ -62,6 +64,27 @@ std::optional<event> decode_item_removed(const json::object& o) {
   return event{item_removed{std::move(*sku), *at}};
 }
 
+std::optional<event> decode_checkout_started(const json::object& o) {
+  checkout_started e;
+  auto id = get_string(o, "checkout_id");
+  auto at = get_int(o, "at");
+  if (!id || !at || !read_nullable_string(o, "customer_id", e.customer_id))
+    return std::nullopt;
+  e.checkout_id = std::move(*id);
+  e.at = *at;
+  return event{std::move(e)};
+}
+
+/// checkout_aborted, checked_out: {"checkout_id","at"}.
+template <class Ev>
+std::optional<event> decode_checkout_end(const json::object& o) {
+  auto id = get_string(o, "checkout_id");
+  auto at = get_int(o, "at");
+  if (!id || !at)
+    return std::nullopt;
+  return event{Ev{std::move(*id), *at}};
+}
+
 } // namespace
 
 std::string_view cart_traits::event_type(const event& ev) {
@@ -71,6 +94,13 @@ std::string_view cart_traits::event_type(const event& ev) {
                       [](const item_added&) { return std::string_view{"cart.item_added"}; },
                       [](const quantity_set&) { return std::string_view{"cart.quantity_set"}; },
                       [](const item_removed&) { return std::string_view{"cart.item_removed"}; },
+                      [](const checkout_started&) {
+                        return std::string_view{"cart.checkout_started"};
+                      },
+                      [](const checkout_aborted&) {
+                        return std::string_view{"cart.checkout_aborted"};
+                      },
+                      [](const checked_out&) { return std::string_view{"cart.checked_out"}; },
                     },
                     ev);
 }
@@ -102,6 +132,15 @@ std::string cart_traits::encode_event(const event& ev) {
                  o["sku"] = e.sku;
                  o["at"] = e.at;
                },
+               [&](const checkout_started& e) {
+                 o["checkout_id"] = e.checkout_id;
+                 o["customer_id"] = nullable_string(e.customer_id);
+                 o["at"] = e.at;
+               },
+               [&](const auto& e) { // checkout_aborted, checked_out
+                 o["checkout_id"] = e.checkout_id;
+                 o["at"] = e.at;
+               },
              },
              ev);
   return json::serialize(o);
@@ -119,12 +158,18 @@ std::optional<event> cart_traits::decode_event(std::string_view type, std::strin
       return decode_quantity_set(o);
     if (type == "cart.item_removed")
       return decode_item_removed(o);
+    if (type == "cart.checkout_started")
+      return decode_checkout_started(o);
+    if (type == "cart.checkout_aborted")
+      return decode_checkout_end<checkout_aborted>(o);
+    if (type == "cart.checked_out")
+      return decode_checkout_end<checked_out>(o);
     return std::nullopt;
   });
 }
 
 // Snapshot: {"exists","customer_id":str|null,"status","lines":[{"sku","quantity"}],
-//            "currency","version","created_at","updated_at"}
+//            "currency","checkout_id"?,"version","created_at","updated_at"}
 std::string cart_traits::encode_state(const state& st) {
   json::object o;
   o["exists"] = st.exists;
@@ -140,6 +185,8 @@ std::string cart_traits::encode_state(const state& st) {
   }
   o["lines"] = std::move(lines);
   o["currency"] = st.currency;
+  if (!st.checkout_id.empty())
+    o["checkout_id"] = st.checkout_id;
   o["version"] = st.version;
   o["created_at"] = st.created_at;
   o["updated_at"] = st.updated_at;
@@ -165,6 +212,11 @@ std::optional<state> cart_traits::decode_state(std::string_view text) {
     st.exists = *exists;
     st.status = *status;
     st.currency = std::move(*currency);
+    if (auto* held = o.if_contains("checkout_id")) {
+      if (!held->is_string())
+        return std::nullopt;
+      st.checkout_id = held->get_string();
+    }
     st.version = *version;
     st.created_at = *created_at;
     st.updated_at = *updated_at;

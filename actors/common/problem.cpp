@@ -31,6 +31,13 @@ std::string_view to_string(errc code) noexcept {
   return "internal";
 }
 
+std::optional<errc> parse_errc(std::string_view text) noexcept {
+  for (auto i = static_cast<int>(errc::invalid_request); i <= static_cast<int>(errc::internal); ++i)
+    if (to_string(static_cast<errc>(i)) == text)
+      return static_cast<errc>(i);
+  return std::nullopt;
+}
+
 problem invalid_field(std::string_view field, std::string message) {
   json::object details;
   details["field"] = field;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,9 @@ enum class errc : uint8_t {
 
 /// The stable wire name of a code (`"out_of_stock"`).
 std::string_view to_string(errc code) noexcept;
+
+/// The inverse of to_string.
+std::optional<errc> parse_errc(std::string_view text) noexcept;
 
 /// An error with its human message and machine-readable details.
 /// `details` is a JSON object text (`{}` when empty), built with json::object.

@@ -24,8 +24,16 @@ size_t code_points(std::string_view utf8) noexcept {
   return n;
 }
 
-bool is_known(const state& st, const std::string& id) {
-  return st.reservations.count(id) > 0 || st.finished.contains(id);
+/// A reservation id that is no longer (or never was) active.
+problem reservation_over(const state& st, const std::string& id, const runtime::context& ctx) {
+  json::object details;
+  details["sku"] = ctx.entity_id;
+  details["reservation_id"] = id;
+  details["reason"] = st.finished.contains(id) ? "finished" : "unknown";
+  return make_problem(errc::conflict,
+                      "SKU " + ctx.entity_id + ": reservation " + id +
+                        " is not active (released, expired or never made)",
+                      json::serialize(details));
 }
 
 result<events> decide_adjust(const state& st, const adjust& cmd, const runtime::context& ctx) {
@@ -58,8 +66,10 @@ result<events> decide_reserve(const state& st, const reserve& cmd,
     return invalid_field("reservation_id", "reservation_id must be 1-200 bytes");
   if (cmd.quantity < 1 || cmd.quantity > max_quantity)
     return invalid_field("quantity", "quantity must be an integer 1-1000000000");
-  if (is_known(st, cmd.reservation_id))
-    return events{}; // a retried reserve: already done (or already over)
+  if (st.reservations.count(cmd.reservation_id) > 0)
+    return events{}; // a retried reserve: already done
+  if (st.finished.contains(cmd.reservation_id))
+    return reservation_over(st, cmd.reservation_id, ctx);
   if (st.available() < cmd.quantity) {
     json::object details;
     details["sku"] = ctx.entity_id;
@@ -73,13 +83,27 @@ result<events> decide_reserve(const state& st, const reserve& cmd,
   return events{reserved{cmd.reservation_id, cmd.quantity, cmd.expires_at, ctx.now}};
 }
 
-/// release and commit: an unknown or finished id decides nothing.
-template <class Ev>
-result<events> finish(const state& st, const std::string& id, const runtime::context& ctx) {
+/// release: an unknown or finished id decides nothing (compensation is
+/// always safe to repeat).
+result<events> decide_release(const state& st, const std::string& id,
+                              const runtime::context& ctx) {
   auto i = st.reservations.find(id);
   if (i == st.reservations.end())
     return events{};
-  return events{Ev{id, i->second.quantity, ctx.now}};
+  return events{released{id, i->second.quantity, ctx.now}};
+}
+
+/// commit: a repeated commit decides nothing; a reservation that was
+/// released, expired or never made is a conflict (the sale must not be
+/// recorded as if the stock had been held).
+result<events> decide_commit(const state& st, const std::string& id,
+                             const runtime::context& ctx) {
+  auto i = st.reservations.find(id);
+  if (i != st.reservations.end())
+    return events{committed{id, i->second.quantity, ctx.now}};
+  if (st.committed.contains(id))
+    return events{};
+  return reservation_over(st, id, ctx);
 }
 
 result<events> decide_expire(const state& st, const expire& cmd, const runtime::context& ctx) {
@@ -119,8 +143,8 @@ result<std::vector<event>> inventory_traits::decide(const state& st, const comma
     overloaded{
       [&](const adjust& c) { return decide_adjust(st, c, ctx); },
       [&](const reserve& c) { return decide_reserve(st, c, ctx); },
-      [&](const release& c) { return finish<released>(st, c.reservation_id, ctx); },
-      [&](const commit& c) { return finish<committed>(st, c.reservation_id, ctx); },
+      [&](const release& c) { return decide_release(st, c.reservation_id, ctx); },
+      [&](const commit& c) { return decide_commit(st, c.reservation_id, ctx); },
       [&](const expire& c) { return decide_expire(st, c, ctx); },
       [&](const get&) { return result<events>{events{}}; },
     },
@@ -148,6 +172,7 @@ state inventory_traits::apply_event(state st, const event& ev) {
                },
                [&](const committed& e) {
                  auto quantity = finish_reservation(st, e.reservation_id);
+                 st.committed.insert(e.reservation_id);
                  st.reserved -= quantity;
                  st.on_hand -= quantity;
                  st.updated_at = e.at;

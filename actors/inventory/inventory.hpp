@@ -7,8 +7,10 @@
 //                         └─ expire ──> expired    (reserved -= q, at expires_at)
 //
 // Invariant after every event: 0 <= reserved <= on_hand. Reservation ids are
-// idempotency keys: reserving an id that is active or finished, and
-// releasing/committing an unknown or finished id, decide no events.
+// idempotency keys: reserving an active id, releasing an unknown or finished
+// id and committing a committed id decide no events. Reserving a finished id
+// and committing one that is not active (released, expired, never made) are
+// conflicts: a retry must never believe stock is held when it is not.
 #pragma once
 
 #include <cstddef>
@@ -145,6 +147,8 @@ struct state {
   /// Finished (released, committed or expired) ids, oldest first; at most
   /// max_finished_reservations. `finished` indexes the same ids.
   recent_set<max_finished_reservations> finished;
+  /// The committed ones among them (a repeated commit is a no-op).
+  recent_set<max_finished_reservations> committed;
   /// Number of events applied.
   int64_t version = 0;
   timestamp_us updated_at = 0;

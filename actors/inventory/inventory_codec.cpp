@@ -113,7 +113,7 @@ std::optional<event> inventory_traits::decode_event(std::string_view type,
 }
 
 // Snapshot: {"on_hand","reserved","reservations":[{"id","quantity","expires_at"}],
-//            "finished":[ids, oldest first],"version","updated_at"}
+//            "finished":[ids, oldest first],"committed":[ids]?,"version","updated_at"}
 std::string inventory_traits::encode_state(const state& st) {
   json::object o;
   o["on_hand"] = st.on_hand;
@@ -129,6 +129,7 @@ std::string inventory_traits::encode_state(const state& st) {
   }
   o["reservations"] = std::move(reservations);
   o["finished"] = st.finished.to_json();
+  o["committed"] = st.committed.to_json();
   o["version"] = st.version;
   o["updated_at"] = st.updated_at;
   return json::serialize(o);
@@ -166,6 +167,9 @@ std::optional<state> inventory_traits::decode_state(std::string_view text) {
     }
     if (!decltype(st.finished)::from_json(*finished, st.finished))
       return std::nullopt;
+    if (auto* committed = o.if_contains("committed"))
+      if (!decltype(st.committed)::from_json(*committed, st.committed))
+        return std::nullopt;
     // A snapshot that breaks the stock invariants is corrupt, not a state.
     if (sum != st.reserved || st.reserved < 0 || st.reserved > st.on_hand)
       return std::nullopt;

@@ -13,6 +13,7 @@
 // Every payload also has "key" (the command's idempotency key) when it had one.
 // Times are µs since the epoch; money is integer minor units.
 #include "actors/order/order.hpp"
+#include "actors/order/order_json.hpp"
 
 #include <utility>
 
@@ -20,8 +21,6 @@
 #include "actors/common/overloaded.hpp"
 
 namespace agora::order {
-
-namespace {
 
 /// The address as a JSON value: its object (decide() stores canonical
 /// object text), null while empty, its raw text if it is somehow not an object.
@@ -92,6 +91,8 @@ bool decode_items(const json::object& o, std::vector<item>& out) {
   }
   return true;
 }
+
+namespace {
 
 std::optional<event> decode_placed(const json::object& o) {
   placed e;
