@@ -224,6 +224,29 @@ const std::vector<setting>& settings() {
             &field<&c::payments, &c::payments_section::slow_delay_ms>, 0, one_day_ms,
             "How late the simulated gateway answers for token tok_slow; meant to be longer "
             "than a checkout step timeout."),
+    // -- checkout --
+    integer("checkout", "step_timeout_ms",
+            &field<&c::checkout, &c::checkout_section::step_timeout_ms>, 1, 600000,
+            "How long one attempt of a checkout step may take before it counts as failed."),
+    integer("checkout", "max_attempts", &field<&c::checkout, &c::checkout_section::max_attempts>,
+            1, 100, "Attempts of a checkout step (and of a compensation) before giving up."),
+    integer("checkout", "retry_base_ms",
+            &field<&c::checkout, &c::checkout_section::retry_base_ms>, 0, 600000,
+            "First retry backoff of a checkout step; doubles per attempt, with full jitter."),
+    integer("checkout", "retry_max_ms", &field<&c::checkout, &c::checkout_section::retry_max_ms>,
+            0, 600000, "Largest retry backoff of a checkout step."),
+    integer("checkout", "compensation_timeout_ms",
+            &field<&c::checkout, &c::checkout_section::compensation_timeout_ms>, 1, 600000,
+            "How long one compensation attempt may take (it may wait for the outcome of a "
+            "payment call that timed out)."),
+    integer("checkout", "wait_ms", &field<&c::checkout, &c::checkout_section::wait_ms>, 0,
+            600000, "How long POST /carts/{id}/checkout?wait=true waits for the end."),
+    choice("checkout", "crash_after_step",
+           &field<&c::checkout, &c::checkout_section::crash_after_step>,
+           {"", "price_cart", "reserve_inventory", "authorize_payment", "place_order",
+            "capture_payment", "commit_inventory", "close_cart"},
+           "Test hook: the node kills itself (SIGKILL) right after this checkout step is "
+           "recorded as done. Empty: never."),
     // -- auth --
     text("auth", "jwt_secret", &field<&c::auth, &c::auth_section::jwt_secret>,
          "HS256 key that signs access tokens; every node of a cluster needs the same one.",

@@ -86,8 +86,26 @@ struct config {
     /// Authorizations above this amount are declined.
     int64_t amount_limit_cents = 1000000;
     /// How late tok_slow answers; longer than a checkout step timeout.
-    int64_t slow_delay_ms = 15000;
+    int64_t slow_delay_ms = 5000;
   } payments;
+
+  struct checkout_section {
+    /// How long one attempt of a checkout step may take.
+    int64_t step_timeout_ms = 2000;
+    /// Attempts of a step (and of a compensation) before giving up.
+    int64_t max_attempts = 3;
+    /// Retry backoff: exponential from base, capped, with full jitter.
+    int64_t retry_base_ms = 50;
+    int64_t retry_max_ms = 1000;
+    /// How long a compensation attempt may take (it may have to learn the
+    /// outcome of a gateway call that timed out).
+    int64_t compensation_timeout_ms = 10000;
+    /// How long POST .../checkout?wait=true waits for the end.
+    int64_t wait_ms = 10000;
+    /// Test hook: the node kills itself (SIGKILL) right after this step is
+    /// recorded as done. Empty = never.
+    std::string crash_after_step;
+  } checkout;
 
   struct auth_section {
     std::string jwt_secret = "agora-dev-secret-change-me";

@@ -42,6 +42,10 @@ result<events> decide_adjust(const state& st, const adjust& cmd, const runtime::
                                   "1000000000");
   if (code_points(cmd.reason) > max_reason_length)
     return invalid_field("reason", "reason must be at most 200 characters");
+  if (cmd.key.size() > max_reservation_id_length)
+    return invalid_field("key", "key must be at most 200 bytes");
+  if (!cmd.key.empty() && st.finished.contains(cmd.key))
+    return events{}; // applied already
   int64_t after = 0;
   if (__builtin_add_overflow(st.on_hand, cmd.delta, &after))
     return invalid_field("delta", "delta would overflow the stock level");
@@ -57,7 +61,7 @@ result<events> decide_adjust(const state& st, const adjust& cmd, const runtime::
                           " would drop below reserved " + std::to_string(st.reserved),
                         json::serialize(details));
   }
-  return events{adjusted{cmd.delta, cmd.reason, after, ctx.now}};
+  return events{adjusted{cmd.delta, cmd.reason, after, ctx.now, cmd.key}};
 }
 
 result<events> decide_reserve(const state& st, const reserve& cmd,
@@ -159,6 +163,8 @@ state inventory_traits::apply_event(state st, const event& ev) {
   std::visit(overloaded{
                [&](const adjusted& e) {
                  st.on_hand = e.on_hand;
+                 if (!e.key.empty())
+                   st.finished.insert(e.key);
                  st.updated_at = e.at;
                },
                [&](const reserved& e) {

@@ -44,9 +44,12 @@ inline constexpr size_t max_finished_reservations = 10'000;
 // -- commands -----------------------------------------------------------------
 
 /// POST /inventory/{sku}/adjust: receive (delta > 0) or write off (delta < 0).
+/// `key` (optional) makes it idempotent: an adjustment whose key was applied
+/// decides nothing (a cancelled order's stock returns once).
 struct adjust {
   int64_t delta = 0;
   std::string reason;
+  std::string key;
 };
 
 /// Holds `quantity` units for `reservation_id` until `expires_at`.
@@ -84,6 +87,8 @@ struct adjusted {
   std::string reason;
   int64_t on_hand = 0;
   timestamp_us at = 0;
+  /// The command's idempotency key (empty: none); kept with the finished ids.
+  std::string key;
 
   friend bool operator==(const adjusted&, const adjusted&) = default;
 };

@@ -1,6 +1,6 @@
 // The inventory entity's journal payloads and snapshot format (JSON).
 //
-//   inventory.adjusted:  {"delta":n,"reason":"...","on_hand":<after>,"at":<µs>}
+//   inventory.adjusted:  {"delta":n,"reason":"...","on_hand":<after>,"at":<µs>,"key"?}
 //   inventory.reserved:  {"reservation_id":"...","quantity":n,"expires_at":<µs>,"at":<µs>}
 //   inventory.released / inventory.committed / inventory.expired:
 //                        {"reservation_id":"...","quantity":n,"at":<µs>}
@@ -41,9 +41,10 @@ std::optional<event> decode_adjusted(const json::object& o) {
   auto reason = get_string(o, "reason");
   auto on_hand = get_int(o, "on_hand");
   auto at = get_int(o, "at");
-  if (!delta || !reason || !on_hand || !at)
+  std::string key;
+  if (!delta || !reason || !on_hand || !at || !read_idempotency_key(o, key))
     return std::nullopt;
-  return event{adjusted{*delta, std::move(*reason), *on_hand, *at}};
+  return event{adjusted{*delta, std::move(*reason), *on_hand, *at, std::move(key)}};
 }
 
 std::optional<event> decode_reserved(const json::object& o) {
@@ -77,6 +78,7 @@ std::string inventory_traits::encode_event(const event& ev) {
                             o["reason"] = e.reason;
                             o["on_hand"] = e.on_hand;
                             o["at"] = e.at;
+                            write_idempotency_key(o, e.key);
                             return o;
                           },
                           [](const reserved& e) {

@@ -5,8 +5,11 @@
 #include "actors/cart/cart.hpp"
 #include "actors/customer/customer.hpp"
 #include "actors/inventory/inventory.hpp"
+#include "actors/order/order.hpp"
+#include "actors/payment/payment.hpp"
 #include "actors/product/product.hpp"
 
+// (sagas/regions.cpp does the same for the checkout saga.)
 #define AGORA_INSTANTIATE_REGION(traits)                                                   \
   template class agora::runtime::region_ref<traits>;                                       \
   template agora::runtime::region_ref<traits> agora::runtime::spawn_region<traits>(        \
@@ -17,3 +20,5 @@ AGORA_INSTANTIATE_REGION(agora::product::product_traits)
 AGORA_INSTANTIATE_REGION(agora::inventory::inventory_traits)
 AGORA_INSTANTIATE_REGION(agora::cart::cart_traits)
 AGORA_INSTANTIATE_REGION(agora::customer::customer_traits)
+AGORA_INSTANTIATE_REGION(agora::order::order_traits)
+AGORA_INSTANTIATE_REGION(agora::payment::payment_traits)

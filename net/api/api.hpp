@@ -9,6 +9,9 @@
 #include "actors/catalogue/product_cache.hpp"
 #include "actors/customer/customer.hpp"
 #include "actors/inventory/inventory.hpp"
+#include "actors/order/order.hpp"
+#include "actors/payment/gateway.hpp"
+#include "actors/payment/payment.hpp"
 #include "actors/product/product.hpp"
 #include "actors/runtime/region.hpp"
 #include "config/config.hpp"
@@ -18,6 +21,8 @@
 #include "net/auth/revocations.hpp"
 #include "net/http/router.hpp"
 #include "persistence/pg/idempotency_store.hpp"
+#include "sagas/checkout.hpp"
+#include "sagas/checkout_runner.hpp"
 
 namespace agora::net::api {
 
@@ -29,6 +34,11 @@ struct services {
   runtime::region_ref<inventory::inventory_traits> inventory;
   runtime::region_ref<cart::cart_traits> carts;
   runtime::region_ref<customer::customer_traits> customers;
+  runtime::region_ref<order::order_traits> orders;
+  runtime::region_ref<payment::payment_traits> payments;
+  runtime::region_ref<checkout::checkout_traits> checkouts;
+  sagas::checkout_runner runner;
+  payment::gateway_actor gateway;
   catalogue::product_cache* cache = nullptr;
   catalogue_client catalogue;
   auth::token_service* tokens = nullptr;
@@ -46,6 +56,9 @@ void add_auth_routes(http::router& r, services& s);
 void add_product_routes(http::router& r, services& s);
 void add_inventory_routes(http::router& r, services& s);
 void add_cart_routes(http::router& r, services& s);
+void add_checkout_routes(http::router& r, services& s);
+void add_order_routes(http::router& r, services& s);
+void add_payment_routes(http::router& r, services& s);
 void add_shipping_routes(http::router& r, services& s);
 void add_ops_routes(http::router& r, services& s);
 

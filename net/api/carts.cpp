@@ -8,6 +8,7 @@
 
 #include "actors/common/ids.hpp"
 #include "net/http/body.hpp"
+#include "sagas/checkout.hpp"
 
 namespace agora::net::api {
 
@@ -197,6 +198,133 @@ void remove_item(services& s, http::request& req, http::responder res) {
               cart::remove_item{std::string(req.param("sku")), access_of(req)});
 }
 
+/// `{shipping_address: {name, line1, city, postal_code, country, lat?, lon?},
+/// payment: {method: "card", token}}` → the canonical address text and the token.
+result<std::pair<std::string, std::string>> checkout_body(const std::string& text) {
+  auto body = http::parse_json_object(text);
+  if (!body)
+    return body.error();
+  http::object_fields f{*body};
+  auto address = f.required_object("shipping_address");
+  if (!address)
+    return address.error();
+  json::object canonical;
+  for (auto key : {"name", "line1", "city", "postal_code", "country"}) {
+    auto v = address->required_string(key, order::max_text_length);
+    if (!v)
+      return v.error();
+    canonical[key] = *v;
+  }
+  auto line2 = address->optional_string("line2", order::max_text_length);
+  if (!line2)
+    return line2.error();
+  if (*line2)
+    canonical["line2"] = **line2;
+  auto lat = address->optional_number("lat", -90, 90);
+  if (!lat)
+    return lat.error();
+  auto lon = address->optional_number("lon", -180, 180);
+  if (!lon)
+    return lon.error();
+  if (lat->has_value() != lon->has_value())
+    return invalid_field(address->field_name(lat->has_value() ? "lon" : "lat"),
+                         "lat and lon go together");
+  if (*lat) {
+    canonical["lat"] = **lat;
+    canonical["lon"] = **lon;
+  }
+  auto pay = f.required_object("payment");
+  if (!pay)
+    return pay.error();
+  auto method = pay->required_string("method", 32);
+  if (!method)
+    return method.error();
+  if (*method != "card")
+    return invalid_field(pay->field_name("method"), "the only payment method is \"card\"");
+  auto token = pay->required_string("token", 200);
+  if (!token)
+    return token.error();
+  return std::pair{json::serialize(canonical), std::move(*token)};
+}
+
+/// The answer of a checkout that was waited for: 201 with the order once
+/// completed, 422 with the reason once compensated, else 202 with its status.
+void reply_checkout_outcome(services& s, const checkout::state& st, http::responder res) {
+  json::object body;
+  body["checkout_id"] = st.checkout_id;
+  body["order_id"] = st.order_id;
+  body["status"] = checkout::to_string(st.status);
+  if (st.status == checkout::saga_status::compensated) {
+    auto p = st.failure.value_or(make_problem(errc::conflict, "checkout was compensated"));
+    auto details = parse_json(p.details);
+    json::object d = details && details->is_object() ? details->get_object() : json::object{};
+    d["checkout_id"] = st.checkout_id;
+    auto code = st.reason ? parse_errc(*st.reason) : std::nullopt;
+    return res.error(code.value_or(p.code), p.message, json::serialize(d));
+  }
+  if (st.status != checkout::saga_status::completed) {
+    auto out = http::response::json(202, json::serialize(body));
+    out.with_header("Location", "/api/v1/checkouts/" + st.checkout_id);
+    return res.send(std::move(out));
+  }
+  ask(s.orders, st.order_id, order::get{}, st.checkout_id, std::move(res),
+      [body = std::move(body), id = st.checkout_id](const order::state& o,
+                                                    http::responder& res) mutable {
+        body["order"] = render_order(o);
+        auto out = http::response::json(201, json::serialize(body));
+        out.with_header("Location", "/api/v1/checkouts/" + id);
+        res.send(std::move(out));
+      });
+}
+
+/// POST /carts/{id}/checkout[?wait=true]: starts the saga (the caller must
+/// be allowed to touch the cart, which must be open) and answers 202, or
+/// waits for its end.
+void start_checkout(services& s, http::request& req, http::responder res) {
+  auto body = checkout_body(req.body);
+  if (!body)
+    return reject_invalid(s, req, std::move(res), body.error());
+  auto wait = req.query_param("wait");
+  if (wait && *wait != "true" && *wait != "false")
+    return reject_invalid(s, req, std::move(res),
+                          invalid_field("wait", "wait must be true or false"));
+  bool waits = wait && *wait == "true";
+  std::optional<std::string> binding;
+  if (req.caller && !req.caller->is_admin())
+    binding = req.caller->customer_id;
+  with_cart(s, req, std::move(res), no_body_checks,
+            [&s, rid = req.request_id, cart_id = std::string(req.param("cart_id")),
+             body = std::move(*body), binding, waits](const cart::state& cart,
+                                                      http::responder& res) {
+              if (cart.status != cart::cart_status::open) {
+                json::object details;
+                details["cart_id"] = cart_id;
+                details["status"] = cart::to_string(cart.status);
+                details["checkout_id"] = cart.checkout_id;
+                return res.error(errc::conflict,
+                                 "cart " + cart_id + " is " +
+                                   std::string(cart::to_string(cart.status)),
+                                 json::serialize(details));
+              }
+              checkout::start cmd{cart_id,     new_uuid(), new_uuid(),
+                                  cart.customer_id ? cart.customer_id : binding, body.first,
+                                  body.second};
+              auto id = new_uuid();
+              ask(s.checkouts, id, std::move(cmd), rid, std::move(res),
+                  [&s, id, waits](const checkout::state& st, http::responder& res) {
+                    s.runner.run(id);
+                    if (!waits)
+                      return reply_checkout_outcome(s, st, std::move(res));
+                    s.runner.watch(id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
+                                   [&s, res](result<checkout::state> done) {
+                                     if (!done)
+                                       return res.error(done.error());
+                                     reply_checkout_outcome(s, *done, res);
+                                   });
+                  });
+            });
+}
+
 } // namespace
 
 void add_cart_routes(http::router& r, services& s) {
@@ -206,6 +334,10 @@ void add_cart_routes(http::router& r, services& s) {
   r.post("/api/v1/carts/{cart_id}/items", auth_requirement::optional, bind(s, add_item));
   r.put("/api/v1/carts/{cart_id}/items/{sku}", auth_requirement::optional, bind(s, set_item));
   r.del("/api/v1/carts/{cart_id}/items/{sku}", auth_requirement::optional, bind(s, remove_item));
+  // ?wait=true may wait checkout.wait_ms for the saga, then for its order.
+  r.post("/api/v1/carts/{cart_id}/checkout", auth_requirement::optional,
+         bind(s, start_checkout))
+    .timeout = std::chrono::milliseconds(s.cfg->checkout.wait_ms + 5000);
 }
 
 } // namespace agora::net::api

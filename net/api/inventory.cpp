@@ -48,7 +48,7 @@ void adjust_levels(services& s, http::request& req, http::responder res) {
   auto reason = f.optional_string("reason", inventory::max_reason_length);
   if (!reason)
     return res.error(reason.error());
-  inventory::adjust cmd{*delta, reason->value_or("")};
+  inventory::adjust cmd{*delta, reason->value_or(""), {}};
   with_product(s, sku, std::move(res), [&s, rid = req.request_id, sku, cmd](http::responder res) {
     ask(s.inventory, sku, cmd, rid, std::move(res),
         [sku](const inventory::levels& lv, http::responder& res) {

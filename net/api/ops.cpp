@@ -74,6 +74,9 @@ void add_routes(http::router& r, services& s) {
   add_product_routes(r, s);
   add_inventory_routes(r, s);
   add_cart_routes(r, s);
+  add_checkout_routes(r, s);
+  add_order_routes(r, s);
+  add_payment_routes(r, s);
   add_shipping_routes(r, s);
   add_ops_routes(r, s);
   make_posts_idempotent(r, s);

@@ -93,7 +93,7 @@ void create_product(services& s, http::request& req, http::responder res) {
       [&s, stock, rid = req.request_id](const product::state& st, http::responder& res) {
         if (stock == 0)
           return reply_product(s, st, rid, std::move(res), 201);
-        ask(s.inventory, st.sku, inventory::adjust{stock, "initial stock"}, rid, std::move(res),
+        ask(s.inventory, st.sku, inventory::adjust{stock, "initial stock", {}}, rid, std::move(res),
             [st](const inventory::levels& lv, http::responder& res) {
               res.send(product_response(st, lv, 201));
             });

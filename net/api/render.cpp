@@ -1,6 +1,7 @@
 #include "net/api/render.hpp"
 
 #include "actors/common/time.hpp"
+#include "actors/order/order_json.hpp"
 
 namespace agora::net::api {
 
@@ -11,6 +12,10 @@ json::value attributes_value(const std::string& text) {
   if (v && v->is_object())
     return std::move(*v);
   return json::object{};
+}
+
+json::value nullable_time(timestamp_us t) {
+  return t == 0 ? json::value(nullptr) : json::value(format_rfc3339(t));
 }
 
 } // namespace
@@ -93,6 +98,105 @@ json::object render_me(const customer::state& st) {
   o["name"] = st.name;
   o["role"] = st.role;
   o["created_at"] = format_rfc3339(st.created_at);
+  return o;
+}
+
+json::object render_order(const order::state& st) {
+  json::object o;
+  o["order_id"] = st.order_id;
+  o["customer_id"] = nullable_string(st.customer_id);
+  o["checkout_id"] = st.checkout_id;
+  o["status"] = order::to_string(st.status);
+  o["items"] = order::encode_items(st.items);
+  o["subtotal_cents"] = st.subtotal_cents;
+  o["shipping_cents"] = st.shipping_cents;
+  o["total_cents"] = st.total_cents;
+  o["currency"] = st.currency;
+  o["shipping_address"] = order::address_value(st.shipping_address);
+  o["payment_id"] = st.payment_id;
+  json::array history;
+  for (const auto& h : st.history) {
+    json::object e;
+    e["status"] = order::to_string(h.status);
+    e["at"] = format_rfc3339(h.at);
+    history.emplace_back(std::move(e));
+  }
+  o["history"] = std::move(history);
+  o["carrier"] = nullable_string(st.carrier);
+  o["tracking_number"] = nullable_string(st.tracking_number);
+  o["cancel_reason"] = nullable_string(st.cancel_reason);
+  o["created_at"] = format_rfc3339(st.created_at);
+  o["updated_at"] = format_rfc3339(st.updated_at);
+  return o;
+}
+
+json::object render_payment(const payment::state& st) {
+  json::object o;
+  o["payment_id"] = st.payment_id;
+  o["order_id"] = st.order_id;
+  o["checkout_id"] = st.checkout_id;
+  o["status"] = payment::to_string(st.status);
+  o["amount_cents"] = st.amount_cents;
+  o["captured_cents"] = st.captured_cents;
+  o["refunded_cents"] = st.refunded_cents;
+  o["currency"] = st.currency;
+  json::array events;
+  for (const auto& e : st.events) {
+    json::object x;
+    x["type"] = e.type;
+    x["amount_cents"] = e.amount_cents;
+    x["at"] = format_rfc3339(e.at);
+    x["gateway_ref"] = e.gateway_ref;
+    events.emplace_back(std::move(x));
+  }
+  o["events"] = std::move(events);
+  o["failure_reason"] = nullable_string(st.failure_reason);
+  o["created_at"] = format_rfc3339(st.created_at);
+  o["updated_at"] = format_rfc3339(st.updated_at);
+  return o;
+}
+
+json::object render_checkout(const checkout::state& st) {
+  json::object o;
+  o["checkout_id"] = st.checkout_id;
+  o["cart_id"] = st.cart_id;
+  o["order_id"] = st.order_id;
+  o["payment_id"] = st.payment_id;
+  o["customer_id"] = nullable_string(st.customer_id);
+  o["status"] = checkout::to_string(st.status);
+  if (st.status == checkout::saga_status::stuck)
+    o["reason"] = nullable_string(st.stuck_reason);
+  else if (st.status == checkout::saga_status::failed)
+    o["reason"] = nullable_string(st.closed_reason ? st.closed_reason : st.reason);
+  else
+    o["reason"] = nullable_string(st.reason);
+  o["phase"] = checkout::to_string(st.phase);
+  json::array steps;
+  for (size_t i = 0; i < checkout::step_count; ++i) {
+    const auto& s = st.steps[i];
+    json::object x;
+    x["name"] = checkout::to_string(static_cast<checkout::step_name>(i));
+    x["status"] = checkout::to_string(s.status);
+    x["attempts"] = s.attempts;
+    x["compensation_attempts"] = s.compensation_attempts;
+    x["started_at"] = nullable_time(s.started_at);
+    x["finished_at"] = nullable_time(s.finished_at);
+    if (s.error) {
+      json::object err;
+      err["code"] = to_string(s.error->code);
+      err["message"] = s.error->message;
+      x["error"] = std::move(err);
+    } else {
+      x["error"] = nullptr;
+    }
+    steps.emplace_back(std::move(x));
+  }
+  o["steps"] = std::move(steps);
+  if (st.priced)
+    o["total_cents"] = st.priced->total_cents;
+  o["started_at"] = format_rfc3339(st.started_at);
+  o["finished_at"] = nullable_time(st.finished_at.value_or(0));
+  o["updated_at"] = format_rfc3339(st.updated_at);
   return o;
 }
 

@@ -10,8 +10,11 @@
 #include "actors/common/json.hpp"
 #include "actors/customer/customer.hpp"
 #include "actors/inventory/inventory.hpp"
+#include "actors/order/order.hpp"
+#include "actors/payment/payment.hpp"
 #include "actors/product/product.hpp"
 #include "persistence/projections/catalogue_queries.hpp"
+#include "sagas/checkout.hpp"
 
 namespace agora::net::api {
 
@@ -29,5 +32,15 @@ json::object render_cart(const std::string& cart_id, const cart::state& st,
 
 /// `{customer_id, email, name, role, created_at}`.
 json::object render_me(const customer::state& st);
+
+/// The order body of API.md "Orders" (plus carrier, tracking_number and
+/// cancel_reason when set).
+json::object render_order(const order::state& st);
+
+/// The payment body of API.md "Payments".
+json::object render_payment(const payment::state& st);
+
+/// The checkout body of API.md "Checkout" (GET /checkouts/{id}).
+json::object render_checkout(const checkout::state& st);
 
 } // namespace agora::net::api

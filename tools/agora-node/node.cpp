@@ -1,5 +1,6 @@
 #include "tools/agora-node/node.hpp"
 
+#include <csignal>
 #include <future>
 #include <thread>
 
@@ -8,6 +9,7 @@
 #include "actors/common/ids.hpp"
 #include "actors/common/log.hpp"
 #include "actors/common/metrics.hpp"
+#include "actors/payment/simulated_gateway.hpp"
 #include "actors/runtime/oneshot.hpp"
 #include "actors/runtime/system_config.hpp"
 #include "net/api/api.hpp"
@@ -19,6 +21,7 @@
 #include "persistence/pg/idempotency_store.hpp"
 #include "persistence/pg/revocation_store.hpp"
 #include "persistence/projections/catalogue_projection.hpp"
+#include "sagas/checkout_runner.hpp"
 #include "tools/agora-node/demo_catalogue.hpp"
 
 namespace agora::node {
@@ -126,7 +129,7 @@ bool seed_demo(const config& cfg, net::api::services& s) {
                       }
                       if (stock == 0)
                         return promise->set_value(true);
-                      inv.tell(sku, inventory::adjust{stock, "demo seed"}, "demo-seed",
+                      inv.tell(sku, inventory::adjust{stock, "demo seed", {}}, "demo-seed",
                                [promise](result<inventory::levels> lv) {
                                  promise->set_value(static_cast<bool>(lv));
                                });
@@ -137,6 +140,43 @@ bool seed_demo(const config& cfg, net::api::services& s) {
     ok += f.get() ? 1 : 0;
   node_log().info("demo seed: {} of {} products created", ok, products.size());
   return ok == products.size();
+}
+
+/// Hands every checkout that did not end to the runner, and wakes the
+/// inventory entities that may hold reservations (their expiry timers are
+/// re-armed on recovery, so a reservation whose saga is gone still expires).
+bool resume_unfinished(const config& cfg, net::api::services& s) {
+  persistence::pg::connection conn{cfg.pg.conninfo, "agora-resume"};
+  if (!conn.ensure_connected()) {
+    node_log().critical("resume: cannot connect to PostgreSQL");
+    return false;
+  }
+  // The newest event of each checkout tells whether it ended or waits for an operator.
+  auto sagas = conn.exec(
+    "SELECT substr(s.persistence_id, 10) FROM journal s "
+    "WHERE s.event_type = 'checkout.started' AND "
+    "(SELECT l.event_type FROM journal l WHERE l.persistence_id = s.persistence_id "
+    " ORDER BY l.seq_nr DESC LIMIT 1) NOT IN "
+    "('checkout.completed', 'checkout.compensated', 'checkout.closed', 'checkout.stuck')");
+  if (!sagas) {
+    node_log().critical("resume: {}", sagas.error().message);
+    return false;
+  }
+  for (int i = 0; i < sagas.rows(); ++i)
+    s.runner.run(std::string(sagas.text(i, 0)));
+  if (sagas.rows() > 0)
+    node_log().info("resuming {} unfinished checkout(s)", sagas.rows());
+  auto held = conn.exec(
+    "SELECT DISTINCT substr(persistence_id, 11) FROM journal "
+    "WHERE event_type = 'inventory.reserved' AND created_at > now() - make_interval(secs => " +
+    std::to_string(cfg.inventory.reservation_ttl_s) + " + 60)");
+  if (!held) {
+    node_log().critical("resume: {}", held.error().message);
+    return false;
+  }
+  for (int i = 0; i < held.rows(); ++i)
+    s.inventory.tell(std::string(held.text(i, 0)), inventory::get{}, "resume", {});
+  return true;
 }
 
 /// Drains a region: its entities finish their writes and stop.
@@ -153,7 +193,7 @@ void register_per_type_gauge(std::string_view name, std::string_view help,
                              int64_t (*value)(std::string_view)) {
   metrics::register_callback(name, help, [value] {
     std::vector<std::pair<metrics::labels, double>> out;
-    for (auto type : {"product", "inventory", "cart", "customer"})
+    for (auto type : {"product", "inventory", "cart", "customer", "order", "payment", "checkout"})
       out.push_back({{{"type", type}}, static_cast<double>(value(type))});
     return out;
   });
@@ -167,6 +207,39 @@ void register_entity_metrics() {
                           "Commands sent to entities of a type that no entity has taken yet "
                           "(region and entity mailboxes)",
                           runtime::queued_commands);
+  metrics::register_callback("agora_checkouts_running",
+                             "Checkout sagas being driven by this node",
+                             [] {
+                               return std::vector<std::pair<metrics::labels, double>>{
+                                 {{}, static_cast<double>(sagas::running_checkouts())}};
+                             });
+  metrics::register_callback(
+    "agora_checkouts_finished_total", "Checkout sagas this node drove to an end, by outcome", [] {
+      std::vector<std::pair<metrics::labels, double>> out;
+      for (auto st : {checkout::saga_status::completed, checkout::saga_status::compensated,
+                      checkout::saga_status::stuck, checkout::saga_status::failed})
+        out.push_back({{{"outcome", std::string(checkout::to_string(st))}},
+                       static_cast<double>(sagas::finished_checkouts(st))});
+      return out;
+    });
+}
+
+/// The test hook checkout.crash_after_step: SIGKILL right after the step
+/// is recorded as done, to prove that checkouts resume after a crash.
+std::function<void(const checkout::state&, const checkout::action&)>
+crash_hook(const config& cfg) {
+  if (cfg.checkout.crash_after_step.empty())
+    return {};
+  node_log().warn("checkout.crash_after_step = {}: this node kills itself after that step",
+                  cfg.checkout.crash_after_step);
+  return [step = cfg.checkout.crash_after_step](const checkout::state& st,
+                                                const checkout::action& a) {
+    if (a.phase == checkout::phase::forward && checkout::to_string(a.step) == step &&
+        st.at(a.step).status == checkout::step_status::done) {
+      node_log().warn("checkout {}: {} recorded; crashing as configured", st.checkout_id, step);
+      ::kill(::getpid(), SIGKILL);
+    }
+  };
 }
 
 } // namespace
@@ -204,8 +277,15 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     s.inventory = runtime::spawn_region<inventory::inventory_traits>(sys, journal, settings);
     s.carts = runtime::spawn_region<cart::cart_traits>(sys, journal, settings);
     s.customers = runtime::spawn_region<customer::customer_traits>(sys, journal, settings);
+    s.orders = runtime::spawn_region<order::order_traits>(sys, journal, settings);
+    s.payments = runtime::spawn_region<payment::payment_traits>(sys, journal, settings);
+    s.checkouts = runtime::spawn_region<checkout::checkout_traits>(sys, journal, settings);
     cache.attach(s.products);
     s.cache = &cache;
+    s.gateway = payment::spawn_simulated_gateway(sys, cfg);
+    s.runner = sagas::spawn_checkout_runner(
+      sys, sagas::checkout_deps{s.checkouts, s.carts, s.inventory, s.orders, s.payments,
+                                s.gateway, &cache, &cfg, crash_hook(cfg)});
     register_entity_metrics();
 
     auto projection = persistence::catalogue::spawn_catalogue_projection(sys, cfg);
@@ -251,7 +331,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
         .value_or("");
 
     bool ready = revocations_loaded && bootstrap_admin(cfg, s) &&
-                 (!cfg.catalogue.seed_demo || seed_demo(cfg, s));
+                 (!cfg.catalogue.seed_demo || seed_demo(cfg, s)) && resume_unfinished(cfg, s);
     std::unique_ptr<net::http::http_server> server;
     if (ready) {
       net::http::router routes;
@@ -281,12 +361,15 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     }
     // Entities finish their journal writes, then the brokers stop.
     caf::scoped_actor self{sys};
-    for (auto& region : {s.carts.handle(), s.inventory.handle(), s.products.handle(),
+    self->send_exit(s.runner.handle(), caf::exit_reason::user_shutdown);
+    for (auto& region : {s.checkouts.handle(), s.orders.handle(), s.payments.handle(),
+                         s.carts.handle(), s.inventory.handle(), s.products.handle(),
                          s.customers.handle()})
       drain(self, region);
     for (auto hdl : {caf::actor_cast<caf::actor>(projection), caf::actor_cast<caf::actor>(queries),
                      caf::actor_cast<caf::actor>(probe), caf::actor_cast<caf::actor>(revocation_store),
                      caf::actor_cast<caf::actor>(s.idempotency),
+                     caf::actor_cast<caf::actor>(s.gateway),
                      caf::actor_cast<caf::actor>(journal)})
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
     node_log().info("stopped");

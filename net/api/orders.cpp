@@ -1,0 +1,269 @@
+// Orders and payments (API.md "Orders", "Payments"). A customer sees and
+// cancels its own orders; an admin ships, delivers and refunds.
+//
+// Cancelling a paid order and refunding a payment in full run the same
+// refund sequence, each step idempotent by a key derived from the order:
+// refund the money at the gateway (its key is the payment's next refund
+// group, so a repeat after a crash re-asks the same refund), record it on
+// the payment, return the stock (inventory adjustments keyed
+// `<order_id>/restock/<sku>`), then move the order (cancelled or refunded).
+// A repeat of the request after a failure continues where it stopped.
+#include "net/api/api.hpp"
+#include "net/api/common.hpp"
+#include "net/api/render.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include "actors/common/ids.hpp"
+#include "actors/runtime/oneshot.hpp"
+#include "net/http/body.hpp"
+
+namespace agora::net::api {
+
+namespace {
+
+problem not_found_problem(std::string_view what, std::string_view field, std::string_view id) {
+  json::object details;
+  details[field] = id;
+  return make_problem(errc::not_found,
+                      "no " + std::string(what) + " with id " + std::string(id),
+                      json::serialize(details));
+}
+
+/// Reads the order, checks that it exists and that the caller may see it.
+template <class Next>
+void with_order(services& s, const http::request& req, http::responder res, std::string id,
+                Next next) {
+  if (!is_uuid(id))
+    return res.error(not_found_problem("order", "order_id", id));
+  ask(s.orders, id, order::get{}, req.request_id, std::move(res),
+      [caller = req.caller, id, next = std::move(next)](const order::state& st,
+                                                         http::responder& res) mutable {
+        if (!st.exists)
+          return res.error(not_found_problem("order", "order_id", id));
+        if (auto denied = check_owner(caller, st.customer_id))
+          return res.error(*denied);
+        next(st, res);
+      });
+}
+
+void get_order(services& s, http::request& req, http::responder res) {
+  with_order(s, req, std::move(res), std::string(req.param("order_id")),
+             [](const order::state& st, http::responder& res) {
+               reply_json(res, 200, render_order(st));
+             });
+}
+
+/// Sends an order command and answers with the order.
+void change_order(services& s, const std::string& rid, http::responder res,
+                  const std::string& order_id, order::command cmd) {
+  ask(s.orders, order_id, std::move(cmd), rid, std::move(res),
+      [](const order::state& st, http::responder& res) {
+        reply_json(res, 200, render_order(st));
+      });
+}
+
+/// Returns the order's stock, one idempotent adjustment per line, then
+/// calls `next(res)`.
+void restock(services& s, const order::state& o, http::responder res,
+             std::function<void(http::responder)> next) {
+  struct progress {
+    size_t left;
+    std::optional<problem> failed;
+    std::mutex mtx;
+  };
+  if (o.items.empty())
+    return next(std::move(res));
+  auto p = std::make_shared<progress>();
+  p->left = o.items.size();
+  for (const auto& item : o.items) {
+    inventory::adjust cmd{item.quantity, "order " + o.order_id + " returned",
+                          o.order_id + "/restock/" + item.sku};
+    s.inventory.tell(item.sku, std::move(cmd), o.order_id,
+                     [p, res, next](result<inventory::levels> r) {
+                       std::unique_lock lock{p->mtx};
+                       if (!r && !p->failed)
+                         p->failed = r.error();
+                       if (--p->left > 0)
+                         return;
+                       auto failed = p->failed;
+                       lock.unlock();
+                       if (failed)
+                         return res.error(*failed);
+                       next(res);
+                     });
+  }
+}
+
+/// Refunds `amount` of the payment at the gateway and records it; `next`
+/// gets the payment afterwards.
+void refund_payment(services& s, const payment::state& ps, int64_t amount, std::string key,
+                    http::responder res, std::function<void(payment::state, http::responder)> next) {
+  int group = 1;
+  for (const auto& e : ps.events)
+    group += e.type == "refunded" ? 1 : 0;
+  payment::refund req{payment::gateway_key(ps.payment_id, payment::op_refund, group),
+                      ps.payment_id, payment::capture_ref(ps), amount};
+  auto timeout = std::chrono::milliseconds(s.cfg->checkout.step_timeout_ms);
+  runtime::spawn_oneshot(*s.actor_system, [&s, req = std::move(req), timeout, amount,
+                                           key = std::move(key), res, next = std::move(next)](
+                                            caf::event_based_actor* self) mutable {
+    self->request(s.gateway, timeout, req)
+      .then(
+        [&s, req, amount, key, res, next](payment::gateway_result& g) {
+          if (!g.approved())
+            return res.error(errc::payment_failed, "payment gateway: " + g.reason);
+          payment::record_refund cmd{amount, g.gateway_ref, key};
+          ask(s.payments, req.payment_id, std::move(cmd), key, res,
+              [next](payment::state after, http::responder& res) {
+                next(std::move(after), res);
+              });
+        },
+        [res](caf::error& err) {
+          res.error(errc::unavailable, "payment gateway did not answer: " + caf::to_string(err));
+        });
+  });
+}
+
+/// Refunds whatever of the order's payment is still refundable, returns
+/// its stock and sends `finish` to the order.
+void refund_order(services& s, const std::string& rid, const order::state& o,
+                  order::command finish, http::responder res) {
+  auto done = [&s, rid, o, finish = std::move(finish)](http::responder res) {
+    restock(s, o, res, [&s, rid, o, finish](http::responder res) {
+      change_order(s, rid, std::move(res), o.order_id, finish);
+    });
+  };
+  ask(s.payments, o.payment_id, payment::get{}, rid, std::move(res),
+      [&s, o, done](const payment::state& ps, http::responder& res) {
+        auto left = payment::refundable_cents(ps);
+        if (left <= 0)
+          return done(res);
+        refund_payment(s, ps, left, o.order_id + "/refund", res,
+                       [done](payment::state, http::responder res) { done(std::move(res)); });
+      });
+}
+
+void cancel_order(services& s, http::request& req, http::responder res) {
+  auto order_id = std::string(req.param("order_id"));
+  with_order(s, req, std::move(res), order_id,
+             [&s, rid = req.request_id](const order::state& o, http::responder& res) {
+               order::cancel cmd{"cancelled by the customer", o.order_id + "/cancel"};
+               if (o.status == order::order_status::paid)
+                 return refund_order(s, rid, o, std::move(cmd), std::move(res));
+               if (o.status != order::order_status::pending)
+                 return change_order(s, rid, std::move(res), o.order_id, std::move(cmd));
+               // A pending order belongs to a checkout that has not finished:
+               // the saga decides (it cancels the order when it compensates).
+               json::object details;
+               details["order_id"] = o.order_id;
+               details["checkout_id"] = o.checkout_id;
+               details["reason"] = "checkout_running";
+               res.error(errc::conflict,
+                         "order " + o.order_id + " is still being checked out; try again shortly",
+                         json::serialize(details));
+             });
+}
+
+void ship_order(services& s, http::request& req, http::responder res) {
+  auto body = http::parse_json_object(req.body);
+  if (!body)
+    return res.error(body.error());
+  http::object_fields f{*body};
+  auto carrier = f.required_string("carrier", order::max_shipping_text_length);
+  if (!carrier)
+    return res.error(carrier.error());
+  auto tracking = f.required_string("tracking_number", order::max_shipping_text_length);
+  if (!tracking)
+    return res.error(tracking.error());
+  auto order_id = std::string(req.param("order_id"));
+  if (!is_uuid(order_id))
+    return res.error(not_found_problem("order", "order_id", order_id));
+  change_order(s, req.request_id, std::move(res), order_id,
+               order::ship{std::move(*carrier), std::move(*tracking), {}});
+}
+
+void deliver_order(services& s, http::request& req, http::responder res) {
+  auto order_id = std::string(req.param("order_id"));
+  if (!is_uuid(order_id))
+    return res.error(not_found_problem("order", "order_id", order_id));
+  change_order(s, req.request_id, std::move(res), order_id, order::deliver{});
+}
+
+/// Reads the payment and its order (whose customer owns the payment).
+template <class Next>
+void with_payment(services& s, const http::request& req, http::responder res, Next next) {
+  auto id = std::string(req.param("payment_id"));
+  if (!is_uuid(id))
+    return res.error(not_found_problem("payment", "payment_id", id));
+  ask(s.payments, id, payment::get{}, req.request_id, std::move(res),
+      [&s, caller = req.caller, rid = req.request_id, id, next = std::move(next)](
+        const payment::state& ps, http::responder& res) mutable {
+        if (!ps.exists)
+          return res.error(not_found_problem("payment", "payment_id", id));
+        ask(s.orders, ps.order_id, order::get{}, rid, res,
+            [caller, ps, next = std::move(next)](const order::state& o,
+                                                  http::responder& res) mutable {
+              if (auto denied = check_owner(caller, o.customer_id))
+                return res.error(*denied);
+              next(ps, o, res);
+            });
+      });
+}
+
+void get_payment(services& s, http::request& req, http::responder res) {
+  with_payment(s, req, std::move(res),
+               [](const payment::state& ps, const order::state&, http::responder& res) {
+                 reply_json(res, 200, render_payment(ps));
+               });
+}
+
+void refund(services& s, http::request& req, http::responder res) {
+  auto body = http::parse_json_object(req.body.empty() ? std::string_view{"{}"} : req.body);
+  if (!body)
+    return res.error(body.error());
+  auto amount = http::object_fields{*body}.optional_int("amount_cents", 1,
+                                                        std::numeric_limits<int64_t>::max());
+  if (!amount)
+    return res.error(amount.error());
+  with_payment(
+    s, req, std::move(res),
+    [&s, rid = req.request_id, asked = *amount](const payment::state& ps, const order::state& o,
+                                                http::responder& res) {
+      auto value = asked.value_or(payment::refundable_cents(ps));
+      if (auto bad = payment::check_refund(ps, value))
+        return res.error(*bad);
+      refund_payment(s, ps, value, rid + "/refund", res,
+                     [&s, rid, o](payment::state after, http::responder res) {
+                       bool full = after.refunded_cents == after.captured_cents;
+                       if (!full || o.status != order::order_status::paid)
+                         return reply_json(res, 200, render_payment(after));
+                       // A full refund of a paid order: stock returns, order refunded.
+                       restock(s, o, res, [&s, rid, o, after](http::responder res) {
+                         ask(s.orders, o.order_id, order::mark_refunded{o.order_id + "/refund"},
+                             rid, std::move(res),
+                             [after](const order::state&, http::responder& res) {
+                               reply_json(res, 200, render_payment(after));
+                             });
+                       });
+                     });
+    });
+}
+
+} // namespace
+
+void add_order_routes(http::router& r, services& s) {
+  using http::auth_requirement;
+  r.get("/api/v1/orders/{order_id}", auth_requirement::customer, bind(s, get_order));
+  r.post("/api/v1/orders/{order_id}/cancel", auth_requirement::customer, bind(s, cancel_order));
+  r.post("/api/v1/orders/{order_id}/ship", auth_requirement::admin, bind(s, ship_order));
+  r.post("/api/v1/orders/{order_id}/deliver", auth_requirement::admin, bind(s, deliver_order));
+}
+
+void add_payment_routes(http::router& r, services& s) {
+  using http::auth_requirement;
+  r.get("/api/v1/payments/{payment_id}", auth_requirement::customer, bind(s, get_payment));
+  r.post("/api/v1/payments/{payment_id}/refund", auth_requirement::admin, bind(s, refund));
+}
+
+} // namespace agora::net::api

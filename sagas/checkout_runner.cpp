@@ -1,0 +1,648 @@
+#include "sagas/checkout_runner.hpp"
+
+#include <atomic>
+#include <climits>
+#include <map>
+#include <memory>
+#include <random>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/catalogue/product_cache.hpp"
+#include "actors/common/log.hpp"
+#include "actors/inventory/reservations.hpp"
+#include "actors/runtime/oneshot.hpp"
+#include "config/config.hpp"
+#include "sagas/pricing.hpp"
+
+namespace agora::sagas {
+
+namespace {
+
+using namespace checkout;
+using std::chrono::milliseconds;
+using done_fn = std::function<void(reply)>;
+
+std::atomic<int64_t> running_count{0};
+std::array<std::atomic<int64_t>, 5> outcome_counts{};
+
+// -- replies ------------------------------------------------------------------
+
+reply success(const action& a) {
+  reply r;
+  r.step = a.step;
+  r.phase = a.phase;
+  r.attempt = a.attempt;
+  r.ok = true;
+  return r;
+}
+
+/// A failed attempt. Unavailable dependencies and timeouts are worth another
+/// attempt and leave the outcome open; every other problem is a decision.
+reply failure(const action& a, problem p) {
+  auto r = success(a);
+  r.ok = false;
+  bool transient = p.code == errc::unavailable || p.code == errc::internal ||
+                   p.code == errc::concurrency_conflict;
+  r.retryable = transient;
+  r.definite = !transient;
+  r.error = std::move(p);
+  return r;
+}
+
+/// The gateway said "failed": nothing happened, another attempt may work.
+reply gateway_failure(const action& a, const payment::gateway_result& g) {
+  auto r = failure(a, make_problem(errc::payment_failed, "payment gateway: " + g.reason));
+  r.retryable = true;
+  r.definite = true;
+  return r;
+}
+
+// -- one attempt --------------------------------------------------------------
+
+/// Everything one attempt needs, shared by its callbacks.
+struct attempt_ctx {
+  const checkout_deps* deps = nullptr;
+  caf::actor_system* sys = nullptr;
+  state st;
+  action act;
+  milliseconds timeout{0};
+  done_fn done;
+
+  const std::string& id() const { return st.checkout_id; }
+  std::string key(std::string_view suffix = {}) const {
+    auto k = step_key(st.checkout_id, act.step);
+    if (!suffix.empty()) {
+      k += '/';
+      k.append(suffix);
+    }
+    return k;
+  }
+  void ok() const { done(success(act)); }
+  void fail(problem p) const { done(failure(act, std::move(p))); }
+  int group(step_name s) const { return st.at(s).definite_failures + 1; }
+  std::vector<std::string> skus() const {
+    std::vector<std::string> out;
+    if (st.priced)
+      for (const auto& i : st.priced->items)
+        out.push_back(i.sku);
+    return out;
+  }
+};
+
+using ctx_ptr = std::shared_ptr<const attempt_ctx>;
+
+/// Sends `cmd` to an entity; a rejection fails the attempt, a success calls
+/// `next(view)`.
+template <class Traits, class Next>
+void tell(const ctx_ptr& c, const runtime::region_ref<Traits>& region, const std::string& id,
+          typename Traits::command cmd, Next next) {
+  region.tell(id, std::move(cmd), c->id(),
+              [c, next = std::move(next)](result<runtime::view_t<Traits>> r) mutable {
+                if (!r)
+                  return c->fail(r.error());
+                next(std::move(*r));
+              });
+}
+
+/// Calls the gateway; a request that fails (timeout, gateway down) fails
+/// the attempt without knowing the outcome.
+template <class Request, class Next>
+void call_gateway(const ctx_ptr& c, Request req, Next next) {
+  runtime::spawn_oneshot(*c->sys, [c, req = std::move(req), next = std::move(next)](
+                                    caf::event_based_actor* self) mutable {
+    self->request(c->deps->gateway, c->timeout, std::move(req))
+      .then([next](payment::gateway_result& g) mutable { next(std::move(g)); },
+            [c](caf::error& err) {
+              c->fail(make_problem(errc::unavailable,
+                                   "payment gateway did not answer: " + caf::to_string(err)));
+            });
+  });
+}
+
+/// The inventory outcome callback for reserve_all/release_all/commit_all.
+inventory::outcome_fn inventory_outcome(const ctx_ptr& c) {
+  return [c](std::optional<problem> p) {
+    if (p)
+      return c->fail(std::move(*p));
+    c->ok();
+  };
+}
+
+void price(const ctx_ptr& c) {
+  tell(c, c->deps->carts, c->st.cart_id, cart::begin_checkout{c->id(), c->st.customer_id},
+       [c](cart::state cart) {
+         std::vector<std::string> skus;
+         for (const auto& l : cart.lines)
+           skus.push_back(l.sku);
+         c->deps->cache->lookup_all(
+           skus, [c, cart = std::move(cart)](
+                   std::unordered_map<std::string, catalogue::product_info> products) {
+             auto priced = price_cart(cart, products, c->st.shipping_address,
+                                      c->deps->cfg->shipping);
+             if (!priced)
+               return c->fail(priced.error());
+             auto r = success(c->act);
+             r.priced = std::move(*priced);
+             c->done(std::move(r));
+           });
+       });
+}
+
+void reserve(const ctx_ptr& c) {
+  std::vector<inventory::line> lines;
+  for (const auto& i : c->st.priced->items)
+    lines.push_back({i.sku, i.quantity});
+  auto ttl = c->deps->cfg->inventory.reservation_ttl_s * 1'000'000;
+  inventory::reserve_all(c->deps->inventory, step_key(c->id(), step_name::reserve_inventory),
+                         std::move(lines), now_us() + ttl, c->id(), inventory_outcome(c));
+}
+
+/// The payment entity, opened first if the saga never got that far.
+template <class Next>
+void with_payment(const ctx_ptr& c, bool open_if_missing, Next next) {
+  auto& pid = c->st.payment_id;
+  tell(c, c->deps->payments, pid, payment::get{},
+       [c, open_if_missing, next = std::move(next)](payment::state ps) mutable {
+         if (ps.exists || !open_if_missing)
+           return next(std::move(ps));
+         const auto& p = *c->st.priced;
+         payment::open cmd{c->st.payment_id, c->st.order_id, c->id(), p.total_cents, p.currency,
+                           c->key("open")};
+         tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next));
+       });
+}
+
+/// Asks the gateway to authorize (the same key as every earlier attempt
+/// whose outcome is open) and records its answer; `next(payment)` follows.
+template <class Next>
+void authorize_and_record(const ctx_ptr& c, Next next) {
+  int group = c->group(step_name::authorize_payment);
+  const auto& pid = c->st.payment_id;
+  payment::authorize req{payment::gateway_key(pid, payment::op_authorize, group), pid,
+                         c->st.priced->total_cents, c->st.priced->currency, c->st.payment_token};
+  call_gateway(c, std::move(req), [c, group, next = std::move(next)](payment::gateway_result g) mutable {
+    if (g.outcome == payment::outcome::failed)
+      return c->done(gateway_failure(c->act, g));
+    payment::record_authorization cmd{g.approved(), g.gateway_ref, g.reason,
+                                      step_key(c->id(), step_name::authorize_payment) + "/" +
+                                        std::to_string(group)};
+    tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next));
+  });
+}
+
+void authorize(const ctx_ptr& c) {
+  auto settle = [c](const payment::state& ps) {
+    if (ps.status == payment::payment_status::declined)
+      return c->fail(make_problem(errc::payment_declined,
+                                  "payment declined: " + ps.failure_reason.value_or("")));
+    if (ps.status == payment::payment_status::pending)
+      return c->fail(make_problem(errc::unavailable, "authorization not recorded"));
+    c->ok();
+  };
+  with_payment(c, true, [c, settle](payment::state ps) {
+    if (ps.status != payment::payment_status::pending)
+      return settle(ps);
+    authorize_and_record(c, settle);
+  });
+}
+
+void place(const ctx_ptr& c) {
+  const auto& p = *c->st.priced;
+  order::place cmd{p.customer_id, c->id(),      p.items,   p.subtotal_cents,
+                   p.shipping_cents, p.total_cents, p.currency, c->st.shipping_address,
+                   c->st.payment_id, c->key()};
+  tell(c, c->deps->orders, c->st.order_id, std::move(cmd), [c](const order::state&) { c->ok(); });
+}
+
+/// Captures the authorization (same key while the outcome is open) and
+/// records the answer; `next(payment)` follows a recorded answer.
+template <class Next>
+void capture_and_record(const ctx_ptr& c, const payment::state& ps, Next next) {
+  int group = c->group(step_name::capture_payment);
+  const auto& pid = c->st.payment_id;
+  payment::capture req{payment::gateway_key(pid, payment::op_capture, group), pid,
+                       payment::authorization_ref(ps), ps.amount_cents};
+  call_gateway(c, std::move(req),
+               [c, group, amount = ps.amount_cents, next = std::move(next)](
+                 payment::gateway_result g) mutable {
+                 payment::record_capture cmd{g.approved(), amount, g.gateway_ref, g.reason,
+                                             step_key(c->id(), step_name::capture_payment) +
+                                               "/" + std::to_string(group)};
+                 tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next));
+               });
+}
+
+void capture(const ctx_ptr& c) {
+  auto mark_paid = [c] {
+    tell(c, c->deps->orders, c->st.order_id, order::mark_paid{c->key()},
+         [c](const order::state&) { c->ok(); });
+  };
+  with_payment(c, false, [c, mark_paid](payment::state ps) {
+    using payment::payment_status;
+    if (ps.status == payment_status::captured)
+      return mark_paid();
+    if (!payment::can_capture(ps))
+      return c->fail(make_problem(errc::payment_failed,
+                                  "payment is " + std::string(to_string(ps.status)) +
+                                    " and cannot be captured"));
+    capture_and_record(c, ps, [c, mark_paid](const payment::state& after) {
+      if (after.status == payment_status::captured)
+        return mark_paid();
+      c->done(gateway_failure(c->act, {payment::outcome::failed, {},
+                                       after.failure_reason.value_or("capture failed")}));
+    });
+  });
+}
+
+void commit(const ctx_ptr& c) {
+  inventory::commit_all(c->deps->inventory, step_key(c->id(), step_name::reserve_inventory),
+                        c->skus(), c->id(), inventory_outcome(c));
+}
+
+void close_cart(const ctx_ptr& c) {
+  tell(c, c->deps->carts, c->st.cart_id, cart::complete_checkout{c->id()},
+       [c](const cart::state&) { c->ok(); });
+}
+
+// -- compensations ------------------------------------------------------------
+
+void reopen_cart(const ctx_ptr& c) {
+  tell(c, c->deps->carts, c->st.cart_id, cart::abort_checkout{c->id()},
+       [c](const cart::state&) { c->ok(); });
+}
+
+void release(const ctx_ptr& c) {
+  inventory::release_all(c->deps->inventory, step_key(c->id(), step_name::reserve_inventory),
+                         c->skus(), c->id(), inventory_outcome(c));
+}
+
+/// Gives back whatever the payment holds: learns the outcome of a gateway
+/// call that timed out (by repeating it with the same key), then refunds a
+/// capture or voids an authorization.
+void undo_payment(const ctx_ptr& c, payment::state ps, bool capture_settled) {
+  using payment::payment_status;
+  if (!ps.exists)
+    return c->ok(); // the gateway was never asked
+  auto again = [c, capture_settled](payment::state next) {
+    undo_payment(c, std::move(next), capture_settled);
+  };
+  if (ps.status == payment_status::pending) {
+    if (c->st.at(step_name::authorize_payment).attempts == 0)
+      return c->ok();
+    return authorize_and_record(c, again);
+  }
+  if (!capture_settled && c->st.at(step_name::capture_payment).uncertain &&
+      payment::can_capture(ps))
+    return capture_and_record(c, ps, [c](payment::state next) {
+      undo_payment(c, std::move(next), true);
+    });
+  const auto& pid = c->st.payment_id;
+  if (auto refundable = payment::refundable_cents(ps); refundable > 0) {
+    int group = 1;
+    for (const auto& e : ps.events)
+      group += e.type == "refunded" ? 1 : 0;
+    payment::refund req{payment::gateway_key(pid, payment::op_refund, group), pid,
+                        payment::capture_ref(ps), refundable};
+    return call_gateway(c, std::move(req), [c, refundable](payment::gateway_result g) {
+      if (!g.approved())
+        return c->done(gateway_failure(c->act, g));
+      tell(c, c->deps->payments, c->st.payment_id,
+           payment::record_refund{refundable, g.gateway_ref, c->key("refund")},
+           [c](const payment::state&) { c->ok(); });
+    });
+  }
+  if (payment::can_void(ps)) {
+    payment::void_authorization req{payment::gateway_key(pid, payment::op_void, 1), pid,
+                                    payment::authorization_ref(ps)};
+    return call_gateway(c, std::move(req), [c](payment::gateway_result g) {
+      if (!g.approved())
+        return c->done(gateway_failure(c->act, g));
+      tell(c, c->deps->payments, c->st.payment_id,
+           payment::record_void{g.gateway_ref, c->key("void")},
+           [c](const payment::state&) { c->ok(); });
+    });
+  }
+  c->ok(); // declined, voided or refunded already
+}
+
+void cancel_order(const ctx_ptr& c) {
+  order::cancel cmd{"checkout " + c->id() + ": " + c->st.reason.value_or("failed"),
+                    c->key("compensate")};
+  c->deps->orders.tell(c->st.order_id, std::move(cmd), c->id(),
+                       [c](result<order::state> r) {
+                         if (r || r.error().code == errc::not_found)
+                           return c->ok(); // cancelled, or never placed
+                         c->fail(r.error());
+                       });
+}
+
+void execute(const ctx_ptr& c) {
+  if (c->act.phase == phase::forward) {
+    switch (c->act.step) {
+      case step_name::price_cart:
+        return price(c);
+      case step_name::reserve_inventory:
+        return reserve(c);
+      case step_name::authorize_payment:
+        return authorize(c);
+      case step_name::place_order:
+        return place(c);
+      case step_name::capture_payment:
+        return capture(c);
+      case step_name::commit_inventory:
+        return commit(c);
+      case step_name::close_cart:
+        return close_cart(c);
+    }
+  }
+  switch (c->act.step) {
+    case step_name::price_cart:
+      return reopen_cart(c);
+    case step_name::reserve_inventory:
+      return c->st.priced ? release(c) : c->ok();
+    case step_name::authorize_payment:
+      return with_payment(c, false,
+                          [c](payment::state ps) { undo_payment(c, std::move(ps), false); });
+    case step_name::place_order:
+      return cancel_order(c);
+    default:
+      return c->ok(); // no compensation
+  }
+}
+
+// -- the runner actor ---------------------------------------------------------
+
+struct run_msg {
+  std::string id;
+};
+struct state_msg {
+  std::string id;
+  result<state> st;
+};
+struct reply_msg {
+  std::string id;
+  uint64_t token = 0;
+  reply r;
+};
+struct timeout_msg {
+  std::string id;
+  uint64_t token = 0;
+};
+struct go_msg {
+  std::string id;
+  uint64_t token = 0;
+};
+struct reload_msg {
+  std::string id;
+};
+struct watch_msg {
+  std::string id;
+  milliseconds limit{0};
+  checkout_watch_fn done;
+};
+struct watch_expired {
+  std::string id;
+  uint64_t watcher = 0;
+};
+
+} // namespace
+} // namespace agora::sagas
+
+namespace caf {
+template <>
+struct allowed_unsafe_message_type<agora::sagas::run_msg> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::sagas::state_msg> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::sagas::reply_msg> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::sagas::timeout_msg> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::sagas::go_msg> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::sagas::reload_msg> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::sagas::watch_msg> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::sagas::watch_expired> : std::true_type {};
+} // namespace caf
+
+namespace agora::sagas {
+
+namespace {
+
+struct saga_entry {
+  std::optional<state> st;
+  uint64_t token = 0;
+  bool in_flight = false;
+  action current;
+  timestamp_us attempt_started = 0;
+  std::map<uint64_t, checkout_watch_fn> watchers;
+};
+
+struct runner_state {
+  static inline const char* name = "checkout-runner";
+  checkout_deps deps;
+  retry_policy backoff;
+  int max_attempts = 3;
+  milliseconds step_timeout{0};
+  milliseconds compensation_timeout{0};
+  std::unordered_map<std::string, saga_entry> sagas;
+  uint64_t last_token = 0;
+  uint64_t last_watcher = 0;
+  std::mt19937_64 rng{std::random_device{}()};
+};
+
+using runner_actor = caf::stateful_actor<runner_state>;
+
+void load(runner_actor* self, const std::string& id) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  self->state.deps.checkouts.tell(id, get{}, id, [me, id](result<state> r) {
+    caf::anon_send(me, state_msg{id, std::move(r)});
+  });
+}
+
+void finish(runner_actor* self, const std::string& id, saga_entry& e) {
+  if (e.st && e.st->exists)
+    outcome_counts[static_cast<size_t>(e.st->status)]++;
+  for (auto& [_, w] : e.watchers)
+    w(*e.st);
+  self->state.sagas.erase(id);
+  --running_count;
+}
+
+void attempt(runner_actor* self, const std::string& id, saga_entry& e) {
+  auto& s = self->state;
+  e.in_flight = true;
+  e.attempt_started = now_us();
+  auto timeout = e.current.phase == phase::forward ? s.step_timeout : s.compensation_timeout;
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto token = e.token;
+  auto c = std::make_shared<attempt_ctx>();
+  c->deps = &s.deps;
+  c->sys = &self->system();
+  c->st = *e.st;
+  c->act = e.current;
+  c->timeout = timeout;
+  // Exactly one reply per attempt reaches the runner; late ones are ignored by token.
+  c->done = [me, id, token](reply r) { caf::anon_send(me, reply_msg{id, token, std::move(r)}); };
+  self->delayed_send(self, timeout, timeout_msg{id, token});
+  execute(c);
+}
+
+void advance(runner_actor* self, const std::string& id, saga_entry& e) {
+  auto a = next_action(*e.st);
+  if (a.what != action::kind::run)
+    return finish(self, id, e);
+  auto& s = self->state;
+  e.current = a;
+  e.token = ++s.last_token;
+  milliseconds delay{0};
+  if (a.attempt > 1)
+    delay = s.backoff.delay_before(std::min(a.attempt, s.backoff.max_attempts),
+                                   std::uniform_real_distribution<double>{0.0, 1.0}(s.rng))
+              .value_or(milliseconds{0});
+  if (delay.count() > 0)
+    self->delayed_send(self, delay, go_msg{id, e.token});
+  else
+    attempt(self, id, e);
+}
+
+void record_reply(runner_actor* self, const std::string& id, saga_entry& e, reply r) {
+  e.in_flight = false;
+  r.step = e.current.step;
+  r.phase = e.current.phase;
+  r.attempt = e.current.attempt;
+  r.started_at = e.attempt_started;
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto& s = self->state;
+  if (!r.ok)
+    sagas_log().info("checkout {}: {} {} attempt {} failed: {}", id, to_string(r.phase),
+                      to_string(r.step), r.attempt, r.error ? r.error->message : "");
+  s.deps.checkouts.tell(id, record{r, s.max_attempts}, id,
+                        [me, id, r](result<state> st) {
+                          caf::anon_send(me, state_msg{id, std::move(st)});
+                        });
+}
+
+caf::behavior runner(runner_actor* self, checkout_deps deps) {
+  auto& s = self->state;
+  const auto& cfg = *deps.cfg;
+  s.deps = std::move(deps);
+  s.backoff = checkout_retry_policy(cfg);
+  s.backoff.max_attempts = INT_MAX;
+  s.max_attempts = static_cast<int>(cfg.checkout.max_attempts);
+  s.step_timeout = milliseconds(cfg.checkout.step_timeout_ms);
+  s.compensation_timeout = milliseconds(cfg.checkout.compensation_timeout_ms);
+  auto ensure = [self](const std::string& id) -> saga_entry& {
+    auto [i, fresh] = self->state.sagas.try_emplace(id);
+    if (fresh) {
+      ++running_count;
+      load(self, id);
+    }
+    return i->second;
+  };
+  return {
+    [self, ensure](run_msg& m) { ensure(m.id); },
+    [self, ensure](watch_msg& m) {
+      auto& e = ensure(m.id);
+      auto w = ++self->state.last_watcher;
+      e.watchers.emplace(w, std::move(m.done));
+      self->delayed_send(self, m.limit, watch_expired{m.id, w});
+    },
+    [self](watch_expired& m) {
+      auto i = self->state.sagas.find(m.id);
+      if (i == self->state.sagas.end())
+        return;
+      auto w = i->second.watchers.find(m.watcher);
+      if (w == i->second.watchers.end())
+        return;
+      auto done = std::move(w->second);
+      i->second.watchers.erase(w);
+      if (i->second.st)
+        done(*i->second.st);
+      else
+        done(make_problem(errc::unavailable, "the checkout could not be read in time"));
+    },
+    [self](state_msg& m) {
+      auto i = self->state.sagas.find(m.id);
+      if (i == self->state.sagas.end())
+        return;
+      auto& e = i->second;
+      if (!m.st) {
+        // The journal did not answer, or the record was stale: read the saga again.
+        sagas_log().warn("checkout {}: {}; re-reading it", m.id, m.st.error().message);
+        self->delayed_send(self, std::chrono::milliseconds(200), reload_msg{m.id});
+        return;
+      }
+      bool recorded = e.st && e.st->exists && m.st->version > e.st->version;
+      e.st = std::move(*m.st);
+      if (recorded && self->state.deps.after_record)
+        self->state.deps.after_record(*e.st, e.current);
+      advance(self, m.id, e);
+    },
+    [self](reload_msg& m) {
+      if (self->state.sagas.count(m.id) > 0)
+        load(self, m.id);
+    },
+    [self](go_msg& m) {
+      auto i = self->state.sagas.find(m.id);
+      if (i != self->state.sagas.end() && i->second.token == m.token && !i->second.in_flight)
+        attempt(self, m.id, i->second);
+    },
+    [self](reply_msg& m) {
+      auto i = self->state.sagas.find(m.id);
+      if (i == self->state.sagas.end() || i->second.token != m.token || !i->second.in_flight)
+        return;
+      record_reply(self, m.id, i->second, std::move(m.r));
+    },
+    [self](timeout_msg& m) {
+      auto i = self->state.sagas.find(m.id);
+      if (i == self->state.sagas.end() || i->second.token != m.token || !i->second.in_flight)
+        return;
+      auto& e = i->second;
+      auto limit = e.current.phase == phase::forward ? self->state.step_timeout
+                                                     : self->state.compensation_timeout;
+      auto r = failure(e.current, make_problem(errc::unavailable,
+                                               std::string(to_string(e.current.step)) +
+                                                 " did not finish within " +
+                                                 std::to_string(limit.count()) + " ms"));
+      record_reply(self, m.id, e, std::move(r));
+    },
+  };
+}
+
+} // namespace
+
+void checkout_runner::run(std::string checkout_id) const {
+  caf::anon_send(hdl_, run_msg{std::move(checkout_id)});
+}
+
+void checkout_runner::watch(std::string checkout_id, std::chrono::milliseconds limit,
+                            checkout_watch_fn done) const {
+  caf::anon_send(hdl_, watch_msg{std::move(checkout_id), limit, std::move(done)});
+}
+
+checkout_runner spawn_checkout_runner(caf::actor_system& sys, checkout_deps deps) {
+  return checkout_runner{sys.spawn(runner, std::move(deps))};
+}
+
+retry_policy checkout_retry_policy(const agora::config& cfg) {
+  retry_policy p;
+  p.max_attempts = static_cast<int>(cfg.checkout.max_attempts);
+  p.base_delay = milliseconds(cfg.checkout.retry_base_ms);
+  p.max_delay = milliseconds(cfg.checkout.retry_max_ms);
+  return p;
+}
+
+int64_t running_checkouts() {
+  return running_count.load();
+}
+
+int64_t finished_checkouts(saga_status status) {
+  return outcome_counts[static_cast<size_t>(status)].load();
+}
+
+} // namespace agora::sagas
