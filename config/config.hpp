@@ -86,7 +86,7 @@ struct config {
     /// Authorizations above this amount are declined.
     int64_t amount_limit_cents = 1000000;
     /// How late tok_slow answers; longer than a checkout step timeout.
-    int64_t slow_delay_ms = 5000;
+    int64_t slow_delay_ms = 15000;
   } payments;
 
   struct checkout_section {
@@ -99,7 +99,7 @@ struct config {
     int64_t retry_max_ms = 1000;
     /// How long a compensation attempt may take (it may have to learn the
     /// outcome of a gateway call that timed out).
-    int64_t compensation_timeout_ms = 10000;
+    int64_t compensation_timeout_ms = 20000;
     /// How long POST .../checkout?wait=true waits for the end.
     int64_t wait_ms = 10000;
     /// Test hook: the node kills itself (SIGKILL) right after this step is

@@ -23,7 +23,9 @@
 #include <caf/all.hpp>
 
 #include "actors/common/log.hpp"
+#include "actors/common/overloaded.hpp"
 #include "config/config.hpp"
+#include "persistence/pg/connection.hpp"
 
 namespace agora::payment {
 
@@ -145,6 +147,64 @@ public:
       result.totals.push_back(std::move(totals));
     }
     return result;
+  }
+
+  /// Re-applies a decision made before (by an earlier run of the
+  /// simulator, read back from its ledger table): the same effects as
+  /// decide() had, without deciding again.
+  void restore(const std::string& key, const request& req, const gateway_result& result) {
+    ledger_entry entry;
+    entry.idempotency_key = key;
+    entry.payment_id = payment_id_of(req);
+    entry.outcome = result.outcome;
+    entry.gateway_ref = result.gateway_ref;
+    entry.reason = result.reason;
+    auto& pay = payments_[entry.payment_id];
+    bool ok = result.approved();
+    std::visit(
+      overloaded{
+        [&](const authorize& x) {
+          tokens_[x.payment_id] = x.token;
+          entry.operation = operation::authorize;
+          entry.amount_cents = x.amount_cents;
+          if (ok) {
+            authorizations_[result.gateway_ref] = authorization_record{x.payment_id,
+                                                                       x.amount_cents};
+            pay.totals.authorized_cents += x.amount_cents;
+          }
+        },
+        [&](const capture& x) {
+          entry.operation = operation::capture;
+          entry.amount_cents = x.amount_cents;
+          auto* auth = find_authorization(x.payment_id, x.authorization_ref);
+          if (ok && auth) {
+            auth->captured = true;
+            captures_[result.gateway_ref] = capture_record{x.payment_id, x.amount_cents};
+            pay.totals.captured_cents += x.amount_cents;
+          }
+        },
+        [&](const void_authorization& x) {
+          entry.operation = operation::void_authorization;
+          auto* auth = find_authorization(x.payment_id, x.authorization_ref);
+          entry.amount_cents = auth ? auth->amount_cents : 0;
+          if (ok && auth) {
+            auth->voided = true;
+            pay.totals.voided_cents += auth->amount_cents;
+          }
+        },
+        [&](const refund& x) {
+          entry.operation = operation::refund;
+          entry.amount_cents = x.amount_cents;
+          auto i = captures_.find(x.capture_ref);
+          if (ok && i != captures_.end()) {
+            i->second.refunded_cents += x.amount_cents;
+            pay.totals.refunded_cents += x.amount_cents;
+          }
+        },
+      },
+      req);
+    pay.attempts[entry.operation]++;
+    entries_.push_back(std::move(entry));
   }
 
 private:
@@ -352,6 +412,8 @@ struct replay {
 struct simulator_state {
   static inline const char* name = "payment-gateway-sim";
   std::optional<book> ledger_book;
+  /// Where decisions are kept across restarts; null for an in-memory ledger.
+  std::unique_ptr<persistence::pg::connection> store;
   std::map<std::string, key_record> keys;
   std::map<uint64_t, replay> replays;
   uint64_t last_ticket = 0;
@@ -398,8 +460,108 @@ caf::result<gateway_result> on_request(self_ptr self, Request& req) {
   return rp;
 }
 
-simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint64_t seed) {
+// -- the ledger table ----------------------------------------------------------
+
+constexpr const char* insert_sql =
+  "INSERT INTO gateway_ledger (idempotency_key, operation, payment_id, amount_cents, currency, "
+  "token, target_ref, outcome, gateway_ref, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
+  "ON CONFLICT (idempotency_key) DO NOTHING";
+
+std::optional<outcome> parse_outcome(std::string_view text) {
+  for (auto x : {outcome::approved, outcome::declined, outcome::failed})
+    if (to_string(x) == text)
+      return x;
+  return std::nullopt;
+}
+
+/// Writes one decision (blocking: the simulator runs detached when it keeps
+/// a table). A failed write is logged; the decision stands in memory.
+void persist(persistence::pg::connection& conn, const std::string& key, const request& req,
+             const gateway_result& result) {
+  std::string op, currency, token, target;
+  int64_t amount = 0;
+  std::visit(overloaded{
+               [&](const authorize& x) {
+                 op = to_string(operation::authorize);
+                 amount = x.amount_cents;
+                 currency = x.currency;
+                 token = x.token;
+               },
+               [&](const capture& x) {
+                 op = to_string(operation::capture);
+                 amount = x.amount_cents;
+                 target = x.authorization_ref;
+               },
+               [&](const void_authorization& x) {
+                 op = to_string(operation::void_authorization);
+                 target = x.authorization_ref;
+               },
+               [&](const refund& x) {
+                 op = to_string(operation::refund);
+                 amount = x.amount_cents;
+                 target = x.capture_ref;
+               },
+             },
+             req);
+  if (!conn.ensure_connected()) {
+    actors_log().error("payment gateway: cannot record {}: PostgreSQL unreachable", key);
+    return;
+  }
+  auto r = conn.exec_prepared("ledger_insert",
+                              {key, op, payment_id_of(req), std::to_string(amount), currency,
+                               token, target, to_string(result.outcome), result.gateway_ref,
+                               result.reason});
+  if (!r)
+    actors_log().error("payment gateway: cannot record {}: {}", key, r.error().message);
+}
+
+/// Reads the ledger table back into the book and the key map.
+bool restore_ledger(simulator_state& st) {
+  auto& conn = *st.store;
+  if (!conn.ensure_connected() || !conn.prepare("ledger_insert", insert_sql))
+    return false;
+  auto rows = conn.exec(
+    "SELECT idempotency_key, operation, payment_id, amount_cents, currency, token, target_ref, "
+    "outcome, gateway_ref, reason FROM gateway_ledger ORDER BY seq");
+  if (!rows)
+    return false;
+  for (int i = 0; i < rows.rows(); ++i) {
+    std::string key{rows.text(i, 0)};
+    auto op = rows.text(i, 1);
+    std::string pid{rows.text(i, 2)};
+    auto amount = rows.int64(i, 3);
+    std::string target{rows.text(i, 6)};
+    auto out = parse_outcome(rows.text(i, 7));
+    if (!out)
+      continue;
+    request req;
+    if (op == to_string(operation::authorize))
+      req = authorize{key, pid, amount, std::string{rows.text(i, 4)}, std::string{rows.text(i, 5)}};
+    else if (op == to_string(operation::capture))
+      req = capture{key, pid, target, amount};
+    else if (op == to_string(operation::void_authorization))
+      req = void_authorization{key, pid, target};
+    else if (op == to_string(operation::refund))
+      req = refund{key, pid, target, amount};
+    else
+      continue;
+    gateway_result result{*out, std::string{rows.text(i, 8)}, std::string{rows.text(i, 9)}};
+    st.ledger_book->restore(key, req, result);
+    st.keys[key] = key_record{std::move(req), result, {}};
+  }
+  actors_log().info("payment gateway: {} ledger entries restored", rows.rows());
+  return true;
+}
+
+simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint64_t seed,
+                                              std::string ledger_conninfo) {
   self->state.ledger_book.emplace(cfg, seed);
+  if (!ledger_conninfo.empty()) {
+    self->state.store = std::make_unique<persistence::pg::connection>(ledger_conninfo,
+                                                                      "agora-gateway-sim");
+    if (!restore_ledger(self->state))
+      actors_log().error("payment gateway: cannot read its ledger table; starting empty");
+  }
   return {
     [=](authorize& req) { return on_request(self, req); },
     [=](capture& req) { return on_request(self, req); },
@@ -412,8 +574,11 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
       if (i == st.keys.end())
         return;
       auto& rec = i->second;
-      if (!rec.result)
+      if (!rec.result) {
         rec.result = st.ledger_book->decide(key, rec.first);
+        if (st.store)
+          persist(*st.store, key, rec.first, *rec.result);
+      }
       for (auto& rp : rec.waiting)
         rp.deliver(*rec.result);
       rec.waiting.clear();
@@ -438,7 +603,12 @@ uint64_t random_seed() {
 
 gateway_actor spawn_simulated_gateway(caf::actor_system& sys, const agora::config& cfg,
                                       uint64_t seed) {
-  return sys.spawn(simulator_impl, settings_of(cfg), seed);
+  return sys.spawn(simulator_impl, settings_of(cfg), seed, std::string{});
+}
+
+gateway_actor spawn_durable_simulated_gateway(caf::actor_system& sys, const agora::config& cfg,
+                                              uint64_t seed) {
+  return sys.spawn<caf::detached>(simulator_impl, settings_of(cfg), seed, cfg.pg.conninfo);
 }
 
 } // namespace agora::payment

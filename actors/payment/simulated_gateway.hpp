@@ -42,4 +42,12 @@ uint64_t random_seed();
 gateway_actor spawn_simulated_gateway(caf::actor_system& sys, const agora::config& cfg,
                                       uint64_t seed = random_seed());
 
+/// The same simulator keeping its ledger in PostgreSQL (table gateway_ledger
+/// at cfg.pg.conninfo), like a real provider that outlives the node: it reads
+/// the table back when it starts, so a request repeated after a crash with the
+/// same idempotency key is answered from it and never charged twice. Runs
+/// detached (it writes each decision before answering).
+gateway_actor spawn_durable_simulated_gateway(caf::actor_system& sys, const agora::config& cfg,
+                                              uint64_t seed = random_seed());
+
 } // namespace agora::payment

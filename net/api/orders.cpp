@@ -250,6 +250,49 @@ void refund(services& s, http::request& req, http::responder res) {
     });
 }
 
+json::object render_ledger(const payment::ledger& l) {
+  json::array entries;
+  for (const auto& e : l.entries) {
+    json::object o;
+    o["idempotency_key"] = e.idempotency_key;
+    o["operation"] = payment::to_string(e.operation);
+    o["payment_id"] = e.payment_id;
+    o["amount_cents"] = e.amount_cents;
+    o["outcome"] = payment::to_string(e.outcome);
+    o["gateway_ref"] = e.gateway_ref;
+    o["reason"] = e.reason;
+    entries.emplace_back(std::move(o));
+  }
+  json::array totals;
+  for (const auto& t : l.totals) {
+    json::object o;
+    o["payment_id"] = t.payment_id;
+    o["authorized_cents"] = t.authorized_cents;
+    o["captured_cents"] = t.captured_cents;
+    o["voided_cents"] = t.voided_cents;
+    o["refunded_cents"] = t.refunded_cents;
+    totals.emplace_back(std::move(o));
+  }
+  json::object out;
+  out["entries"] = std::move(entries);
+  out["totals"] = std::move(totals);
+  return out;
+}
+
+/// GET /admin/v1/gateway/ledger[?payment_id=]: what the payment gateway
+/// says it did (the simulator's ledger), to reconcile against payments.
+void gateway_ledger(services& s, http::request& req, http::responder res) {
+  std::string pid{req.query_param("payment_id").value_or("")};
+  runtime::spawn_oneshot(*s.actor_system, [&s, pid, res](caf::event_based_actor* self) {
+    self->request(s.gateway, std::chrono::seconds(5), payment::get_ledger{pid})
+      .then([res](payment::ledger& l) { reply_json(res, 200, render_ledger(l)); },
+            [res](caf::error& err) {
+              res.error(errc::unavailable, "payment gateway did not answer: " +
+                                             caf::to_string(err));
+            });
+  });
+}
+
 } // namespace
 
 void add_order_routes(http::router& r, services& s) {
@@ -264,6 +307,7 @@ void add_payment_routes(http::router& r, services& s) {
   using http::auth_requirement;
   r.get("/api/v1/payments/{payment_id}", auth_requirement::customer, bind(s, get_payment));
   r.post("/api/v1/payments/{payment_id}/refund", auth_requirement::admin, bind(s, refund));
+  r.get("/admin/v1/gateway/ledger", auth_requirement::admin, bind(s, gateway_ledger));
 }
 
 } // namespace agora::net::api

@@ -282,7 +282,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     s.checkouts = runtime::spawn_region<checkout::checkout_traits>(sys, journal, settings);
     cache.attach(s.products);
     s.cache = &cache;
-    s.gateway = payment::spawn_simulated_gateway(sys, cfg);
+    s.gateway = payment::spawn_durable_simulated_gateway(sys, cfg);
     s.runner = sagas::spawn_checkout_runner(
       sys, sagas::checkout_deps{s.checkouts, s.carts, s.inventory, s.orders, s.payments,
                                 s.gateway, &cache, &cfg, crash_hook(cfg)});
