@@ -148,11 +148,17 @@ void cancel_order(services& s, http::request& req, http::responder res) {
   auto order_id = std::string(req.param("order_id"));
   with_order(s, req, std::move(res), order_id,
              [&s, rid = req.request_id](const order::state& o, http::responder& res) {
-               order::cancel cmd{"cancelled by the customer", o.order_id + "/cancel"};
+               // The refund sequence's last step is keyed, so that a repeat after a
+               // failure finishes it; any other cancel is decided as it comes
+               // (a cancelled order answers invalid_transition).
                if (o.status == order::order_status::paid)
-                 return refund_order(s, rid, o, std::move(cmd), std::move(res));
+                 return refund_order(s, rid, o,
+                                     order::cancel{"cancelled by the customer",
+                                                   o.order_id + "/cancel"},
+                                     std::move(res));
                if (o.status != order::order_status::pending)
-                 return change_order(s, rid, std::move(res), o.order_id, std::move(cmd));
+                 return change_order(s, rid, std::move(res), o.order_id,
+                                     order::cancel{"cancelled by the customer", {}});
                // A pending order belongs to a checkout that has not finished:
                // the saga decides (it cancels the order when it compensates).
                json::object details;
@@ -230,7 +236,9 @@ void refund(services& s, http::request& req, http::responder res) {
     s, req, std::move(res),
     [&s, rid = req.request_id, asked = *amount](const payment::state& ps, const order::state& o,
                                                 http::responder& res) {
-      auto value = asked.value_or(payment::refundable_cents(ps));
+      // Without an amount: the remainder. When nothing remains, asking for one
+      // cent gets the contract's answer (refund_exceeds_captured).
+      auto value = asked.value_or(std::max<int64_t>(payment::refundable_cents(ps), 1));
       if (auto bad = payment::check_refund(ps, value))
         return res.error(*bad);
       refund_payment(s, ps, value, rid + "/refund", res,
