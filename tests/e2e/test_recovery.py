@@ -1,0 +1,84 @@
+"""Crash recovery of checkouts: a node started with checkout.crash_after_step
+kills itself (SIGKILL) right after that step is recorded; restarted without
+the hook, it resumes every unfinished checkout from its last recorded step.
+Each checkout must end completed (or compensated, for a failing card), and
+the sums must agree: the money the gateway captured is the paid order's
+total, and the stock that left the warehouse is the ordered units."""
+
+import time
+import unittest
+
+import harness
+from test_checkout import CheckoutCase, checkout_body
+
+STEPS = ["price_cart", "reserve_inventory", "authorize_payment", "place_order",
+         "capture_payment", "commit_inventory", "close_cart"]
+
+
+class RecoveryTest(CheckoutCase):
+    node_flags = ()
+
+    def crash_checkout(self, step, token="tok_ok", quantity=2, stock=10):
+        """Runs one checkout on a node that dies after `step`; returns
+        (checkout_id, cart_id, sku) once the node is dead."""
+        cart_id, skus = self.stocked_cart([(quantity, stock)])
+        self.api.close()
+        self.node.stop()
+        self.node.extra_flags = ["--checkout.crash_after_step=" + step]
+        self.node.start()
+        type(self).api = self.node.client()
+        try:
+            self.api.post("/api/v1/carts/%s/checkout" % cart_id, checkout_body(token))
+        except (OSError, harness.http.client.HTTPException):
+            pass  # the node may die before it answers
+        deadline = time.monotonic() + 30
+        while self.node.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(self.node.alive(), "the node did not crash after " + step)
+        self.assertEqual(self.node.proc.returncode, -9)
+        rows = self.db.query("SELECT substr(persistence_id, 10) FROM journal WHERE "
+                             "event_type = 'checkout.started' AND payload->>'cart_id' = '%s'"
+                             % cart_id)
+        self.assertEqual(len(rows), 1, rows)
+        self.node.extra_flags = []
+        self.api.close()
+        self.node.start()
+        type(self).api = self.node.client()
+        return rows[0][0], cart_id, skus[0]
+
+    def assert_completed_and_sums_agree(self, checkout_id, sku, quantity, stock):
+        saga = self.wait_saga_end(checkout_id)
+        self.assertEqual(saga["status"], "completed", saga)
+        order = self.order(saga["order_id"]).json
+        self.assertEqual(order["status"], "paid", order)
+        _, totals = self.ledger(order["payment_id"])
+        self.assertEqual(totals["captured_cents"], order["total_cents"])
+        self.assertEqual(totals["authorized_cents"], order["total_cents"])
+        pay = self.payment(order["payment_id"])
+        self.assertEqual(pay["captured_cents"], order["total_cents"])
+        lv = self.levels(sku)
+        self.assertEqual((lv["on_hand"], lv["reserved"]), (stock - quantity, 0), lv)
+        cart = self.api.get("/api/v1/carts/%s" % saga["cart_id"]).json
+        self.assertEqual(cart["status"], "checked_out")
+
+    def test_every_step_resumes_after_a_crash(self):
+        for step in STEPS:
+            with self.subTest(step=step):
+                checkout_id, _, sku = self.crash_checkout(step)
+                self.assert_completed_and_sums_agree(checkout_id, sku, 2, 10)
+
+    def test_a_failing_capture_compensates_after_a_crash(self):
+        checkout_id, cart_id, sku = self.crash_checkout("place_order", token="tok_capture_fails")
+        saga = self.wait_saga_end(checkout_id)
+        self.assertEqual((saga["status"], saga["reason"]), ("compensated", "payment_failed"), saga)
+        _, totals = self.ledger(saga["payment_id"])
+        self.assertEqual(totals["captured_cents"], 0)
+        self.assertEqual(totals["voided_cents"], totals["authorized_cents"])
+        lv = self.levels(sku)
+        self.assertEqual((lv["on_hand"], lv["reserved"]), (10, 0), lv)
+        self.assertEqual(self.order(saga["order_id"]).json["status"], "cancelled")
+        self.assertEqual(self.api.get("/api/v1/carts/%s" % cart_id).json["status"], "open")
+
+
+if __name__ == "__main__":
+    unittest.main()
