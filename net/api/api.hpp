@@ -21,6 +21,7 @@
 #include "net/auth/revocations.hpp"
 #include "net/http/router.hpp"
 #include "persistence/pg/idempotency_store.hpp"
+#include "persistence/pg/reader.hpp"
 #include "sagas/checkout.hpp"
 #include "sagas/checkout_runner.hpp"
 
@@ -45,6 +46,8 @@ struct services {
   auth::password_hasher* hasher = nullptr;
   auth::revocation_list* revocations = nullptr;
   persistence::idempotency_store_actor idempotency;
+  /// Blocking journal reads (order list, saga list and timeline).
+  persistence::pg::reader reader;
   /// A bcrypt hash of a random password: logins for unknown e-mails verify
   /// against it so that timing does not reveal which accounts exist.
   std::string unknown_account_hash;

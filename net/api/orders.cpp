@@ -17,6 +17,8 @@
 #include "actors/common/ids.hpp"
 #include "actors/runtime/oneshot.hpp"
 #include "net/http/body.hpp"
+#include "persistence/pg/connection.hpp"
+#include "persistence/projections/catalogue_cursor.hpp"
 
 namespace agora::net::api {
 
@@ -45,6 +47,120 @@ void with_order(services& s, const http::request& req, http::responder res, std:
           return res.error(*denied);
         next(st, res);
       });
+}
+
+/// The journal event that puts an order in each status.
+std::optional<std::string> status_event(std::string_view status) {
+  auto st = order::parse_order_status(status);
+  if (!st)
+    return std::nullopt;
+  if (*st == order::order_status::pending)
+    return "order.placed";
+  return "order." + std::string(status);
+}
+
+/// The cursor of the order list: base64url of the journal offset of the
+/// last order placed on the page.
+std::optional<int64_t> decode_order_cursor(std::string_view text) {
+  auto raw = persistence::catalogue::base64url_decode(text);
+  if (!raw || raw->empty() || raw->size() > 19)
+    return std::nullopt;
+  int64_t v = 0;
+  for (char c : *raw) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+/// Reads the orders named by `ids` (in order) and answers the page.
+void reply_order_page(services& s, const std::string& rid, std::vector<std::string> ids,
+                      std::optional<std::string> next, http::responder res) {
+  struct gather {
+    std::vector<std::optional<order::state>> orders;
+    size_t left;
+    std::mutex mtx;
+  };
+  auto finish = [next](const std::vector<std::optional<order::state>>& orders,
+                       const http::responder& res) {
+    json::array items;
+    for (const auto& o : orders)
+      if (o && o->exists)
+        items.emplace_back(render_order(*o));
+    json::object body;
+    body["items"] = std::move(items);
+    body["next_cursor"] = next ? json::value(*next) : json::value(nullptr);
+    reply_json(res, 200, body);
+  };
+  if (ids.empty())
+    return finish({}, res);
+  auto g = std::make_shared<gather>();
+  g->orders.resize(ids.size());
+  g->left = ids.size();
+  for (size_t i = 0; i < ids.size(); ++i)
+    s.orders.tell(ids[i], order::get{}, rid,
+                  [g, i, res, finish](result<order::state> r) {
+                    std::unique_lock lock{g->mtx};
+                    if (r)
+                      g->orders[i] = std::move(*r);
+                    if (--g->left > 0)
+                      return;
+                    lock.unlock();
+                    finish(g->orders, res);
+                  });
+}
+
+/// GET /orders: the caller's orders (an admin's: everyone's, or one
+/// customer's with ?customer_id=), newest first, read from the journal.
+void list_orders(services& s, http::request& req, http::responder res) {
+  auto page = http::page_query(req);
+  if (!page)
+    return res.error(page.error());
+  std::string status_filter;
+  if (auto st = req.query_param("status"); st && !st->empty()) {
+    auto ev = status_event(*st);
+    if (!ev)
+      return res.error(invalid_field(
+        "status", "status must be one of pending, paid, shipped, delivered, cancelled, refunded"));
+    status_filter = *ev;
+  }
+  std::optional<int64_t> before;
+  if (!page->cursor.empty()) {
+    before = decode_order_cursor(page->cursor);
+    if (!before)
+      return res.error(invalid_field("cursor", "not a cursor of this list"));
+  }
+  std::string customer = req.caller->customer_id;
+  if (req.caller->is_admin())
+    customer = std::string(req.query_param("customer_id").value_or(""));
+  auto limit = page->limit;
+  s.reader.run([&s, rid = req.request_id, res, customer, status_filter, before,
+                limit](persistence::pg::connection* conn) {
+    if (!conn)
+      return res.error(errc::unavailable, "PostgreSQL is unreachable");
+    auto rows = conn->exec_params(
+      "SELECT substr(p.persistence_id, 7), p.global_offset FROM journal p "
+      "WHERE p.event_type = 'order.placed' "
+      "AND ($1 = '' OR p.payload->>'customer_id' = $1) "
+      "AND p.global_offset < $2::bigint "
+      "AND ($3 = '' OR (SELECT l.event_type FROM journal l "
+      "     WHERE l.persistence_id = p.persistence_id AND l.event_type <> 'order.customer_bound' "
+      "     ORDER BY l.seq_nr DESC LIMIT 1) = $3) "
+      "ORDER BY p.global_offset DESC LIMIT $4::int",
+      {customer, std::to_string(before.value_or(std::numeric_limits<int64_t>::max())),
+       status_filter, std::to_string(limit + 1)});
+    if (!rows)
+      return res.error(errc::unavailable, "cannot read orders: " + rows.error().message);
+    std::vector<std::string> ids;
+    std::optional<std::string> next;
+    for (int i = 0; i < rows.rows() && static_cast<int64_t>(ids.size()) < limit; ++i)
+      ids.emplace_back(rows.text(i, 0));
+    if (rows.rows() > limit)
+      next = persistence::catalogue::base64url_encode(
+        std::to_string(rows.int64(static_cast<int>(limit) - 1, 1)));
+    reply_order_page(s, rid, std::move(ids), std::move(next), res);
+  });
 }
 
 void get_order(services& s, http::request& req, http::responder res) {
@@ -305,6 +421,7 @@ void gateway_ledger(services& s, http::request& req, http::responder res) {
 
 void add_order_routes(http::router& r, services& s) {
   using http::auth_requirement;
+  r.get("/api/v1/orders", auth_requirement::customer, bind(s, list_orders));
   r.get("/api/v1/orders/{order_id}", auth_requirement::customer, bind(s, get_order));
   r.post("/api/v1/orders/{order_id}/cancel", auth_requirement::customer, bind(s, cancel_order));
   r.post("/api/v1/orders/{order_id}/ship", auth_requirement::admin, bind(s, ship_order));

@@ -147,6 +147,42 @@ class OrdersTest(CheckoutCase):
             self.assertTrue(e["gateway_ref"])
             self.assert_timestamp(e["at"])
 
+    def test_list_pages_newest_first_and_filters_by_status(self):
+        customer = self.register_customer()
+        token = customer["token"]
+        ids = [self.paid_order(quantity=1, token=token)[0]["order_id"] for _ in range(3)]
+        r = self.api.get("/api/v1/orders?limit=2", token=token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([o["order_id"] for o in r.json["items"]], ids[::-1][:2])
+        self.assertIsInstance(r.json["next_cursor"], str)
+        r2 = self.api.get("/api/v1/orders?limit=2&cursor=%s" % r.json["next_cursor"], token=token)
+        self.assertEqual(r2.status, 200, r2)
+        self.assertEqual([o["order_id"] for o in r2.json["items"]], [ids[0]])
+        self.assertIsNone(r2.json["next_cursor"])
+        cancel = self.api.post("/api/v1/orders/%s/cancel" % ids[1], token=token)
+        self.assertEqual(cancel.status, 200, cancel)
+        r = self.api.get("/api/v1/orders?status=cancelled", token=token)
+        self.assertEqual([o["order_id"] for o in r.json["items"]], [ids[1]])
+        r = self.api.get("/api/v1/orders?status=paid", token=token)
+        self.assertEqual([o["order_id"] for o in r.json["items"]], [ids[2], ids[0]])
+        # Another customer sees none of them; an admin sees them by customer.
+        other = self.register_customer()
+        self.assertEqual(self.api.get("/api/v1/orders", token=other["token"]).json["items"], [])
+        r = self.api.get("/api/v1/orders?customer_id=%s" % customer["customer_id"],
+                         token=self.admin_token())
+        self.assertEqual([o["order_id"] for o in r.json["items"]], ids[::-1])
+        r = self.api.get("/api/v1/orders?limit=200", token=self.admin_token())
+        self.assertTrue(set(ids) <= {o["order_id"] for o in r.json["items"]})
+
+    def test_list_rejects_bad_parameters(self):
+        customer = self.register_customer()
+        self.assert_error(self.api.get("/api/v1/orders"), 401, "unauthenticated")
+        for query, field in (("status=lost", "status"), ("limit=0", "limit"),
+                             ("limit=201", "limit"), ("cursor=a*b", "cursor"),
+                             ("cursor=bm90LWEtbnVtYmVy", "cursor")):
+            r = self.api.get("/api/v1/orders?" + query, token=customer["token"])
+            self.assert_error(r, 400, "invalid_request", field=field)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -308,6 +308,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     net::auth::revocation_list revocations;
     auto revocation_store = persistence::spawn_revocation_store(sys, cfg.pg.conninfo);
     s.idempotency = persistence::spawn_idempotency_store(sys, cfg.pg.conninfo);
+    s.reader = persistence::pg::spawn_reader(sys, cfg.pg.conninfo);
     bool revocations_loaded = true;
     if (auto stored = persistence::load_revocations(cfg.pg.conninfo)) {
       for (auto& [id, exp] : *stored)
@@ -369,7 +370,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     for (auto hdl : {caf::actor_cast<caf::actor>(projection), caf::actor_cast<caf::actor>(queries),
                      caf::actor_cast<caf::actor>(probe), caf::actor_cast<caf::actor>(revocation_store),
                      caf::actor_cast<caf::actor>(s.idempotency),
-                     caf::actor_cast<caf::actor>(s.gateway),
+                     caf::actor_cast<caf::actor>(s.gateway), s.reader.handle(),
                      caf::actor_cast<caf::actor>(journal)})
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
     node_log().info("stopped");
