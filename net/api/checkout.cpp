@@ -7,6 +7,7 @@
 
 #include "actors/common/ids.hpp"
 #include "net/http/body.hpp"
+#include "persistence/pg/connection.hpp"
 
 namespace agora::net::api {
 
@@ -70,11 +71,124 @@ void close_saga(services& s, http::request& req, http::responder res) {
           });
 }
 
+/// The newest event types that end a saga or park it, by status filter.
+std::optional<std::string> status_condition(std::string_view status) {
+  if (status.empty())
+    return "";
+  if (status == "running")
+    return "NOT IN ('checkout.completed', 'checkout.compensated', 'checkout.closed', "
+           "'checkout.stuck')";
+  if (status == "completed" || status == "compensated" || status == "stuck")
+    return "= 'checkout." + std::string(status) + "'";
+  if (status == "failed")
+    return "= 'checkout.closed'";
+  return std::nullopt;
+}
+
+/// GET /admin/v1/sagas?status=&limit=: checkouts, newest first, with their steps.
+void list_sagas(services& s, http::request& req, http::responder res) {
+  auto limit = http::query_int(req, "limit", 1, 200);
+  if (!limit)
+    return res.error(limit.error());
+  auto condition = status_condition(req.query_param("status").value_or(""));
+  if (!condition)
+    return res.error(invalid_field(
+      "status", "status must be one of running, completed, compensated, stuck, failed"));
+  std::string sql = "SELECT substr(s.persistence_id, 10) FROM journal s "
+                    "WHERE s.event_type = 'checkout.started'";
+  if (!condition->empty())
+    sql += " AND (SELECT l.event_type FROM journal l WHERE l.persistence_id = s.persistence_id "
+           "ORDER BY l.seq_nr DESC LIMIT 1) " +
+           *condition;
+  sql += " ORDER BY s.global_offset DESC LIMIT " + std::to_string(limit->value_or(20));
+  s.reader.run([&s, rid = req.request_id, res, sql](persistence::pg::connection* conn) {
+    if (!conn)
+      return res.error(errc::unavailable, "PostgreSQL is unreachable");
+    auto rows = conn->exec(sql);
+    if (!rows)
+      return res.error(errc::unavailable, "cannot read checkouts: " + rows.error().message);
+    struct gather {
+      std::vector<json::object> items;
+      size_t left;
+      std::mutex mtx;
+    };
+    auto finish = [](const std::vector<json::object>& items, const http::responder& res) {
+      json::array out;
+      for (const auto& i : items)
+        if (!i.empty())
+          out.emplace_back(i);
+      json::object body;
+      body["items"] = std::move(out);
+      reply_json(res, 200, body);
+    };
+    if (rows.rows() == 0)
+      return finish({}, res);
+    auto g = std::make_shared<gather>();
+    g->items.resize(rows.rows());
+    g->left = rows.rows();
+    for (int i = 0; i < rows.rows(); ++i)
+      s.checkouts.tell(std::string(rows.text(i, 0)), checkout::get{}, rid,
+                       [g, i, res, finish](result<checkout::state> r) {
+                         std::unique_lock lock{g->mtx};
+                         if (r && r->exists)
+                           g->items[i] = render_checkout(*r);
+                         if (--g->left > 0)
+                           return;
+                         lock.unlock();
+                         finish(g->items, res);
+                       });
+  });
+}
+
+/// GET /admin/v1/sagas/{id}/timeline: the saga's events, every event its
+/// commands caused (same correlation id) and the expiry of its reservation
+/// (caused by a timer, not by the saga), in journal order.
+void saga_timeline(services& s, http::request& req, http::responder res) {
+  auto id = std::string(req.param("checkout_id"));
+  if (!is_uuid(id))
+    return res.error(checkout_not_found(id));
+  s.reader.run([res, id](persistence::pg::connection* conn) {
+    if (!conn)
+      return res.error(errc::unavailable, "PostgreSQL is unreachable");
+    auto rows = conn->exec_params(
+      "SELECT persistence_id, seq_nr, global_offset, event_type, payload::text, correlation_id, "
+      "(extract(epoch FROM created_at) * 1000000)::bigint FROM journal "
+      "WHERE persistence_id = 'checkout|' || $1 OR correlation_id = $1 "
+      "OR (event_type = 'inventory.expired' AND payload->>'reservation_id' = $2) "
+      "ORDER BY global_offset",
+      {id, checkout::step_key(id, checkout::step_name::reserve_inventory)});
+    if (!rows)
+      return res.error(errc::unavailable, "cannot read the journal: " + rows.error().message);
+    if (rows.rows() == 0)
+      return res.error(checkout_not_found(id));
+    json::array events;
+    for (int i = 0; i < rows.rows(); ++i) {
+      json::object e;
+      e["persistence_id"] = rows.text(i, 0);
+      e["seq_nr"] = rows.int64(i, 1);
+      e["offset"] = rows.int64(i, 2);
+      e["event"] = rows.text(i, 3);
+      auto data = parse_json(rows.text(i, 4));
+      e["data"] = data ? std::move(*data) : json::value(nullptr);
+      e["correlation_id"] = rows.text(i, 5);
+      e["at"] = format_rfc3339(rows.int64(i, 6));
+      events.emplace_back(std::move(e));
+    }
+    json::object body;
+    body["checkout_id"] = id;
+    body["events"] = std::move(events);
+    reply_json(res, 200, body);
+  });
+}
+
 } // namespace
 
 void add_checkout_routes(http::router& r, services& s) {
   using http::auth_requirement;
   r.get("/api/v1/checkouts/{checkout_id}", auth_requirement::optional, bind(s, get_checkout));
+  r.get("/admin/v1/sagas", auth_requirement::admin, bind(s, list_sagas));
+  r.get("/admin/v1/sagas/{checkout_id}/timeline", auth_requirement::admin,
+        bind(s, saga_timeline));
   r.post("/admin/v1/sagas/{checkout_id}/resume", auth_requirement::admin, bind(s, resume_saga));
   r.post("/admin/v1/sagas/{checkout_id}/close", auth_requirement::admin, bind(s, close_saga));
 }

@@ -181,14 +181,8 @@ json::object render_checkout(const checkout::state& st) {
     x["compensation_attempts"] = s.compensation_attempts;
     x["started_at"] = nullable_time(s.started_at);
     x["finished_at"] = nullable_time(s.finished_at);
-    if (s.error) {
-      json::object err;
-      err["code"] = to_string(s.error->code);
-      err["message"] = s.error->message;
-      x["error"] = std::move(err);
-    } else {
-      x["error"] = nullptr;
-    }
+    x["error"] = s.error ? json::value(s.error->message) : json::value(nullptr);
+    x["error_code"] = s.error ? json::value(to_string(s.error->code)) : json::value(nullptr);
     steps.emplace_back(std::move(x));
   }
   o["steps"] = std::move(steps);
