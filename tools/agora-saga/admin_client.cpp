@@ -10,8 +10,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <charconv>
-
 #include "actors/common/json.hpp"
 
 namespace agora::saga_tool {
@@ -20,69 +18,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-
-std::optional<base_url> parse_base_url(std::string_view url, std::string& error) {
-  constexpr std::string_view scheme = "http://";
-  if (url.substr(0, scheme.size()) != scheme) {
-    error = "expected http://HOST:PORT, got \"" + std::string(url) + "\"";
-    return std::nullopt;
-  }
-  auto rest = url.substr(scheme.size());
-  auto slash = rest.find('/');
-  auto authority = rest.substr(0, slash);
-  base_url out;
-  if (slash != std::string_view::npos) {
-    out.prefix = std::string(rest.substr(slash));
-    while (!out.prefix.empty() && out.prefix.back() == '/')
-      out.prefix.pop_back();
-  }
-  std::string_view host = authority, port;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      error = "unterminated IPv6 address in \"" + std::string(url) + "\"";
-      return std::nullopt;
-    }
-    host = authority.substr(1, close - 1);
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') {
-        error = "unexpected text after the host in \"" + std::string(url) + "\"";
-        return std::nullopt;
-      }
-      port = after.substr(1);
-    }
-  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (host.empty()) {
-    error = "no host in \"" + std::string(url) + "\"";
-    return std::nullopt;
-  }
-  out.host = std::string(host);
-  if (!port.empty() || authority.back() == ':') {
-    int n = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-    if (ec != std::errc{} || end != port.data() + port.size() || n < 1 || n > 65535) {
-      error = "bad port in \"" + std::string(url) + "\"";
-      return std::nullopt;
-    }
-    out.port = std::to_string(n);
-  }
-  return out;
-}
-
-std::string default_url(std::string_view host, int64_t port) {
-  std::string h(host);
-  if (h.empty() || h == "0.0.0.0")
-    h = "127.0.0.1";
-  else if (h == "::" || h == "[::]")
-    h = "[::1]";
-  else if (h.find(':') != std::string::npos && h.front() != '[')
-    h = "[" + h + "]";
-  return "http://" + h + ":" + std::to_string(port);
-}
 
 std::string describe_error(const http_response& res) {
   std::string out = std::to_string(res.status);

@@ -8,24 +8,9 @@
 #include <string_view>
 
 #include "actors/common/problem.hpp"
+#include "tools/agora-saga/args.hpp"
 
 namespace agora::saga_tool {
-
-/// Where the node listens: from `http://HOST:PORT[/prefix]`.
-struct base_url {
-  std::string host;
-  std::string port = "80";
-  /// Path prefix without the trailing slash ("" normally).
-  std::string prefix;
-};
-
-/// Parses `http://HOST[:PORT][/PREFIX]` (IPv6 hosts in brackets); nullopt
-/// with `error` set otherwise (https is not supported).
-std::optional<base_url> parse_base_url(std::string_view url, std::string& error);
-
-/// The node's URL from http.host / http.port: a wildcard listen address
-/// (0.0.0.0, ::) becomes the loopback address.
-std::string default_url(std::string_view host, int64_t port);
 
 struct http_response {
   int status = 0;

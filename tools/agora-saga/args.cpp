@@ -141,8 +141,9 @@ parse_outcome parse_args(const std::vector<std::string>& args, const std::string
       has_url = true;
       if (!need_value())
         continue;
-      if (value->rfind("http://", 0) != 0)
-        fail("--url: expected http://HOST:PORT, got \"" + *value + "\"");
+      std::string problem;
+      if (!parse_base_url(*value, problem))
+        fail("--url: " + problem);
       o.url = *value;
     } else if (name == "reason") {
       has_reason = true;
@@ -207,6 +208,69 @@ parse_outcome parse_args(const std::vector<std::string>& args, const std::string
   if (spec->kind == command_kind::compensate && o.reason.empty())
     fail("compensate: --reason \"...\" is required (what the operator did by hand)");
   return out;
+}
+
+std::optional<base_url> parse_base_url(std::string_view url, std::string& error) {
+  constexpr std::string_view scheme = "http://";
+  if (url.substr(0, scheme.size()) != scheme) {
+    error = "expected http://HOST:PORT, got \"" + std::string(url) + "\"";
+    return std::nullopt;
+  }
+  auto rest = url.substr(scheme.size());
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  base_url out;
+  if (slash != std::string_view::npos) {
+    out.prefix = std::string(rest.substr(slash));
+    while (!out.prefix.empty() && out.prefix.back() == '/')
+      out.prefix.pop_back();
+  }
+  std::string_view host = authority, port;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      error = "unterminated IPv6 address in \"" + std::string(url) + "\"";
+      return std::nullopt;
+    }
+    host = authority.substr(1, close - 1);
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') {
+        error = "unexpected text after the host in \"" + std::string(url) + "\"";
+        return std::nullopt;
+      }
+      port = after.substr(1);
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  if (host.empty()) {
+    error = "no host in \"" + std::string(url) + "\"";
+    return std::nullopt;
+  }
+  out.host = std::string(host);
+  if (!port.empty() || authority.back() == ':') {
+    int n = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (ec != std::errc{} || end != port.data() + port.size() || n < 1 || n > 65535) {
+      error = "bad port in \"" + std::string(url) + "\"";
+      return std::nullopt;
+    }
+    out.port = std::to_string(n);
+  }
+  return out;
+}
+
+std::string default_url(std::string_view host, int64_t port) {
+  std::string h(host);
+  if (h.empty() || h == "0.0.0.0")
+    h = "127.0.0.1";
+  else if (h == "::" || h == "[::]")
+    h = "[::1]";
+  else if (h.find(':') != std::string::npos && h.front() != '[')
+    h = "[" + h + "]";
+  return "http://" + h + ":" + std::to_string(port);
 }
 
 std::string usage(const std::string& program) {

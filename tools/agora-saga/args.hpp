@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agora::saga_tool {
@@ -42,6 +43,22 @@ struct parse_outcome {
 /// boolean setting takes the next argument only when it is a boolean literal);
 /// every other `--name` is one of the tool's options.
 parse_outcome parse_args(const std::vector<std::string>& args, const std::string& program);
+
+/// Where the node listens: from `http://HOST:PORT[/prefix]`.
+struct base_url {
+  std::string host;
+  std::string port = "80";
+  /// Path prefix without the trailing slash ("" normally).
+  std::string prefix;
+};
+
+/// Parses `http://HOST[:PORT][/PREFIX]` (IPv6 hosts in brackets); nullopt
+/// with `error` set otherwise (https is not supported).
+std::optional<base_url> parse_base_url(std::string_view url, std::string& error);
+
+/// The node's URL from http.host / http.port: a wildcard listen address
+/// (0.0.0.0, ::) becomes the loopback address.
+std::string default_url(std::string_view host, int64_t port);
 
 /// The --help text.
 std::string usage(const std::string& program);

@@ -65,9 +65,10 @@ struct summarizer {
   std::string value(std::string_view key, const json::value& v) const {
     if (auto* s = v.if_string()) {
       std::string_view sv = *s;
-      if (key == "key" && !checkout_id.empty() && sv.size() > checkout_id.size() &&
+      // Step keys and ids derived from the checkout id ("<id>/<step>").
+      if (!checkout_id.empty() && sv.size() > checkout_id.size() &&
           sv.substr(0, checkout_id.size()) == checkout_id && sv[checkout_id.size()] == '/')
-        return "…" + std::string(sv.substr(checkout_id.size()));
+        return "…" + text_value(sv.substr(checkout_id.size()));
       return text_value(sv);
     }
     if (auto* i = v.if_int64()) {
@@ -128,8 +129,8 @@ struct summarizer {
 std::string summarize_checkout(const checkout::event& ev) {
   using namespace checkout;
   if (auto* e = std::get_if<started>(&ev)) {
-    return "cart=" + e->cart_id + " order=" + e->order_id + " payment=" + e->payment_id +
-           " customer=" + e->customer_id.value_or("guest") + " token=" + e->payment_token;
+    return "token=" + e->payment_token + " customer=" + e->customer_id.value_or("guest") +
+           " cart=" + e->cart_id + " order=" + e->order_id + " payment=" + e->payment_id;
   }
   if (auto* e = std::get_if<step_attempted>(&ev)) {
     const auto& r = e->reply;
@@ -140,7 +141,8 @@ std::string summarize_checkout(const checkout::event& ev) {
       out += "ok";
       if (r.priced)
         out += ", total " + std::to_string(r.priced->total_cents) + " " + r.priced->currency +
-               " (" + std::to_string(r.priced->items.size()) + " lines)";
+               " (" + std::to_string(r.priced->items.size()) +
+               (r.priced->items.size() == 1 ? " line)" : " lines)");
     } else {
       out += r.error ? std::string(to_string(r.error->code)) : "failed";
       if (r.retryable)
@@ -226,6 +228,8 @@ std::string format_timeline(const std::vector<journal_row>& rows, std::string_vi
     out += pad(r.persistence_id, pid_width) + "  ";
     out += pad(r.event_type, type_width) + "  ";
     out += summarize_payload(r.event_type, r.payload, checkout_id);
+    while (out.back() == ' ')
+      out.pop_back();
     out += '\n';
   }
   return out;

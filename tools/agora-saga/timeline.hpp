@@ -36,9 +36,10 @@ std::vector<journal_row> merge_timeline(std::vector<journal_row> a, std::vector<
 /// characters (longer ones end in "…"). checkout.* events get a dedicated
 /// form ("reserve_inventory attempt 2: unavailable (retryable) → retry");
 /// other events list their fields as key=value, leaving out "at" (shown in
-/// its own column) and secrets, with times as RFC 3339 and an idempotency key
-/// "<checkout_id>/<step>" shortened to its step. A payload that is not a JSON
-/// object is shown as it is.
+/// its own column), secrets and a checkout_id equal to `checkout_id`, with
+/// times as RFC 3339 and values derived from the checkout id (idempotency
+/// keys and reservation ids "<checkout_id>/<step>...") shortened to
+/// "…/<step>...". A payload that is not a JSON object is shown as it is.
 std::string summarize_payload(std::string_view event_type, std::string_view payload,
                               std::string_view checkout_id = {}, size_t max_width = 160);
 
