@@ -60,10 +60,15 @@ result<std::vector<journal_row>> saga_store::saga_events(const std::string& chec
 }
 
 result<std::vector<journal_row>> saga_store::correlated_events(const std::string& checkout_id) {
+  // The expiry of the saga's reservation is decided by the inventory's timer
+  // (correlation id "deadline:<sku>"), yet it often explains what the saga
+  // did next: it is found by its reservation id, "<checkout_id>/reserve_inventory".
   return query(std::string("SELECT") + row_columns +
-                 "FROM journal WHERE correlation_id = $1 AND correlation_id <> '' "
+                 "FROM journal WHERE (correlation_id = $1 AND correlation_id <> '') "
+                 "OR (event_type = 'inventory.expired' AND payload->>'reservation_id' = $2) "
                  "ORDER BY global_offset",
-               {checkout_id});
+               {checkout_id,
+                checkout::step_key(checkout_id, checkout::step_name::reserve_inventory)});
 }
 
 result<std::vector<checkout::state>> saga_store::list(const std::optional<std::string>& status,

@@ -28,7 +28,8 @@ public:
   /// The saga's own events (persistence id `checkout|<id>`), by seq_nr.
   result<std::vector<journal_row>> saga_events(const std::string& checkout_id);
 
-  /// Every event whose correlation id is the checkout id, by global_offset.
+  /// Every event whose correlation id is the checkout id, and the expiry of
+  /// the saga's inventory reservation (a timer's event), by global_offset.
   result<std::vector<journal_row>> correlated_events(const std::string& checkout_id);
 
   /// Checkouts newest first (by when they started), folded with today's
