@@ -248,7 +248,7 @@ struct state {
   /// Attempts of the current step/compensation since the last resume.
   int attempts_since_resume = 0;
   /// The error code that ended the forward path (e.g. "out_of_stock"), and
-  /// the full problem.
+  /// the step's problem with that code (what ?wait=true answers).
   std::optional<std::string> reason;
   std::optional<problem> failure;
   /// Why the saga waits for an operator (while stuck).

@@ -255,12 +255,12 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
   body["order_id"] = st.order_id;
   body["status"] = checkout::to_string(st.status);
   if (st.status == checkout::saga_status::compensated) {
+    // The failure carries the saga's reason as its code (out_of_stock, ...).
     auto p = st.failure.value_or(make_problem(errc::conflict, "checkout was compensated"));
     auto details = parse_json(p.details);
     json::object d = details && details->is_object() ? details->get_object() : json::object{};
     d["checkout_id"] = st.checkout_id;
-    auto code = st.reason ? parse_errc(*st.reason) : std::nullopt;
-    return res.error(code.value_or(p.code), p.message, json::serialize(d));
+    return res.error(p.code, p.message, json::serialize(d));
   }
   if (st.status != checkout::saga_status::completed) {
     auto out = http::response::json(202, json::serialize(body));
