@@ -10,6 +10,9 @@ to end, and exports the saga's journal with `agora-saga export`:
   out_of_stock      tok_ok; the stock of one line is taken away between
                     adding it to the cart and the checkout
                                        (compensated, out_of_stock)
+  payment_timed_out tok_slow: every authorization attempt times out, the
+                    compensation learns the late outcome and voids it
+                                       (compensated, payment_failed; ~30 s)
 
 With --scenario closed_by_operator instead, against a node whose
 reservations expire before capture completes (e.g. started with
@@ -85,7 +88,7 @@ def checkout(base, lines, token_name, before=None, until=None):
     else:
         sys.exit(f"checkout answered {status}: {body}")
     # Wait for a terminal status (?wait=true may answer 202 while running).
-    for _ in range(300):
+    for _ in range(900):
         st = must(call(base, "GET", f"/api/v1/checkouts/{checkout_id}"), 200)
         if st["status"] in ("completed", "compensated", "failed", until):
             return checkout_id, st
@@ -150,6 +153,8 @@ def main():
                            ("compensated", "payment_failed"), None),
         "out_of_stock": ([(in_stock, 1), (scarce, 1)], "tok_ok", write_off,
                          ("compensated", "out_of_stock"), None),
+        "payment_timed_out": ([(in_stock, 1)], "tok_slow", None,
+                              ("compensated", "payment_failed"), None),
         "closed_by_operator": ([(in_stock, 1)], "tok_ok", None,
                                ("stuck", "commit_inventory keeps failing"),
                                resume_then_close),

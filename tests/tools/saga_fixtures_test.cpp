@@ -71,6 +71,9 @@ const std::map<std::string, outcome> expected_outcomes = {
   {"payment_declined", {checkout::saga_status::compensated, "payment_declined"}},
   {"payment_failed", {checkout::saga_status::compensated, "payment_failed"}},
   {"out_of_stock", {checkout::saga_status::compensated, "out_of_stock"}},
+  // tok_slow: authorization attempts time out (outcome unknown); the
+  // compensation learns the late authorization and voids it.
+  {"payment_timed_out", {checkout::saga_status::compensated, "payment_failed"}},
   // Stuck after the pivot, resumed, stuck again, closed by the operator.
   {"closed_by_operator", {checkout::saga_status::failed, std::nullopt}},
 };
