@@ -1,0 +1,157 @@
+#include "tools/agora-load/client.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace agora::load {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+bhttp::verb verb_of(std::string_view method) {
+  if (method == "POST")
+    return bhttp::verb::post;
+  if (method == "PUT")
+    return bhttp::verb::put;
+  if (method == "DELETE")
+    return bhttp::verb::delete_;
+  return bhttp::verb::get;
+}
+
+} // namespace
+
+struct connection::impl {
+  impl(asio::any_io_executor ex, std::vector<tcp::endpoint> eps, std::string host,
+       std::string pre, std::chrono::milliseconds t)
+      : stream(ex), endpoints(std::move(eps)), host_header(std::move(host)),
+        prefix(std::move(pre)), timeout(t) {}
+
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  std::vector<tcp::endpoint> endpoints;
+  std::string host_header;
+  std::string prefix;
+  std::chrono::milliseconds timeout;
+  bool connected = false;
+  bool closed_by_us = false;
+
+  void drop() {
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.socket().close(ignored);
+    buffer.clear();
+    connected = false;
+  }
+
+  std::string failure_of(const beast::error_code& ec, const char* stage) const {
+    if (closed_by_us || ec == asio::error::operation_aborted)
+      return ec == beast::error::timeout ? "timeout" : "aborted";
+    if (ec == beast::error::timeout)
+      return "timeout";
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset || ec == asio::error::broken_pipe)
+      return "closed";
+    return std::string(stage);
+  }
+};
+
+connection::connection(asio::any_io_executor ex, std::vector<tcp::endpoint> endpoints,
+                       std::string host_header, std::string prefix,
+                       std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<impl>(std::move(ex), std::move(endpoints), std::move(host_header),
+                                   std::move(prefix), timeout)) {}
+
+connection::~connection() = default;
+
+bool connection::is_open() const {
+  return impl_->connected;
+}
+
+void connection::close() {
+  impl_->closed_by_us = true;
+  impl_->drop();
+}
+
+asio::awaitable<bool> connection::ensure_connected(std::string& failure) {
+  auto& d = *impl_;
+  if (d.connected)
+    co_return true;
+  if (d.closed_by_us) {
+    failure = "aborted";
+    co_return false;
+  }
+  d.stream.expires_after(d.timeout);
+  auto [ec, ep] = co_await d.stream.async_connect(d.endpoints, use_tuple);
+  if (ec) {
+    failure = ec == beast::error::timeout ? "timeout" : d.closed_by_us ? "aborted" : "connect";
+    d.drop();
+    co_return false;
+  }
+  d.stream.socket().set_option(tcp::no_delay(true));
+  d.connected = true;
+  co_return true;
+}
+
+asio::awaitable<http_result> connection::send(const request_spec& spec) {
+  auto& d = *impl_;
+  http_result out;
+  out.sent = clock::now();
+  if (!co_await ensure_connected(out.failure)) {
+    out.done = clock::now();
+    co_return out;
+  }
+
+  bhttp::request<bhttp::string_body> req{verb_of(spec.method), d.prefix + spec.target, 11};
+  req.set(bhttp::field::host, d.host_header);
+  req.set(bhttp::field::user_agent, "agora-load");
+  if (spec.token)
+    req.set(bhttp::field::authorization, "Bearer " + *spec.token);
+  if (spec.idempotency_key)
+    req.set("Idempotency-Key", *spec.idempotency_key);
+  if (spec.body) {
+    req.set(bhttp::field::content_type, "application/json");
+    req.body() = *spec.body;
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  d.stream.expires_after(d.timeout);
+  auto [wec, written] = co_await bhttp::async_write(d.stream, req, use_tuple);
+  (void)written;
+  if (wec) {
+    out.failure = d.failure_of(wec, "io");
+    d.drop();
+    out.done = clock::now();
+    co_return out;
+  }
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  auto [rec, read] = co_await bhttp::async_read(d.stream, d.buffer, parser, use_tuple);
+  (void)read;
+  out.done = clock::now();
+  if (rec) {
+    out.failure = d.failure_of(rec, "io");
+    d.drop();
+    co_return out;
+  }
+  auto res = parser.release();
+  out.status = static_cast<int>(res.result_int());
+  out.body = std::move(res.body());
+  if (!res.keep_alive())
+    d.drop();
+  co_return out;
+}
+
+} // namespace agora::load

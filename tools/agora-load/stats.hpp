@@ -1,0 +1,102 @@
+// What a run measures, per worker thread (no locks: each io_context has its
+// own run_stats, merged at the end), and the pure helpers of the journeys:
+// request labels, how an answer counts (success, business outcome, error),
+// error codes from error bodies, SKU picking.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "tools/agora-load/histogram.hpp"
+
+namespace agora::load {
+
+/// One request type, e.g. "POST /carts/{id}/checkout".
+struct request_stats {
+  histogram latency;
+  /// Answers by HTTP status; 0 = no answer (connect/read failure, timeout).
+  std::map<int, uint64_t> statuses;
+};
+
+/// How a journey ended.
+enum class outcome {
+  ok,
+  /// The shop said no for a business reason the load expects (422
+  /// out_of_stock): counted, not an error.
+  business,
+  error
+};
+
+const char* to_string(outcome o);
+
+/// One journey type; latency only of journeys that ended ok.
+struct journey_stats {
+  histogram latency;
+  /// By outcome name: "ok", "out_of_stock", "error".
+  std::map<std::string, uint64_t> outcomes;
+  uint64_t count(const std::string& name) const;
+};
+
+/// A checkout that succeeded, for the end-of-run verification.
+struct checkout_record {
+  std::string checkout_id;
+  std::string order_id;
+  /// Index of the registered customer, -1 for a guest.
+  int customer = -1;
+};
+
+struct error_key {
+  std::string request;
+  /// 0 for a transport failure (code then says which).
+  int status = 0;
+  std::string code;
+  auto operator<=>(const error_key&) const = default;
+};
+
+struct run_stats {
+  std::map<std::string, request_stats> requests;
+  std::map<std::string, journey_stats> journeys;
+  std::map<error_key, uint64_t> errors;
+  /// Business outcomes by request and code (e.g. checkout 422 out_of_stock).
+  std::map<error_key, uint64_t> business;
+  /// Every successful checkout of the run (warm-up included).
+  std::vector<checkout_record> checkouts;
+
+  void merge(const run_stats& other);
+  uint64_t total_requests() const;
+  uint64_t total_errors() const;
+};
+
+/// How an answer counts: `expected` is the success status of the request.
+/// 422 out_of_stock is a business outcome; anything else unexpected is an
+/// error.
+outcome classify(int status, std::string_view code, int expected);
+
+/// error.code of an API error body ("" when there is none).
+std::string error_code(std::string_view body);
+
+/// A top-level string field of a JSON object body ("" when absent or not a
+/// string, or when the body is not a JSON object).
+std::string string_field(std::string_view body, std::string_view key);
+
+/// `n` distinct indexes in [0, size) (fewer if size < n), in random order.
+std::vector<std::size_t> pick_distinct(std::size_t n, std::size_t size, std::mt19937_64& rng);
+
+/// Summary figures of a histogram over a measured window.
+struct summary {
+  uint64_t count = 0;
+  double per_second = 0;
+  double mean_ms = 0;
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+};
+summary summarize(const histogram& h, double seconds);
+
+/// Human-readable table of requests, journeys and errors.
+std::string render_table(const run_stats& s, double seconds);
+
+} // namespace agora::load

@@ -1,0 +1,294 @@
+// agora-load's pure parts: the histogram's buckets and percentiles, the
+// command line (scenarios, modes, validation), and how answers count.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tools/agora-load/histogram.hpp"
+#include "tools/agora-load/options.hpp"
+#include "tools/agora-load/stats.hpp"
+
+using namespace agora::load;
+
+namespace {
+
+options parse_ok(std::vector<std::string> args) {
+  auto r = parse_options(args);
+  if (auto* e = std::get_if<std::string>(&r))
+    FAIL("unexpected error: " << *e);
+  return std::get<options>(r);
+}
+
+std::string parse_error(std::vector<std::string> args) {
+  auto r = parse_options(args);
+  if (std::holds_alternative<options>(r))
+    FAIL("expected an error for " << args.front());
+  return std::get<std::string>(r);
+}
+
+} // namespace
+
+TEST_CASE("histogram: exact below 2048 us, within 0.1% above") {
+  for (uint64_t v : {0ull, 1ull, 2ull, 1000ull, 2047ull}) {
+    auto b = histogram::bucket_of(v);
+    CHECK(histogram::bucket_low(b) == v);
+    CHECK(histogram::bucket_high(b) == v);
+  }
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 100000; ++i) {
+    uint64_t v = rng() % histogram::max_trackable;
+    auto b = histogram::bucket_of(v);
+    REQUIRE(b < histogram::bucket_count());
+    REQUIRE(histogram::bucket_low(b) <= v);
+    REQUIRE(v <= histogram::bucket_high(b));
+    // Bucket width relative to its values: at most 1/1024.
+    REQUIRE(static_cast<double>(histogram::bucket_high(b) - histogram::bucket_low(b) + 1) <=
+            static_cast<double>(histogram::bucket_low(b)) / 1024.0 + 1);
+  }
+  // Buckets tile the range without gaps.
+  for (std::size_t b = 1; b < histogram::bucket_count(); ++b)
+    REQUIRE(histogram::bucket_low(b) == histogram::bucket_high(b - 1) + 1);
+  CHECK(histogram::bucket_of(histogram::max_trackable * 4) ==
+        histogram::bucket_of(histogram::max_trackable));
+}
+
+TEST_CASE("histogram: percentiles of known distributions") {
+  histogram h;
+  CHECK(h.value_at_percentile(50) == 0);
+  CHECK(h.count() == 0);
+  CHECK(h.mean() == 0);
+
+  SECTION("1..1000 (exact region)") {
+    for (uint64_t v = 1; v <= 1000; ++v)
+      h.record(v);
+    CHECK(h.count() == 1000);
+    CHECK(h.min() == 1);
+    CHECK(h.max() == 1000);
+    CHECK(h.value_at_percentile(50) == 500);
+    CHECK(h.value_at_percentile(90) == 900);
+    CHECK(h.value_at_percentile(99) == 990);
+    CHECK(h.value_at_percentile(99.9) == 999);
+    CHECK(h.value_at_percentile(100) == 1000);
+    CHECK(h.value_at_percentile(0) == 1);
+    CHECK(h.mean() == Approx(500.5));
+  }
+  SECTION("1..1,000,000 (log region): within 0.1%") {
+    for (uint64_t v = 1; v <= 1000000; ++v)
+      h.record(v);
+    for (double p : {50.0, 90.0, 99.0, 99.9}) {
+      double want = p / 100.0 * 1e6;
+      CHECK(static_cast<double>(h.value_at_percentile(p)) == Approx(want).epsilon(0.001));
+    }
+    CHECK(h.value_at_percentile(100) == 1000000);
+  }
+  SECTION("a long tail shows in p99.9 and max, not in p50") {
+    for (int i = 0; i < 9990; ++i)
+      h.record(1000);
+    for (int i = 0; i < 10; ++i)
+      h.record(5000000);
+    CHECK(h.value_at_percentile(50) == 1000);
+    CHECK(h.value_at_percentile(99.9) == 1000);
+    CHECK(static_cast<double>(h.value_at_percentile(99.95)) == Approx(5e6).epsilon(0.001));
+    CHECK(h.max() == 5000000);
+  }
+  SECTION("one value") {
+    h.record(123456);
+    CHECK(h.value_at_percentile(1) == 123456); // clamped to [min, max]
+    CHECK(h.value_at_percentile(99.9) == 123456);
+  }
+}
+
+TEST_CASE("histogram: add merges counts, min, max and mean") {
+  histogram a, b;
+  for (uint64_t v = 1; v <= 500; ++v)
+    a.record(v);
+  for (uint64_t v = 501; v <= 1000; ++v)
+    b.record(v);
+  histogram empty;
+  a.add(empty);
+  CHECK(a.count() == 500);
+  a.add(b);
+  CHECK(a.count() == 1000);
+  CHECK(a.min() == 1);
+  CHECK(a.max() == 1000);
+  CHECK(a.value_at_percentile(50) == 500);
+  CHECK(a.mean() == Approx(500.5));
+  histogram c;
+  c.add(b);
+  CHECK(c.min() == 501);
+  a.reset();
+  CHECK(a.count() == 0);
+  CHECK(a.max() == 0);
+}
+
+TEST_CASE("options: defaults are a closed-loop checkout on :8080") {
+  auto o = parse_ok({});
+  CHECK(o.scenario == scenario::checkout);
+  CHECK_FALSE(o.open_loop());
+  CHECK(o.customers == 16);
+  CHECK(o.lines == 3);
+  CHECK(o.threads == 1);
+  CHECK(o.url.host == "127.0.0.1");
+  CHECK(o.url.port == "8080");
+  CHECK(o.idempotency_key);
+  CHECK(o.verify);
+}
+
+TEST_CASE("options: scenarios, modes and values in both spellings") {
+  auto o = parse_ok({"--scenario", "cart", "--customers=64", "--duration", "20", "--warmup=5",
+                     "--lines", "5", "--threads", "2", "--url", "http://localhost:9090/shop/",
+                     "--out", "r.json", "--seed", "42", "--progress=never"});
+  CHECK(o.scenario == scenario::cart);
+  CHECK(o.customers == 64);
+  CHECK(o.duration_s == 20);
+  CHECK(o.warmup_s == 5);
+  CHECK(o.lines == 5);
+  CHECK(o.threads == 2);
+  CHECK(o.url.host == "localhost");
+  CHECK(o.url.port == "9090");
+  CHECK(o.url.prefix == "/shop");
+  CHECK(o.out_path == "r.json");
+  CHECK(o.seed == 42);
+  CHECK(o.progress == "never");
+  CHECK(o.argv.size() == 17);
+
+  auto open = parse_ok({"--scenario=browse", "--rate", "250.5", "--max-connections", "100"});
+  CHECK(open.open_loop());
+  CHECK(*open.rate == 250.5);
+  CHECK(open.max_connections == 100);
+
+  auto flags = parse_ok({"--register", "--no-idempotency-key", "--verify=false"});
+  CHECK(flags.do_register);
+  CHECK_FALSE(flags.idempotency_key);
+  CHECK_FALSE(flags.verify);
+
+  for (auto name : {"checkout", "cart", "browse", "flash-sale"})
+    CHECK(to_string(*parse_scenario(name)) == std::string(name));
+  CHECK(parse_scenario("flash_sale") == scenario::flash_sale);
+  CHECK_FALSE(parse_scenario("Checkout"));
+}
+
+TEST_CASE("options: flash sale sizes its crowd from the stock") {
+  auto f = parse_ok({"--scenario", "flash-sale", "--stock", "50"});
+  CHECK(f.stock == 50);
+  CHECK(f.customers == 100);
+  auto g = parse_ok({"--scenario", "flash-sale", "--stock", "50", "--customers", "500",
+                     "--admin-email", "a@b.c", "--admin-password", "pw"});
+  CHECK(g.customers == 500);
+  CHECK(g.admin_email == "a@b.c");
+  CHECK(g.admin_password == "pw");
+}
+
+TEST_CASE("options: errors name the option") {
+  CHECK_THAT(parse_error({"--scenario", "shop"}), Catch::Contains("--scenario"));
+  CHECK_THAT(parse_error({"--lines", "6"}), Catch::Contains("--lines"));
+  CHECK_THAT(parse_error({"--lines", "0"}), Catch::Contains("1..5"));
+  CHECK_THAT(parse_error({"--customers", "many"}), Catch::Contains("--customers"));
+  CHECK_THAT(parse_error({"--rate", "0"}), Catch::Contains("--rate"));
+  CHECK_THAT(parse_error({"--rate", "10", "--customers", "5"}), Catch::Contains("exclude"));
+  CHECK_THAT(parse_error({"--duration", "-1"}), Catch::Contains("--duration"));
+  CHECK_THAT(parse_error({"--url", "https://x"}), Catch::Contains("https"));
+  CHECK_THAT(parse_error({"--url", "localhost:8080"}), Catch::Contains("http://"));
+  CHECK_THAT(parse_error({"--url", "http://h:99999"}), Catch::Contains("port"));
+  CHECK_THAT(parse_error({"--frobnicate"}), Catch::Contains("unknown option --frobnicate"));
+  CHECK_THAT(parse_error({"--out"}), Catch::Contains("needs a value"));
+  CHECK_THAT(parse_error({"checkout"}), Catch::Contains("unexpected argument"));
+  CHECK_THAT(parse_error({"--register=maybe"}), Catch::Contains("true or false"));
+  CHECK_THAT(parse_error({"--scenario", "browse", "--register"}), Catch::Contains("--register"));
+  CHECK_THAT(parse_error({"--scenario", "flash-sale", "--rate", "5"}), Catch::Contains("flash-sale"));
+  CHECK_THAT(parse_error({"--customers", "2", "--threads", "4"}), Catch::Contains("--threads"));
+  // --rate with --register: --customers sizes the account pool.
+  auto o = parse_ok({"--rate", "10", "--register", "--customers", "20"});
+  CHECK(o.customers == 20);
+  CHECK(parse_ok({"--help"}).help);
+}
+
+TEST_CASE("url: hosts, ports, prefixes") {
+  auto u = std::get<base_url>(parse_url("http://127.0.0.1:8080"));
+  CHECK(u.host == "127.0.0.1");
+  CHECK(u.port == "8080");
+  CHECK(u.prefix.empty());
+  auto d = std::get<base_url>(parse_url("http://example.test"));
+  CHECK(d.port == "80");
+  auto v6 = std::get<base_url>(parse_url("http://[::1]:9000/"));
+  CHECK(v6.host == "::1");
+  CHECK(v6.port == "9000");
+  CHECK(v6.prefix.empty());
+  CHECK(std::holds_alternative<std::string>(parse_url("http://")));
+  CHECK(std::holds_alternative<std::string>(parse_url("http://:80")));
+}
+
+TEST_CASE("answers: success, business outcome or error") {
+  CHECK(classify(201, "", 201) == outcome::ok);
+  CHECK(classify(422, "out_of_stock", 201) == outcome::business);
+  CHECK(classify(422, "payment_declined", 201) == outcome::error);
+  CHECK(classify(409, "conflict", 200) == outcome::error);
+  CHECK(classify(200, "", 201) == outcome::error);
+  CHECK(classify(0, "timeout", 200) == outcome::error);
+
+  CHECK(error_code(R"({"error":{"code":"out_of_stock","message":"m","details":{}}})") ==
+        "out_of_stock");
+  CHECK(error_code("") == "");
+  CHECK(error_code("<html>") == "");
+  CHECK(error_code(R"({"error":"x"})") == "");
+  CHECK(string_field(R"({"cart_id":"c-1","order":{"cart_id":"nested"}})", "cart_id") == "c-1");
+  CHECK(string_field(R"({"order":{"cart_id":"nested"}})", "cart_id") == "");
+  CHECK(string_field(R"({"cart_id":7})", "cart_id") == "");
+  CHECK(string_field("not json", "cart_id") == "");
+}
+
+TEST_CASE("journeys: distinct SKUs per cart") {
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 1000; ++i) {
+    auto picked = pick_distinct(5, 20, rng);
+    REQUIRE(picked.size() == 5);
+    REQUIRE(std::set<std::size_t>(picked.begin(), picked.end()).size() == 5);
+    for (auto p : picked)
+      REQUIRE(p < 20);
+  }
+  CHECK(pick_distinct(3, 2, rng).size() == 2);
+  CHECK(pick_distinct(3, 0, rng).empty());
+  // Every index gets picked (no bias to one end).
+  std::set<std::size_t> seen;
+  for (int i = 0; i < 10000; ++i)
+    for (auto p : pick_distinct(1, 255, rng))
+      seen.insert(p);
+  CHECK(seen.size() == 255);
+}
+
+TEST_CASE("stats: merge adds up, the table names requests, journeys and errors") {
+  run_stats a, b;
+  a.requests["POST /carts"].latency.record(1000);
+  a.requests["POST /carts"].statuses[201] = 1;
+  b.requests["POST /carts"].latency.record(3000);
+  b.requests["POST /carts"].statuses[201] = 1;
+  b.requests["POST /carts"].statuses[0] = 1;
+  b.journeys["checkout"].outcomes["ok"] = 2;
+  b.journeys["checkout"].latency.record(50000);
+  b.errors[error_key{"POST /carts", 0, "timeout"}] = 1;
+  b.business[error_key{"POST /carts/{id}/checkout", 422, "out_of_stock"}] = 4;
+  b.checkouts.push_back({"c", "o", -1});
+  a.merge(b);
+  CHECK(a.requests["POST /carts"].latency.count() == 2);
+  CHECK(a.requests["POST /carts"].statuses[201] == 2);
+  CHECK(a.total_requests() == 3);
+  CHECK(a.total_errors() == 1);
+  CHECK(a.journeys["checkout"].count("ok") == 2);
+  CHECK(a.checkouts.size() == 1);
+
+  auto s = summarize(a.requests["POST /carts"].latency, 2.0);
+  CHECK(s.count == 2);
+  CHECK(s.per_second == 1.0);
+  CHECK(s.p50_ms == 1.0);
+  CHECK(s.max_ms == 3.0);
+
+  auto table = render_table(a, 2.0);
+  CHECK_THAT(table, Catch::Contains("POST /carts"));
+  CHECK_THAT(table, Catch::Contains("checkout"));
+  CHECK_THAT(table, Catch::Contains("timeout"));
+  CHECK_THAT(table, Catch::Contains("out_of_stock"));
+}
