@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The checkout-journey measurement of docs/PERFORMANCE.md ("Checkout journey"):
+#   tools/agora-load/bench_checkout.sh <build dir> <pg port> [http port] [levels...]
+# For each concurrency level (default 1 16 64): a fresh database on the running
+# PostgreSQL at <pg port>, a Release agora-node seeded with the demo catalogue,
+# then `agora-load --scenario checkout --customers N --duration 20 --warmup 5`.
+# While the measured window runs it reads the CPU time of the node, of the
+# PostgreSQL server's processes, of agora-load and of the whole machine from
+# /proc (so "other" is everything else on the box), and keeps a `top -b -n1`
+# snapshot. Ends with the trivial-endpoint baseline on a fresh node:
+# wrk -t1 -c64 -d10s /healthz. Results go to $AGORA_BENCH_OUT (default
+# ./bench-checkout-<date>): one JSON per level, top snapshots, a summary.
+# Extra node flags: AGORA_BENCH_NODE_ARGS (e.g. --payments.gateway_latency_ms=0).
+set -euo pipefail
+
+BUILD=${1:?usage: bench_checkout.sh <build dir> <pg port> [http port] [levels...]}
+PG_PORT=${2:?usage: bench_checkout.sh <build dir> <pg port> [http port] [levels...]}
+HTTP_PORT=${3:-18391}
+shift $(($# < 3 ? $# : 3))
+LEVELS=("$@")
+((${#LEVELS[@]})) || LEVELS=(1 16 64)
+DURATION=${AGORA_BENCH_DURATION:-20}
+WARMUP=${AGORA_BENCH_WARMUP:-5}
+OUT=${AGORA_BENCH_OUT:-bench-checkout-$(date -u +%Y%m%dT%H%M%SZ)}
+NODE=$BUILD/tools/agora-node/agora-node
+LOAD=$BUILD/tools/agora-load/agora-load
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../pg/pg.sh
+source "$HERE/../pg/pg.sh"
+mkdir -p "$OUT"
+
+NODE_PID=""
+stop_node() {
+  if [[ -n $NODE_PID ]]; then
+    kill -TERM "$NODE_PID" 2>/dev/null || true
+    wait "$NODE_PID" 2>/dev/null || true
+    NODE_PID=""
+  fi
+}
+trap stop_node EXIT
+
+start_node() { # database name
+  if curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/healthz"; then
+    echo "port $HTTP_PORT is taken by another server; pass a free http port" >&2
+    return 1
+  fi
+  pg_psql "$PG_PORT" postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"
+  # shellcheck disable=SC2086 # AGORA_BENCH_NODE_ARGS is a list of flags
+  "$NODE" --catalogue.seed_demo=true --http.port="$HTTP_PORT" --log.level=warn \
+    ${AGORA_BENCH_NODE_ARGS:-} --pg.conninfo="$(pg_conninfo "$PG_PORT" "$1")" >"$OUT/node-$1.log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 100); do
+    kill -0 "$NODE_PID" 2>/dev/null || break
+    curl -sf "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "node did not become ready; its log:" >&2
+  cat "$OUT/node-$1.log" >&2
+  return 1
+}
+
+# CPU ticks (utime + stime) of a process and its threads.
+ticks_of() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+# CPU ticks of the PostgreSQL server listening on PG_PORT: the postmaster
+# (the oldest process with "-p PORT" on its command line) and its children.
+pg_ticks() {
+  local master sum pid
+  master=$(pgrep -o -f -- "-p $PG_PORT " || true)
+  [[ -n $master ]] || { echo 0; return; }
+  sum=$(ticks_of "$master")
+  for pid in $(pgrep -P "$master"); do
+    sum=$((sum + $(ticks_of "$pid")))
+  done
+  echo "$sum"
+}
+machine_ticks() { # busy ticks of all CPUs
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
+}
+HZ=$(getconf CLK_TCK)
+# The journal's counters: events, commits, seconds spent committing.
+journal() {
+  curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | awk '
+    $1 == "agora_journal_events_total" { e = $2 }
+    $1 == "agora_journal_batch_events_count" { c = $2 }
+    $1 == "agora_journal_commit_seconds_sum" { s = $2 }
+    END { printf "%d %d %f", e, c, s }'
+}
+
+summary="$OUT/summary.txt"
+: >"$summary"
+for n in "${LEVELS[@]}"; do
+  db="agora_bench_c$n"
+  start_node "$db"
+  echo "== checkout, $n customers (node pid $NODE_PID, database $db)" | tee -a "$summary"
+  "$LOAD" --url "http://127.0.0.1:$HTTP_PORT" --scenario checkout --customers "$n" \
+    --duration "$DURATION" --warmup "$WARMUP" --progress=never --out "$OUT/checkout-c$n.json" \
+    >"$OUT/checkout-c$n.txt" 2>&1 &
+  load_pid=$!
+  sleep $((WARMUP + 1))
+  t0=$(date +%s.%N) n0=$(ticks_of "$NODE_PID") p0=$(pg_ticks) l0=$(ticks_of "$load_pid") m0=$(machine_ticks)
+  j0=$(journal)
+  sleep $((DURATION / 2))
+  top -b -n1 -w 200 | head -20 >"$OUT/top-c$n.txt"
+  sleep $((DURATION / 2 - 2))
+  t1=$(date +%s.%N) n1=$(ticks_of "$NODE_PID") p1=$(pg_ticks) l1=$(ticks_of "$load_pid") m1=$(machine_ticks)
+  j1=$(journal)
+  wait "$load_pid" || echo "agora-load exited with $?" | tee -a "$summary"
+  # shellcheck disable=SC2086 # j0 and j1 are three numbers each
+  python3 - "$t0" "$t1" "$n0" "$n1" "$p0" "$p1" "$l0" "$l1" "$m0" "$m1" "$HZ" $j0 $j1 <<'PY' | tee -a "$summary"
+import sys
+t0, t1, n0, n1, p0, p1, l0, l1, m0, m1, hz, e0, c0, s0, e1, c1, s1 = map(float, sys.argv[1:])
+wall = t1 - t0
+pct = lambda a, b: 100.0 * (b - a) / hz / wall
+node, pg, load, machine = pct(n0, n1), pct(p0, p1), pct(l0, l1), pct(m0, m1)
+print(f"cpu over {wall:.1f} s (100% = one core, machine max 200%): node {node:.0f}%, "
+      f"postgres {pg:.0f}%, agora-load {load:.0f}%, everything else {machine - node - pg - load:.0f}%, "
+      f"machine {machine:.0f}%")
+events, commits, secs = e1 - e0, c1 - c0, s1 - s0
+print(f"journal over the same window: {events / wall:.0f} events/s in {commits / wall:.0f} commits/s "
+      f"({events / max(commits, 1):.1f} events per commit, {1000 * secs / max(commits, 1):.2f} ms per commit)")
+PY
+  sed -n '/^  request/,$p' "$OUT/checkout-c$n.txt" >>"$summary"
+  stop_node
+done
+
+start_node agora_bench_wrk
+echo "== baseline: wrk -t1 -c64 -d10s /healthz" | tee -a "$summary"
+wrk -t1 -c64 -d10s --latency "http://127.0.0.1:$HTTP_PORT/healthz" | tee "$OUT/wrk.txt" |
+  grep -E "Requests/sec|50%|99%" | tee -a "$summary"
+stop_node
+echo "results in $OUT"
