@@ -212,6 +212,8 @@ private:
     connection* conn = nullptr;
   };
   std::vector<connection*> idle_;
+  /// Catalogue entries this worker found out of stock.
+  std::vector<char> sold_out_;
   std::deque<std::shared_ptr<waiter>> waiters_;
 
   bool once() const { return opt_.scenario == scenario::flash_sale; }
@@ -455,16 +457,29 @@ private:
     co_return id;
   }
 
-  /// Adds `lines` distinct random SKUs, one unit each.
+  /// Adds `lines` distinct random SKUs, one unit each. A SKU found out of
+  /// stock is not picked again by this worker (a shopper sees "sold out"):
+  /// the run keeps measuring checkouts, not a drained catalogue.
   asio::awaitable<std::optional<journey_result>> add_lines(customer& c, const std::string& cart,
                                                            std::vector<std::string>* skus) {
     auto path = "/api/v1/carts/" + cart + "/items";
-    for (auto i : pick_distinct(static_cast<std::size_t>(opt_.lines), plan_.catalogue.size(),
-                                rng_)) {
+    if (sold_out_.size() != plan_.catalogue.size())
+      sold_out_.assign(plan_.catalogue.size(), 0);
+    const auto picked = pick_distinct(static_cast<std::size_t>(opt_.lines),
+                                      plan_.catalogue.size(), rng_, &sold_out_);
+    if (picked.empty()) {
+      journey_result jr;
+      jr.o = outcome::business;
+      jr.code = "catalogue_sold_out";
+      co_return jr;
+    }
+    for (std::size_t i : picked) {
       const auto& sku = plan_.catalogue[i].sku;
       auto body = add_body(sku, 1);
       request_spec spec{"POST", path, &body, token_of(c)};
       auto a = co_await call(c, "POST /carts/{id}/items", spec, 200);
+      if (a.o == outcome::business && a.code == "out_of_stock")
+        sold_out_[i] = 1;
       if (!a.ok())
         co_return ended_by(a);
       if (skus)
@@ -1084,7 +1099,16 @@ int run(const options& opt_in) {
         co_await expect(*conn, create, 201, what);
         p.catalogue.push_back({p.flash_sku, "Flash sale item", opt.stock});
       } else {
-        co_await read_catalogue(*conn, p);
+        // The list comes from a read model that trails the journal by up to
+        // a second: a freshly seeded node may list nothing yet.
+        auto deadline = clock::now() + 20s;
+        for (;;) {
+          co_await read_catalogue(*conn, p);
+          if (!p.catalogue.empty() || clock::now() >= deadline)
+            break;
+          asio::steady_timer wait(co_await asio::this_coro::executor, 500ms);
+          co_await wait.async_wait(use_tuple);
+        }
         if (p.catalogue.empty())
           throw setup_error("the catalogue has no product with available > 0 (start the node "
                             "with --catalogue.seed_demo=true, or add stock)");

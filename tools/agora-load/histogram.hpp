@@ -2,7 +2,7 @@
 // microseconds) below 2048 are counted exactly; above, each power-of-two range
 // is cut into 1024 equal buckets, so a reported value is within 0.1% of the
 // true one. Fixed memory (~190 KB), O(1) record, histograms add up (threads,
-// merges). Values above max_trackable (about 73 minutes) count as that value;
+// merges). Values above max_trackable (about 71 minutes) count as that value;
 // max() stays exact.
 #pragma once
 

@@ -97,15 +97,31 @@ std::string string_field(std::string_view body, std::string_view key) {
   return std::string(field->get_string());
 }
 
-std::vector<std::size_t> pick_distinct(std::size_t n, std::size_t size, std::mt19937_64& rng) {
-  n = std::min(n, size);
+std::vector<std::size_t> pick_distinct(std::size_t n, std::size_t size, std::mt19937_64& rng,
+                                       const std::vector<char>* excluded) {
   std::vector<std::size_t> out;
-  out.reserve(n);
-  // Small n against a large catalogue: rejection is cheap and unbiased.
-  while (out.size() < n) {
-    std::size_t i = std::uniform_int_distribution<std::size_t>(0, size - 1)(rng);
-    if (std::find(out.begin(), out.end(), i) == out.end())
+  if (size == 0 || n == 0)
+    return out;
+  auto allowed = [&](std::size_t i) {
+    return (!excluded || !(*excluded)[i]) && std::find(out.begin(), out.end(), i) == out.end();
+  };
+  std::uniform_int_distribution<std::size_t> any(0, size - 1);
+  // Small n against a large catalogue: rejection is cheap and unbiased. When
+  // most indexes are excluded it gives up and draws from the list of the
+  // allowed ones.
+  for (int tries = 0; out.size() < n && tries < 64 * static_cast<int>(n); ++tries) {
+    auto i = any(rng);
+    if (allowed(i))
       out.push_back(i);
+  }
+  if (out.size() < n) {
+    std::vector<std::size_t> rest;
+    for (std::size_t i = 0; i < size; ++i)
+      if (allowed(i))
+        rest.push_back(i);
+    std::shuffle(rest.begin(), rest.end(), rng);
+    for (std::size_t k = 0; k < rest.size() && out.size() < n; ++k)
+      out.push_back(rest[k]);
   }
   return out;
 }

@@ -84,8 +84,11 @@ std::string error_code(std::string_view body);
 /// string, or when the body is not a JSON object).
 std::string string_field(std::string_view body, std::string_view key);
 
-/// `n` distinct indexes in [0, size) (fewer if size < n), in random order.
-std::vector<std::size_t> pick_distinct(std::size_t n, std::size_t size, std::mt19937_64& rng);
+/// `n` distinct indexes in [0, size) (fewer if fewer are allowed), in random
+/// order, uniformly among the allowed ones: those i with !excluded[i] when
+/// `excluded` is given (it then has `size` entries).
+std::vector<std::size_t> pick_distinct(std::size_t n, std::size_t size, std::mt19937_64& rng,
+                                       const std::vector<char>* excluded = nullptr);
 
 /// Summary figures of a histogram over a measured window.
 struct summary {

@@ -258,6 +258,21 @@ TEST_CASE("journeys: distinct SKUs per cart") {
     for (auto p : pick_distinct(1, 255, rng))
       seen.insert(p);
   CHECK(seen.size() == 255);
+
+  // Excluded indexes are never picked; when few are left, those few are.
+  std::vector<char> excluded(100, 0);
+  for (std::size_t i = 0; i < 100; i += 2)
+    excluded[i] = 1;
+  for (int i = 0; i < 1000; ++i)
+    for (auto p : pick_distinct(3, 100, rng, &excluded))
+      REQUIRE(p % 2 == 1);
+  std::fill(excluded.begin(), excluded.end(), 1);
+  excluded[42] = 0;
+  excluded[7] = 0;
+  auto few = pick_distinct(3, 100, rng, &excluded);
+  CHECK(std::set<std::size_t>(few.begin(), few.end()) == std::set<std::size_t>{7, 42});
+  excluded[42] = excluded[7] = 1;
+  CHECK(pick_distinct(3, 100, rng, &excluded).empty());
 }
 
 TEST_CASE("stats: merge adds up, the table names requests, journeys and errors") {
