@@ -1,0 +1,248 @@
+// The checkout runner on CAF's deterministic scheduler, over real entity
+// shells on the in-memory journal and the simulated gateway: the happy path,
+// a gateway call that times out and is retried with the same key, a runner
+// that dies between steps and a new one that resumes from the journal, and
+// replay of the recorded history.
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/catalogue/product_cache.hpp"
+#include "actors/payment/simulated_gateway.hpp"
+#include "actors/runtime/oneshot.hpp"
+#include "config/config.hpp"
+#include "sagas/checkout_runner.hpp"
+#include "tests/support/deterministic_system.hpp"
+#include "tests/support/memory_journal.hpp"
+
+using namespace agora;
+using namespace agora::test;
+using checkout::saga_status;
+using checkout::step_name;
+
+namespace {
+
+/// A gateway that drops the first `drop` requests unanswered (a network that
+/// loses them), then hands everything to the simulator.
+struct lossy_state {
+  static inline const char* name = "lossy-gateway";
+  payment::gateway_actor inner;
+  int drop = 0;
+};
+
+template <class Request>
+caf::result<payment::gateway_result>
+forward(payment::gateway_actor::stateful_pointer<lossy_state> self, Request& req) {
+  if (self->state.drop > 0) {
+    --self->state.drop;
+    return self->make_response_promise<payment::gateway_result>(); // never delivered
+  }
+  return self->delegate(self->state.inner, std::move(req));
+}
+
+payment::gateway_actor::behavior_type
+lossy_gateway(payment::gateway_actor::stateful_pointer<lossy_state> self,
+              payment::gateway_actor inner, int drop) {
+  self->state.inner = std::move(inner);
+  self->state.drop = drop;
+  return {
+    [self](payment::authorize& r) { return forward(self, r); },
+    [self](payment::capture& r) { return forward(self, r); },
+    [self](payment::void_authorization& r) { return forward(self, r); },
+    [self](payment::refund& r) { return forward(self, r); },
+    [self](payment::get_ledger& r) { return self->delegate(self->state.inner, std::move(r)); },
+  };
+}
+
+struct fixture : deterministic_system {
+  std::shared_ptr<memory_journal_data> data = std::make_shared<memory_journal_data>();
+  persistence::journal_actor journal = sys.spawn(memory_journal, data);
+  agora::config cfg;
+  catalogue::product_cache cache;
+  sagas::checkout_deps deps;
+  payment::gateway_actor simulator;
+  runtime::region_ref<product::product_traits> products;
+  std::vector<caf::actor> runners;
+  std::vector<std::string> recorded; // "step:verdict" after each record
+
+  explicit fixture(int drop_gateway_requests = 0) {
+    cfg.payments.gateway_latency_ms = 0;
+    runtime::region_settings settings;
+    settings.idle_timeout = std::chrono::hours(1);
+    products = runtime::spawn_region<product::product_traits>(
+      sys, journal, settings,
+      [this](const std::string&, const product::state& st) { cache.store(st); });
+    cache.attach(products);
+    deps.checkouts = runtime::spawn_region<checkout::checkout_traits>(sys, journal, settings);
+    deps.carts = runtime::spawn_region<cart::cart_traits>(sys, journal, settings);
+    deps.inventory = runtime::spawn_region<inventory::inventory_traits>(sys, journal, settings);
+    deps.orders = runtime::spawn_region<order::order_traits>(sys, journal, settings);
+    deps.payments = runtime::spawn_region<payment::payment_traits>(sys, journal, settings);
+    simulator = payment::spawn_simulated_gateway(sys, cfg, 7);
+    deps.gateway = sys.spawn(lossy_gateway, simulator, drop_gateway_requests);
+    deps.cache = &cache;
+    deps.cfg = &cfg;
+    deps.after_record = [this](const checkout::state& st, const checkout::action& a) {
+      recorded.push_back(std::string(to_string(a.step)) + ":" +
+                         std::string(to_string(st.at(a.step).status)));
+    };
+    run();
+  }
+
+  ~fixture() {
+    for (auto& r : runners)
+      self->send_exit(r, caf::exit_reason::user_shutdown);
+    for (auto hdl : {deps.checkouts.handle(), deps.carts.handle(), deps.inventory.handle(),
+                     deps.orders.handle(), deps.payments.handle(), products.handle()})
+      self->send(hdl, stop_atom_v);
+    self->send_exit(deps.gateway, caf::exit_reason::user_shutdown);
+    self->send_exit(simulator, caf::exit_reason::user_shutdown);
+    run();
+  }
+
+  sagas::checkout_runner spawn_runner() {
+    auto r = sagas::spawn_checkout_runner(sys, deps);
+    runners.push_back(r.handle());
+    return r;
+  }
+
+  template <class Traits>
+  runtime::view_t<Traits> ask(const runtime::region_ref<Traits>& region, const std::string& id,
+                              typename Traits::command cmd) {
+    std::optional<result<runtime::view_t<Traits>>> out;
+    region.tell(id, std::move(cmd), "test", [&out](auto r) { out = std::move(r); });
+    run();
+    REQUIRE(out);
+    REQUIRE(*out);
+    return std::move(**out);
+  }
+
+  /// A product with stock, a cart holding `quantity` of it, a started checkout.
+  std::string start_checkout(const std::string& token, int64_t quantity = 2) {
+    ask(products, "SKU-1", product::create{"SKU-1", "Lamp", "A lamp", 1500, "USD", "Home"});
+    ask(deps.inventory, "SKU-1", inventory::adjust{10, "stock", {}});
+    ask(deps.carts, "cart-1", cart::create{std::nullopt, "USD"});
+    ask(deps.carts, "cart-1", cart::add_item{"SKU-1", quantity, 10, "USD", {}, true});
+    ask(deps.checkouts, "co-1",
+        checkout::start{"cart-1", "order-1", "pay-1", std::nullopt,
+                        R"({"name":"A","line1":"B","city":"C","postal_code":"D","country":"DE"})",
+                        token});
+    return "co-1";
+  }
+
+  checkout::state saga() { return ask(deps.checkouts, "co-1", checkout::get{}); }
+
+  std::vector<checkout::event> history() {
+    std::vector<checkout::event> out;
+    for (const auto& row : data->streams["checkout|co-1"]) {
+      auto ev = checkout::checkout_traits::decode_event(row.event_type, row.payload);
+      REQUIRE(ev);
+      out.push_back(std::move(*ev));
+    }
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE("the runner drives a checkout through every step", "[sagas][runner]") {
+  fixture f;
+  auto runner = f.spawn_runner();
+  std::optional<result<checkout::state>> watched;
+  runner.watch(f.start_checkout("tok_ok"), std::chrono::seconds(10),
+               [&watched](result<checkout::state> st) { watched = std::move(st); });
+  f.run();
+  auto st = f.saga();
+  CHECK(st.status == saga_status::completed);
+  REQUIRE(watched);
+  REQUIRE(*watched);
+  CHECK((*watched)->status == saga_status::completed);
+  CHECK(f.recorded == std::vector<std::string>{
+                        "price_cart:done", "reserve_inventory:done", "authorize_payment:done",
+                        "place_order:done", "capture_payment:done", "commit_inventory:done",
+                        "close_cart:done"});
+  auto order = f.ask(f.deps.orders, "order-1", order::get{});
+  CHECK(order.status == order::order_status::paid);
+  CHECK(order.total_cents == 2 * 1500 + f.cfg.shipping.flat_cents);
+  auto lv = f.ask(f.deps.inventory, "SKU-1", inventory::get{});
+  CHECK(lv.on_hand == 8);
+  CHECK(lv.reserved == 0);
+  CHECK(f.ask(f.deps.carts, "cart-1", cart::get{}).status == cart::cart_status::checked_out);
+  // Every event the saga's commands caused carries its id as correlation.
+  for (const auto& [pid, rows] : f.data->streams)
+    if (pid.rfind("order|", 0) == 0 || pid.rfind("payment|", 0) == 0)
+      for (const auto& row : rows)
+        CHECK(row.correlation_id == "co-1");
+  auto report = checkout::replay(f.history());
+  CHECK(report.divergence == "");
+  CHECK(report.events == 9);
+}
+
+TEST_CASE("a gateway call that times out is retried with the same key", "[sagas][runner]") {
+  fixture f{1}; // the first authorize is lost
+  auto runner = f.spawn_runner();
+  runner.run(f.start_checkout("tok_ok"));
+  f.run();
+  CHECK(f.saga().status == saga_status::running);
+  CHECK(f.saga().at(step_name::authorize_payment).attempts == 0);
+  f.run_timeouts(); // the step timeout fires; the backoff follows
+  f.run_timeouts();
+  auto st = f.saga();
+  CHECK(st.status == saga_status::completed);
+  CHECK(st.at(step_name::authorize_payment).attempts == 2);
+  // One authorization at the gateway: the retry reused the key.
+  auto ledger = std::make_shared<std::optional<payment::ledger>>();
+  runtime::spawn_oneshot(f.sys, [gw = f.simulator, ledger](caf::event_based_actor* client) {
+    client->request(gw, caf::infinite, payment::get_ledger{"pay-1"})
+      .then([ledger](payment::ledger& l) { *ledger = std::move(l); });
+  });
+  f.run();
+  REQUIRE(*ledger);
+  CHECK((*ledger)->totals_of("pay-1").authorized_cents == 3000 + f.cfg.shipping.flat_cents);
+  CHECK((*ledger)->entries.size() == 2); // authorize, capture
+  CHECK(checkout::replay(f.history()).divergence == "");
+}
+
+TEST_CASE("a new runner resumes a checkout from its last recorded step", "[sagas][runner]") {
+  fixture f;
+  // The first runner dies as soon as place_order is recorded.
+  auto dying = f.deps;
+  dying.after_record = [&f](const checkout::state&, const checkout::action& a) {
+    f.recorded.push_back(std::string(to_string(a.step)));
+    if (a.step == step_name::place_order)
+      caf::anon_send_exit(f.runners.back(), caf::exit_reason::kill);
+  };
+  auto runner = sagas::spawn_checkout_runner(f.sys, dying);
+  f.runners.push_back(runner.handle());
+  runner.run(f.start_checkout("tok_ok"));
+  f.run();
+  auto halfway = f.saga();
+  CHECK(halfway.status == saga_status::running);
+  CHECK(halfway.current == step_name::capture_payment);
+  CHECK(halfway.at(step_name::place_order).status == checkout::step_status::done);
+  auto second = f.spawn_runner();
+  second.run("co-1");
+  f.run();
+  auto st = f.saga();
+  CHECK(st.status == saga_status::completed);
+  CHECK(st.at(step_name::place_order).attempts == 1); // not done again
+  CHECK(f.ask(f.deps.orders, "order-1", order::get{}).status == order::order_status::paid);
+  CHECK(checkout::replay(f.history()).divergence == "");
+}
+
+TEST_CASE("a declined card compensates in reverse and reopens the cart", "[sagas][runner]") {
+  fixture f;
+  auto runner = f.spawn_runner();
+  runner.run(f.start_checkout("tok_declined"));
+  f.run();
+  auto st = f.saga();
+  CHECK(st.status == saga_status::compensated);
+  CHECK(st.reason == std::optional<std::string>{"payment_declined"});
+  CHECK(st.at(step_name::reserve_inventory).status == checkout::step_status::compensated);
+  CHECK(st.at(step_name::price_cart).status == checkout::step_status::compensated);
+  CHECK(f.ask(f.deps.inventory, "SKU-1", inventory::get{}).reserved == 0);
+  CHECK(f.ask(f.deps.carts, "cart-1", cart::get{}).status == cart::cart_status::open);
+  CHECK(checkout::replay(f.history()).divergence == "");
+}
