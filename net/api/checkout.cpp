@@ -107,36 +107,19 @@ void list_sagas(services& s, http::request& req, http::responder res) {
     auto rows = conn->exec(sql);
     if (!rows)
       return res.error(errc::unavailable, "cannot read checkouts: " + rows.error().message);
-    struct gather {
-      std::vector<json::object> items;
-      size_t left;
-      std::mutex mtx;
-    };
-    auto finish = [](const std::vector<json::object>& items, const http::responder& res) {
-      json::array out;
-      for (const auto& i : items)
-        if (!i.empty())
-          out.emplace_back(i);
-      json::object body;
-      body["items"] = std::move(out);
-      reply_json(res, 200, body);
-    };
-    if (rows.rows() == 0)
-      return finish({}, res);
-    auto g = std::make_shared<gather>();
-    g->items.resize(rows.rows());
-    g->left = rows.rows();
+    std::vector<std::pair<std::string, checkout::command>> reads;
     for (int i = 0; i < rows.rows(); ++i)
-      s.checkouts.tell(std::string(rows.text(i, 0)), checkout::get{}, rid,
-                       [g, i, res, finish](result<checkout::state> r) {
-                         std::unique_lock lock{g->mtx};
-                         if (r && r->exists)
-                           g->items[i] = render_checkout(*r);
-                         if (--g->left > 0)
-                           return;
-                         lock.unlock();
-                         finish(g->items, res);
-                       });
+      reads.emplace_back(std::string(rows.text(i, 0)), checkout::get{});
+    tell_all(s.checkouts, std::move(reads), rid,
+             [res](std::vector<result<checkout::state>> sagas) {
+               json::array items;
+               for (const auto& st : sagas)
+                 if (st && st->exists)
+                   items.emplace_back(render_checkout(*st));
+               json::object body;
+               body["items"] = std::move(items);
+               reply_json(res, 200, body);
+             });
   });
 }
 

@@ -2,9 +2,12 @@
 // mapped to HTTP, the JSON renderings of entity states, and access checks.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "actors/common/json.hpp"
 #include "actors/common/problem.hpp"
@@ -35,6 +38,41 @@ void ask(const runtime::region_ref<Traits>& region, std::string id,
                   return res.error(r.error());
                 ok(std::move(*r), res);
               });
+}
+
+/// Sends each `(id, command)` to its entity at once; `done` gets the replies
+/// in the same order once every entity answered (at once when there are
+/// none). Runs on whichever thread answers last; must not block.
+template <class Traits>
+void tell_all(const runtime::region_ref<Traits>& region,
+              std::vector<std::pair<std::string, typename Traits::command>> commands,
+              const std::string& correlation_id,
+              std::function<void(std::vector<result<runtime::view_t<Traits>>>)> done) {
+  using reply = result<runtime::view_t<Traits>>;
+  struct gather {
+    std::vector<std::optional<reply>> replies;
+    size_t left = 0;
+    std::mutex mtx;
+  };
+  if (commands.empty())
+    return done({});
+  auto g = std::make_shared<gather>();
+  g->replies.resize(commands.size());
+  g->left = commands.size();
+  for (size_t i = 0; i < commands.size(); ++i)
+    region.tell(std::move(commands[i].first), std::move(commands[i].second), correlation_id,
+                [g, i, done](reply r) {
+                  std::unique_lock lock{g->mtx};
+                  g->replies[i] = std::move(r);
+                  if (--g->left > 0)
+                    return;
+                  lock.unlock();
+                  std::vector<reply> out;
+                  out.reserve(g->replies.size());
+                  for (auto& x : g->replies)
+                    out.push_back(std::move(*x));
+                  done(std::move(out));
+                });
 }
 
 /// 401 when an owned resource is accessed without a token, 403 when the

@@ -75,40 +75,22 @@ std::optional<int64_t> decode_order_cursor(std::string_view text) {
 }
 
 /// Reads the orders named by `ids` (in order) and answers the page.
-void reply_order_page(services& s, const std::string& rid, std::vector<std::string> ids,
+void reply_order_page(services& s, const std::string& rid, const std::vector<std::string>& ids,
                       std::optional<std::string> next, http::responder res) {
-  struct gather {
-    std::vector<std::optional<order::state>> orders;
-    size_t left;
-    std::mutex mtx;
-  };
-  auto finish = [next](const std::vector<std::optional<order::state>>& orders,
-                       const http::responder& res) {
-    json::array items;
-    for (const auto& o : orders)
-      if (o && o->exists)
-        items.emplace_back(render_order(*o));
-    json::object body;
-    body["items"] = std::move(items);
-    body["next_cursor"] = next ? json::value(*next) : json::value(nullptr);
-    reply_json(res, 200, body);
-  };
-  if (ids.empty())
-    return finish({}, res);
-  auto g = std::make_shared<gather>();
-  g->orders.resize(ids.size());
-  g->left = ids.size();
-  for (size_t i = 0; i < ids.size(); ++i)
-    s.orders.tell(ids[i], order::get{}, rid,
-                  [g, i, res, finish](result<order::state> r) {
-                    std::unique_lock lock{g->mtx};
-                    if (r)
-                      g->orders[i] = std::move(*r);
-                    if (--g->left > 0)
-                      return;
-                    lock.unlock();
-                    finish(g->orders, res);
-                  });
+  std::vector<std::pair<std::string, order::command>> reads;
+  for (const auto& id : ids)
+    reads.emplace_back(id, order::get{});
+  tell_all(s.orders, std::move(reads), rid,
+           [next, res](std::vector<result<order::state>> orders) {
+             json::array items;
+             for (const auto& o : orders)
+               if (o && o->exists)
+                 items.emplace_back(render_order(*o));
+             json::object body;
+             body["items"] = std::move(items);
+             body["next_cursor"] = next ? json::value(*next) : json::value(nullptr);
+             reply_json(res, 200, body);
+           });
 }
 
 /// GET /orders: the caller's orders (an admin's: everyone's, or one
@@ -159,7 +141,7 @@ void list_orders(services& s, http::request& req, http::responder res) {
     if (rows.rows() > limit)
       next = persistence::catalogue::base64url_encode(
         std::to_string(rows.int64(static_cast<int>(limit) - 1, 1)));
-    reply_order_page(s, rid, std::move(ids), std::move(next), res);
+    reply_order_page(s, rid, ids, std::move(next), res);
   });
 }
 
@@ -183,32 +165,18 @@ void change_order(services& s, const std::string& rid, http::responder res,
 /// calls `next(res)`.
 void restock(services& s, const order::state& o, http::responder res,
              std::function<void(http::responder)> next) {
-  struct progress {
-    size_t left;
-    std::optional<problem> failed;
-    std::mutex mtx;
-  };
-  if (o.items.empty())
-    return next(std::move(res));
-  auto p = std::make_shared<progress>();
-  p->left = o.items.size();
-  for (const auto& item : o.items) {
-    inventory::adjust cmd{item.quantity, "order " + o.order_id + " returned",
-                          o.order_id + "/restock/" + item.sku};
-    s.inventory.tell(item.sku, std::move(cmd), o.order_id,
-                     [p, res, next](result<inventory::levels> r) {
-                       std::unique_lock lock{p->mtx};
-                       if (!r && !p->failed)
-                         p->failed = r.error();
-                       if (--p->left > 0)
-                         return;
-                       auto failed = p->failed;
-                       lock.unlock();
-                       if (failed)
-                         return res.error(*failed);
-                       next(res);
-                     });
-  }
+  std::vector<std::pair<std::string, inventory::command>> returns;
+  for (const auto& item : o.items)
+    returns.emplace_back(item.sku,
+                         inventory::adjust{item.quantity, "order " + o.order_id + " returned",
+                                           o.order_id + "/restock/" + item.sku});
+  tell_all(s.inventory, std::move(returns), o.order_id,
+           [res, next](std::vector<result<inventory::levels>> done) {
+             for (const auto& r : done)
+               if (!r)
+                 return res.error(r.error());
+             next(res);
+           });
 }
 
 /// Refunds `amount` of the payment at the gateway and records it; `next`
