@@ -75,10 +75,20 @@ pg_ticks() {
   done
   echo "$sum"
 }
-machine_ticks() { # busy ticks of all CPUs
-  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
+machine_idle() { # idle + iowait ticks of all CPUs (exact even on a tickless kernel)
+  awk '/^cpu / { print $5 + $6 }' /proc/stat
 }
+CPUS=$(nproc)
 HZ=$(getconf CLK_TCK)
+# PostgreSQL's WAL and checkpoint counters: records, full-page images, bytes, checkpoints.
+wal() {
+  pg_psql "$PG_PORT" postgres -tA -F ' ' -c "SELECT w.wal_records, w.wal_fpi, w.wal_bytes,
+    b.checkpoints_timed + b.checkpoints_req FROM pg_stat_wal w, pg_stat_bgwriter b"
+}
+autovacuums() { # database: autovacuum and autoanalyze runs on its tables so far
+  pg_psql "$PG_PORT" "$1" -tA -c "SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0)
+    FROM pg_stat_user_tables"
+}
 # The journal's counters: events, commits, seconds spent committing.
 journal() {
   curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | awk '
@@ -99,27 +109,32 @@ for n in "${LEVELS[@]}"; do
     >"$OUT/checkout-c$n.txt" 2>&1 &
   load_pid=$!
   sleep $((WARMUP + 1))
-  t0=$(date +%s.%N) n0=$(ticks_of "$NODE_PID") p0=$(pg_ticks) l0=$(ticks_of "$load_pid") m0=$(machine_ticks)
-  j0=$(journal)
+  t0=$(date +%s.%N) n0=$(ticks_of "$NODE_PID") p0=$(pg_ticks) l0=$(ticks_of "$load_pid") m0=$(machine_idle)
+  j0=$(journal) w0=$(wal) a0=$(autovacuums "$db")
   sleep $((DURATION / 2))
   top -b -n1 -w 200 | head -20 >"$OUT/top-c$n.txt"
   sleep $((DURATION / 2 - 2))
-  t1=$(date +%s.%N) n1=$(ticks_of "$NODE_PID") p1=$(pg_ticks) l1=$(ticks_of "$load_pid") m1=$(machine_ticks)
-  j1=$(journal)
+  t1=$(date +%s.%N) n1=$(ticks_of "$NODE_PID") p1=$(pg_ticks) l1=$(ticks_of "$load_pid") m1=$(machine_idle)
+  j1=$(journal) w1=$(wal) a1=$(autovacuums "$db")
   wait "$load_pid" || echo "agora-load exited with $?" | tee -a "$summary"
-  # shellcheck disable=SC2086 # j0 and j1 are three numbers each
-  python3 - "$t0" "$t1" "$n0" "$n1" "$p0" "$p1" "$l0" "$l1" "$m0" "$m1" "$HZ" $j0 $j1 <<'PY' | tee -a "$summary"
+  # shellcheck disable=SC2086 # j0, j1, w0 and w1 are lists of numbers
+  python3 - "$t0" "$t1" "$n0" "$n1" "$p0" "$p1" "$l0" "$l1" "$m0" "$m1" "$HZ" $j0 $j1 "$CPUS" $w0 $w1 "$a0" "$a1" <<'PY' | tee -a "$summary"
 import sys
-t0, t1, n0, n1, p0, p1, l0, l1, m0, m1, hz, e0, c0, s0, e1, c1, s1 = map(float, sys.argv[1:])
+(t0, t1, n0, n1, p0, p1, l0, l1, m0, m1, hz, e0, c0, s0, e1, c1, s1, cpus,
+ wr0, wf0, wb0, ck0, wr1, wf1, wb1, ck1, av0, av1) = map(float, sys.argv[1:])
 wall = t1 - t0
 pct = lambda a, b: 100.0 * (b - a) / hz / wall
-node, pg, load, machine = pct(n0, n1), pct(p0, p1), pct(l0, l1), pct(m0, m1)
+node, pg, load = pct(n0, n1), pct(p0, p1), pct(l0, l1)
+machine = 100.0 * cpus - pct(m0, m1)
 print(f"cpu over {wall:.1f} s (100% = one core, machine max 200%): node {node:.0f}%, "
       f"postgres {pg:.0f}%, agora-load {load:.0f}%, everything else {machine - node - pg - load:.0f}%, "
       f"machine {machine:.0f}%")
 events, commits, secs = e1 - e0, c1 - c0, s1 - s0
 print(f"journal over the same window: {events / wall:.0f} events/s in {commits / wall:.0f} commits/s "
       f"({events / max(commits, 1):.1f} events per commit, {1000 * secs / max(commits, 1):.2f} ms per commit)")
+print(f"postgres WAL: {(wr1 - wr0) / wall:.0f} records/s, {(wb1 - wb0) / wall / 1e6:.1f} MB/s, "
+      f"{(wf1 - wf0) / wall:.0f} full-page images/s, {ck1 - ck0:.0f} checkpoints, "
+      f"{av1 - av0:.0f} autovacuum/autoanalyze runs")
 PY
   sed -n '/^  request/,$p' "$OUT/checkout-c$n.txt" >>"$summary"
   stop_node

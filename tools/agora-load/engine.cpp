@@ -1100,13 +1100,18 @@ int run(const options& opt_in) {
         p.catalogue.push_back({p.flash_sku, "Flash sale item", opt.stock});
       } else {
         // The list comes from a read model that trails the journal by up to
-        // a second: a freshly seeded node may list nothing yet.
-        auto deadline = clock::now() + 20s;
+        // a second: a freshly seeded node may list nothing yet, or part of
+        // its catalogue. Read until two reads a second apart agree.
+        auto deadline = clock::now() + 30s;
+        std::size_t previous = 0;
         for (;;) {
+          p.catalogue.clear();
           co_await read_catalogue(*conn, p);
-          if (!p.catalogue.empty() || clock::now() >= deadline)
+          if ((!p.catalogue.empty() && p.catalogue.size() == previous) ||
+              clock::now() >= deadline)
             break;
-          asio::steady_timer wait(co_await asio::this_coro::executor, 500ms);
+          previous = p.catalogue.size();
+          asio::steady_timer wait(co_await asio::this_coro::executor, 1s);
           co_await wait.async_wait(use_tuple);
         }
         if (p.catalogue.empty())
