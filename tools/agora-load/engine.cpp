@@ -1216,6 +1216,11 @@ int run(const options& opt_in) {
   }
   double seconds = once ? std::max(std::chrono::duration<double>(last_done - p.t_start).count(), 1e-3)
                         : opt.duration_s;
+  // Recorded journeys still finishing after the window: short in closed
+  // loop; in open loop a long drain means the node did not keep up with the
+  // offered rate (per-second figures are then the offered rate).
+  double drain_s =
+    once ? 0.0 : std::max(0.0, std::chrono::duration<double>(last_done - p.t_end).count());
 
   // Verification through the API.
   verification v;
@@ -1245,6 +1250,18 @@ int run(const options& opt_in) {
               "from their %s start\n\n",
               seconds, rfc3339(record_wall).c_str(), opt.open_loop() ? "scheduled" : "actual");
   std::printf("%s", render_table(stats, seconds).c_str());
+  if (drain_s > std::max(1.0, 0.1 * seconds))
+    std::printf("\nnote: recorded journeys kept finishing for %.1f s after the window closed: the "
+                "node did not keep up%s (journeys completed per second over window + drain: "
+                "%.1f)\n",
+                drain_s, opt.open_loop() ? " with the offered rate" : "",
+                [&] {
+                  uint64_t n = 0;
+                  for (const auto& [label, j] : stats.journeys)
+                    for (const auto& [name, c] : j.outcomes)
+                      n += c;
+                  return static_cast<double>(n) / (seconds + drain_s);
+                }());
   if (!v.checks.empty()) {
     std::printf("\nverification\n");
     for (const auto& c : v.checks)
@@ -1276,6 +1293,7 @@ int run(const options& opt_in) {
     out["registered"] = opt.do_register;
     out["warmup_s"] = once ? 0.0 : opt.warmup_s;
     out["measured_s"] = seconds;
+    out["drain_s"] = drain_s;
     out["seed"] = seed;
     json::object requests;
     for (const auto& [label, r] : stats.requests) {
