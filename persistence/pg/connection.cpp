@@ -111,6 +111,14 @@ bool connection::ensure_connected() {
   }
   PQsetNoticeProcessor(c.get(), notice_to_log, nullptr);
   conn_ = std::move(c);
+  if (!session_sql_.empty()) {
+    auto out = exec(session_sql_);
+    if (!out) {
+      last_error_ = out.error();
+      conn_.reset();
+      return false;
+    }
+  }
   for (const auto& st : statements_) {
     if (!prepare_on_server(st)) {
       conn_.reset();
@@ -129,6 +137,11 @@ bool connection::prepare_on_server(const statement& st) {
     return false;
   }
   return true;
+}
+
+bool connection::set_session(std::string sql) {
+  session_sql_ = std::move(sql);
+  return !connected() || static_cast<bool>(exec(session_sql_));
 }
 
 bool connection::prepare(std::string name, std::string sql) {

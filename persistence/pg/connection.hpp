@@ -110,6 +110,10 @@ public:
   /// Drops the connection (the next ensure_connected() reconnects).
   void reset() noexcept;
 
+  /// Runs `sql` (session settings such as `SET ...`) on every (re)connection,
+  /// before the statements are prepared; now too, if connected.
+  bool set_session(std::string sql);
+
   /// Registers a statement to prepare on every (re)connection under `name`.
   /// Prepares it now if connected. Returns false if preparing failed.
   bool prepare(std::string name, std::string sql);
@@ -146,6 +150,7 @@ private:
   std::string application_name_;
   conn_ptr conn_;
   std::vector<statement> statements_;
+  std::string session_sql_;
   db_error last_error_;
 };
 

@@ -75,6 +75,12 @@ struct reader_state {
 reader_actor::behavior_type reader_impl(reader_actor::stateful_pointer<reader_state> self,
                                         std::string conninfo) {
   self->state.conn = std::make_unique<pg::connection>(std::move(conninfo), "agora-journal-reader");
+  // Recovery reads look up a few persistence ids: an index probe is always
+  // right. With statistics taken while the journal was small (a fresh
+  // database filling fast, before autoanalyze catches up), the planner chose
+  // sequential scans of the whole journal and recovery got 150x slower
+  // (docs/PERFORMANCE.md, "the slow mode"); this session never scans.
+  self->state.conn->set_session("SET enable_seqscan = off");
   self->state.conn->prepare("journal_load", load_sql);
   return {
     [=](read_batch& batch) -> read_result {
