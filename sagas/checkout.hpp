@@ -289,7 +289,8 @@ struct action {
 /// The next action of a saga (pure).
 action next_action(const state& st);
 
-/// `"run reserve_inventory (forward) attempt 2"`, `"wait for an operator"`, ...
+/// `"run reserve_inventory attempt 2"`, `"compensate place_order attempt 1"`,
+/// `"wait for an operator at commit_inventory (forward)"`, `"nothing (finished)"`.
 std::string describe(const action& a);
 
 /// A divergence found by replay, or none.

@@ -1,4 +1,5 @@
-// Multi-line reservations across inventory entities: all or nothing.
+// Multi-line reservations across inventory entities: all or nothing, and
+// retries that never believe stock is held when it is not.
 #include <catch2/catch.hpp>
 
 #include "actors/inventory/reservations.hpp"
@@ -27,7 +28,7 @@ struct fixture : deterministic_system {
   }
 
   void stock(const std::string& sku, int64_t units) {
-    items.tell(sku, inventory::adjust{units, "test"}, "setup", {});
+    items.tell(sku, inventory::adjust{units, "test", {}}, "setup", {});
     run();
   }
 
@@ -127,4 +128,87 @@ TEST_CASE("repeating a reservation or its release changes nothing", "[inventory]
     CHECK(f.levels("A").reserved == 0);
   }
   CHECK(f.levels("A").on_hand == 5);
+}
+
+TEST_CASE("a repeated commit changes nothing; a released reservation cannot be committed",
+          "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 5);
+  f.stock("B", 5);
+  auto refused = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::reserve_all(f.items, "r-5", {{"A", 2}, {"B", 1}}, in_an_hour(), "co-5", done);
+  });
+  REQUIRE_FALSE(refused);
+  for (int i = 0; i < 2; ++i) {
+    auto failed = f.outcome_of([&](inventory::outcome_fn done) {
+      inventory::commit_all(f.items, "r-5", {"A", "B"}, "co-5", done);
+    });
+    CHECK_FALSE(failed);
+    CHECK(f.levels("A").on_hand == 3);
+    CHECK(f.levels("B").on_hand == 4);
+  }
+  CHECK(f.data->streams["inventory|A"].size() == 3); // adjusted, reserved, committed
+
+  // r-6 is released, then committed: the sale is refused, the stock stays.
+  refused = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::reserve_all(f.items, "r-6", {{"A", 1}}, in_an_hour(), "co-6", done);
+  });
+  REQUIRE_FALSE(refused);
+  auto failed = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::release_all(f.items, "r-6", {"A"}, "co-6", done);
+  });
+  REQUIRE_FALSE(failed);
+  failed = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::commit_all(f.items, "r-6", {"A"}, "co-6", done);
+  });
+  REQUIRE(failed);
+  CHECK(failed->code == errc::conflict);
+  CHECK(failed->details.find("\"reservation_id\":\"r-6\"") != std::string::npos);
+  CHECK(f.levels("A").on_hand == 3);
+  CHECK(f.levels("A").reserved == 0);
+
+  // A reservation never made cannot be committed either.
+  failed = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::commit_all(f.items, "r-never", {"B"}, "co-7", done);
+  });
+  REQUIRE(failed);
+  CHECK(failed->code == errc::conflict);
+  CHECK(f.levels("B").on_hand == 4);
+}
+
+TEST_CASE("a reservation retried after one of its lines finished is refused and holds nothing",
+          "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 5);
+  f.stock("B", 5);
+  auto reserve = [&] {
+    return f.outcome_of([&](inventory::outcome_fn done) {
+      inventory::reserve_all(f.items, "r-8", {{"A", 2}, {"B", 1}}, in_an_hour(), "co-8", done);
+    });
+  };
+  REQUIRE_FALSE(reserve());
+  // B's line ends (released here; an expiry is the same).
+  auto failed = f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::release_all(f.items, "r-8", {"B"}, "co-8", done);
+  });
+  REQUIRE_FALSE(failed);
+  CHECK(f.levels("A").reserved == 2);
+
+  // The retry must not report the stock as held: B refuses, A is released.
+  auto refused = reserve();
+  REQUIRE(refused);
+  CHECK(refused->code == errc::conflict);
+  CHECK(refused->details.find("\"sku\":\"B\"") != std::string::npos);
+  CHECK(f.levels("A").reserved == 0);
+  CHECK(f.levels("B").reserved == 0);
+  CHECK(f.levels("A").on_hand == 5);
+  // Nothing reserves it again after that: A is finished now too.
+  refused = reserve();
+  REQUIRE(refused);
+  CHECK(refused->code == errc::conflict);
+  CHECK(f.levels("A").reserved == 0);
+  auto& a = f.data->streams["inventory|A"];
+  REQUIRE(a.size() == 3);
+  CHECK(a[1].event_type == "inventory.reserved");
+  CHECK(a[2].event_type == "inventory.released");
 }

@@ -1,4 +1,5 @@
-// The cart entity: creation, lines, stock and currency rules.
+// The cart entity: creation, lines, stock and currency rules, and the
+// checkout saga's transitions (begin, abort, complete).
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -282,4 +283,181 @@ TEST_CASE("an unlisted product is not found once access and status allow the cha
   // Setting 0 still removes the line of a product retired since.
   CHECK(test::run<traits>(st, set_quantity{"A-1", 0, 0, "", {}, false}, at(4)).size() == 1);
   CHECK(st.lines.empty());
+}
+
+// -- checkout transitions -------------------------------------------------------
+
+namespace {
+
+/// An open guest cart with one line.
+state filled_cart() {
+  auto st = open_cart();
+  test::run<traits>(st, add_item{"A", 2, 10, "USD"}, at(2'000));
+  return st;
+}
+
+/// A filled guest cart locked by checkout `chk-1`.
+state checking_out_cart() {
+  auto st = filled_cart();
+  test::run<traits>(st, begin_checkout{"chk-1", std::nullopt}, at(3'000));
+  REQUIRE(st.status == cart_status::checking_out);
+  return st;
+}
+
+} // namespace
+
+TEST_CASE("beginning a checkout locks the cart for that checkout", "[cart][checkout]") {
+  auto st = filled_cart();
+  auto evs = test::run<traits>(st, begin_checkout{"chk-1", std::nullopt}, at(3'000));
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<checkout_started>(evs[0]) == checkout_started{"chk-1", std::nullopt, 3'000});
+  CHECK(st.status == cart_status::checking_out);
+  CHECK(st.checkout_id == "chk-1");
+  CHECK_FALSE(st.customer_id.has_value());
+  CHECK(st.lines == std::vector<line>{line{"A", 2}}); // the lines stay as they were
+  CHECK(st.updated_at == 3'000);
+  CHECK(st.version == 4);
+}
+
+TEST_CASE("an empty or missing cart cannot begin a checkout", "[cart][checkout]") {
+  auto st = open_cart();
+  auto p = test::reject<traits>(st, begin_checkout{"chk-1", "cust-1"}, at(2));
+  CHECK(p.code == errc::cart_empty);
+  CHECK(test::details(p).at("cart_id") == json::value(cart_id));
+  // Emptied again after adding: still empty.
+  test::run<traits>(st, add_item{"A", 1, 10, "USD"}, at(3));
+  test::run<traits>(st, remove_item{"A"}, at(4));
+  CHECK(test::reject<traits>(st, begin_checkout{"chk-1", std::nullopt}, at(5)).code ==
+        errc::cart_empty);
+  CHECK(st.status == cart_status::open);
+
+  state never;
+  for (const command& cmd : {command{begin_checkout{"chk-1", std::nullopt}},
+                             command{complete_checkout{"chk-1"}}}) {
+    auto q = test::reject<traits>(never, cmd, at(1));
+    CHECK(q.code == errc::not_found);
+    CHECK(test::details(q).at("cart_id") == json::value(cart_id));
+  }
+  // Compensation never fails: aborting on a missing cart decides nothing.
+  CHECK(test::run<traits>(never, abort_checkout{"chk-1"}, at(1)).empty());
+}
+
+TEST_CASE("a checkout binds a guest cart to its customer, never an owned one",
+          "[cart][checkout]") {
+  auto guest = filled_cart();
+  auto evs = test::run<traits>(guest, begin_checkout{"chk-1", "cust-1"}, at(3'000));
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<checkout_started>(evs[0]) == checkout_started{"chk-1", "cust-1", 3'000});
+  CHECK(guest.customer_id == std::optional<std::string>{"cust-1"});
+  // The binding outlives an aborted checkout: the cart is the customer's now.
+  test::run<traits>(guest, abort_checkout{"chk-1"}, at(4'000));
+  CHECK(guest.customer_id == std::optional<std::string>{"cust-1"});
+  cart::access stranger{true, "cust-2", false};
+  CHECK(test::reject<traits>(guest, add_item{"A", 1, 10, "USD", stranger}, at(5'000)).code ==
+        errc::forbidden);
+
+  state owned;
+  test::run<traits>(owned, create{"cust-1", "USD"}, at(1'000));
+  test::run<traits>(owned, add_item{"A", 1, 10, "USD"}, at(2'000));
+  for (std::optional<std::string> by : {std::optional<std::string>{"cust-1"},
+                                        std::optional<std::string>{"cust-2"},
+                                        std::optional<std::string>{}}) {
+    auto st = owned;
+    evs = test::run<traits>(st, begin_checkout{"chk-1", by}, at(3'000));
+    REQUIRE(evs.size() == 1);
+    CHECK_FALSE(std::get<checkout_started>(evs[0]).customer_id.has_value());
+    CHECK(st.customer_id == std::optional<std::string>{"cust-1"});
+  }
+}
+
+TEST_CASE("a cart is held by one checkout at a time", "[cart][checkout]") {
+  auto st = checking_out_cart();
+  auto before = st;
+  // The same checkout again (a retried price_cart): nothing to do.
+  CHECK(test::run<traits>(st, begin_checkout{"chk-1", "cust-1"}, at(4'000)).empty());
+  CHECK(st == before);
+  // Another checkout: conflict, naming the holder.
+  auto p = test::reject<traits>(st, begin_checkout{"chk-2", std::nullopt}, at(4'000));
+  CHECK(p.code == errc::conflict);
+  auto d = test::details(p);
+  CHECK(d.at("cart_id") == json::value(cart_id));
+  CHECK(d.at("status") == "checking_out");
+  CHECK(d.at("checkout_id") == "chk-1");
+
+  // Once checked out, the holder's retry is still a no-op, another is a conflict.
+  test::run<traits>(st, complete_checkout{"chk-1"}, at(5'000));
+  CHECK(test::run<traits>(st, begin_checkout{"chk-1", std::nullopt}, at(6'000)).empty());
+  p = test::reject<traits>(st, begin_checkout{"chk-2", std::nullopt}, at(6'000));
+  CHECK(p.code == errc::conflict);
+  CHECK(test::details(p).at("status") == "checked_out");
+  CHECK(test::details(p).at("checkout_id") == "chk-1");
+}
+
+TEST_CASE("a cart being checked out refuses changes", "[cart][checkout]") {
+  auto st = checking_out_cart();
+  cart::access owner{true, std::nullopt, false};
+  for (const command& cmd :
+       {command{add_item{"A", 1, 10, "USD"}}, command{add_item{"B", 1, 10, "USD", owner}},
+        command{set_quantity{"A", 5, 10, "USD"}}, command{set_quantity{"A", 0, 10, "USD"}},
+        command{remove_item{"A"}}, command{remove_item{"absent"}}}) {
+    auto p = test::reject<traits>(st, cmd, at(4'000));
+    CHECK(p.code == errc::conflict); // HTTP 409
+    CHECK(test::details(p).at("status") == "checking_out");
+  }
+  CHECK(st.lines == std::vector<line>{line{"A", 2}});
+  CHECK(test::run<traits>(st, get{}, at(4'000)).empty());
+}
+
+TEST_CASE("only the holding checkout aborts, and the cart opens again", "[cart][checkout]") {
+  auto st = checking_out_cart();
+  // Another checkout's compensation leaves the cart alone.
+  CHECK(test::run<traits>(st, abort_checkout{"chk-2"}, at(4'000)).empty());
+  CHECK(st.status == cart_status::checking_out);
+  CHECK(st.checkout_id == "chk-1");
+
+  auto evs = test::run<traits>(st, abort_checkout{"chk-1"}, at(5'000));
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<checkout_aborted>(evs[0]) == checkout_aborted{"chk-1", 5'000});
+  CHECK(st.status == cart_status::open);
+  CHECK(st.checkout_id.empty());
+  CHECK(st.updated_at == 5'000);
+  // A repeated abort, or one on an open cart, decides nothing.
+  CHECK(test::run<traits>(st, abort_checkout{"chk-1"}, at(6'000)).empty());
+  CHECK(test::run<traits>(st, abort_checkout{""}, at(6'000)).empty());
+
+  // The cart takes changes again, and another checkout may begin.
+  test::run<traits>(st, add_item{"B", 1, 10, "USD"}, at(7'000));
+  CHECK(st.lines.size() == 2);
+  evs = test::run<traits>(st, begin_checkout{"chk-2", std::nullopt}, at(8'000));
+  REQUIRE(evs.size() == 1);
+  CHECK(st.checkout_id == "chk-2");
+}
+
+TEST_CASE("completing a checkout checks the cart out, once", "[cart][checkout]") {
+  auto st = checking_out_cart();
+  auto p = test::reject<traits>(st, complete_checkout{"chk-2"}, at(4'000));
+  CHECK(p.code == errc::conflict);
+  CHECK(test::details(p).at("checkout_id") == "chk-1");
+  CHECK(st.status == cart_status::checking_out);
+
+  auto evs = test::run<traits>(st, complete_checkout{"chk-1"}, at(5'000));
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<checked_out>(evs[0]) == checked_out{"chk-1", 5'000});
+  CHECK(st.status == cart_status::checked_out);
+  CHECK(st.checkout_id == "chk-1");
+  CHECK(st.updated_at == 5'000);
+  CHECK(test::run<traits>(st, complete_checkout{"chk-1"}, at(6'000)).empty());
+  CHECK(test::reject<traits>(st, complete_checkout{"chk-2"}, at(6'000)).code == errc::conflict);
+  // A checked-out cart is final: no abort, no changes.
+  CHECK(test::run<traits>(st, abort_checkout{"chk-1"}, at(7'000)).empty());
+  CHECK(st.status == cart_status::checked_out);
+  CHECK(test::reject<traits>(st, add_item{"A", 1, 10, "USD"}, at(7'000)).code ==
+        errc::conflict);
+
+  // An open cart was never begun: completing it is a conflict, not a success.
+  auto open = filled_cart();
+  p = test::reject<traits>(open, complete_checkout{"chk-1"}, at(3'000));
+  CHECK(p.code == errc::conflict);
+  CHECK(test::details(p).at("status") == "open");
+  CHECK(open.status == cart_status::open);
 }

@@ -130,22 +130,26 @@ TEST_CASE("product decoding rejects garbage", "[codec][product]") {
 TEST_CASE("inventory events and snapshots round-trip", "[codec][inventory]") {
   using namespace agora::inventory;
   auto history = history_of<inventory_traits>(
-    {adjust{100, tricky}, reserve{"r1", 5, 1'700'000'000'100'000},
+    {adjust{100, tricky, {}}, reserve{"r1", 5, 1'700'000'000'100'000},
      reserve{"r2", 7, 1'700'000'000'100'000}, reserve{"r3", 1, 1'700'000'000'120'000},
-     release{"r1"}, commit{"r2"}, expire{1'700'000'000'150'000}, adjust{-10, "shrinkage"},
-     reserve{"r4", 2, 1'700'000'009'000'000}},
+     release{"r1"}, commit{"r2"}, expire{1'700'000'000'150'000},
+     adjust{-10, "shrinkage", {}}, reserve{"r4", 2, 1'700'000'009'000'000}},
     "SKU-1");
   REQUIRE(history.size() == 9);
   auto st = test::check_history<inventory_traits>(history);
   CHECK(st.on_hand == 83);
   CHECK(st.reserved == 2);
   CHECK(st.finished.oldest_first() == std::deque<std::string>{"r1", "r2", "r3"});
+  CHECK(st.committed.oldest_first() == std::deque<std::string>{"r2"});
+  auto snapshot = parse_json(inventory_traits::encode_state(st));
+  REQUIRE(snapshot);
+  CHECK(snapshot->get_object().at("committed") == json::array{"r2"});
 }
 
 TEST_CASE("inventory payloads have exactly the contracted fields", "[codec][inventory]") {
   using namespace agora::inventory;
   using T = inventory_traits;
-  adjusted a{-3, "damaged", 7, 11};
+  adjusted a{-3, "damaged", 7, 11, {}};
   CHECK(T::event_type(a) == "inventory.adjusted");
   CHECK(test::keys_of(T::encode_event(a)) == keys{"delta", "reason", "on_hand", "at"});
   auto v = parse_json(T::encode_event(a));
@@ -187,6 +191,23 @@ TEST_CASE("inventory decoding rejects garbage and corrupt snapshots", "[codec][i
   REQUIRE(st);
   CHECK(st->reservations.at("a") == reservation{2, 9});
   CHECK(st->finished.contains("b"));
+  // Snapshots from before the committed set have none.
+  CHECK(st->committed.size() == 0);
+  auto with_committed = R"({"on_hand":5,"reserved":0,"reservations":[],"finished":["b","c"],)"
+                        R"("committed":["c"],"version":3,"updated_at":4})";
+  st = T::decode_state(with_committed);
+  REQUIRE(st);
+  CHECK(st->committed.contains("c"));
+  CHECK_FALSE(st->committed.contains("b"));
+  CHECK(T::encode_state(*st) == with_committed);
+  for (std::string_view bad : {R"("c")", R"(["c","c"])", R"([""])", R"([7])", "null"}) {
+    INFO("committed " << bad);
+    std::string text = R"({"on_hand":5,"reserved":0,"reservations":[],"finished":["c"],)"
+                       R"("committed":)";
+    text += bad;
+    text += R"(,"version":3,"updated_at":4})";
+    CHECK_FALSE(T::decode_state(text));
+  }
   // reserved must equal the sum of the reservations and stay <= on_hand
   CHECK_FALSE(T::decode_state(
     R"({"on_hand":5,"reserved":3,"reservations":[{"id":"a","quantity":2,"expires_at":9}],)"
@@ -222,6 +243,20 @@ TEST_CASE("cart events and snapshots round-trip", "[codec][cart]") {
   test::check_state_round_trip<cart_traits>(st);
   st.status = cart_status::checked_out;
   test::check_state_round_trip<cart_traits>(st);
+
+  // The checkout transitions: a guest cart bound by its first checkout,
+  // aborted, begun by another checkout and checked out by it.
+  auto checkout = history_of<cart_traits>(
+    {create{}, add_item{"A", 1, 5, "USD"}, begin_checkout{"chk-1", tricky},
+     abort_checkout{"chk-1"}, begin_checkout{"chk-2", "cust-9"}, complete_checkout{"chk-2"}},
+    "cart-3");
+  REQUIRE(checkout.size() == 7);
+  CHECK(std::get<checkout_started>(checkout[3]).customer_id == std::optional<std::string>{tricky});
+  CHECK_FALSE(std::get<checkout_started>(checkout[5]).customer_id.has_value());
+  st = test::check_history<cart_traits>(checkout);
+  CHECK(st.status == cart_status::checked_out);
+  CHECK(st.checkout_id == "chk-2");
+  CHECK(st.customer_id == std::optional<std::string>{tricky});
 }
 
 TEST_CASE("cart payloads have their documented fields", "[codec][cart]") {
@@ -241,6 +276,25 @@ TEST_CASE("cart payloads have their documented fields", "[codec][cart]") {
   CHECK(test::keys_of(T::encode_event(quantity_set{"A", 2, 1})) == keys{"sku", "quantity", "at"});
   CHECK(T::event_type(item_removed{}) == "cart.item_removed");
   CHECK(test::keys_of(T::encode_event(item_removed{"A", 1})) == keys{"sku", "at"});
+  CHECK(T::event_type(checkout_started{}) == "cart.checkout_started");
+  CHECK(T::encode_event(checkout_started{"chk-1", std::nullopt, 5}) ==
+        R"({"checkout_id":"chk-1","customer_id":null,"at":5})");
+  CHECK(T::encode_event(checkout_started{"chk-1", "c-1", 5}) ==
+        R"({"checkout_id":"chk-1","customer_id":"c-1","at":5})");
+  CHECK(T::event_type(checkout_aborted{}) == "cart.checkout_aborted");
+  CHECK(T::encode_event(checkout_aborted{"chk-1", 6}) == R"({"checkout_id":"chk-1","at":6})");
+  CHECK(T::event_type(checked_out{}) == "cart.checked_out");
+  CHECK(T::encode_event(checked_out{"chk-1", 7}) == R"({"checkout_id":"chk-1","at":7})");
+
+  // The snapshot names the holding checkout only while there is one.
+  state st;
+  st.exists = true;
+  CHECK(test::keys_of(T::encode_state(st)).count("checkout_id") == 0);
+  st.status = cart_status::checking_out;
+  st.checkout_id = "chk-1";
+  auto v = parse_json(T::encode_state(st));
+  REQUIRE(v);
+  CHECK(v->get_object().at("checkout_id") == "chk-1");
 }
 
 TEST_CASE("cart decoding rejects garbage", "[codec][cart]") {
@@ -250,6 +304,20 @@ TEST_CASE("cart decoding rejects garbage", "[codec][cart]") {
   CHECK_FALSE(T::decode_event("cart.created", R"({"customer_id":7,"currency":"","at":5})"));
   CHECK_FALSE(T::decode_event("cart.item_added", R"({"sku":"A","quantity":1,"at":1})"));
   CHECK_FALSE(T::decode_event("cart.checked_out", R"({"at":1})"));
+  CHECK_FALSE(T::decode_event("cart.checked_out", R"({"checkout_id":"c"})"));
+  CHECK_FALSE(T::decode_event("cart.checked_out", R"({"checkout_id":1,"at":1})"));
+  CHECK(T::decode_event("cart.checked_out", R"({"checkout_id":"c","at":1})"));
+  CHECK_FALSE(T::decode_event("cart.checkout_aborted", R"({"at":1})"));
+  CHECK(T::decode_event("cart.checkout_aborted", R"({"checkout_id":"c","at":1})"));
+  CHECK_FALSE(T::decode_event("cart.checkout_started", R"({"checkout_id":"c","at":1})"));
+  CHECK_FALSE(
+    T::decode_event("cart.checkout_started", R"({"checkout_id":"c","customer_id":5,"at":1})"));
+  CHECK_FALSE(
+    T::decode_event("cart.checkout_started", R"({"customer_id":null,"at":1})"));
+  CHECK_FALSE(T::decode_event("cart.checkout_started",
+                              R"({"checkout_id":"c","customer_id":null,"at":"1"})"));
+  CHECK(T::decode_event("cart.checkout_started",
+                        R"({"checkout_id":"c","customer_id":null,"at":1})"));
   CHECK_FALSE(T::decode_event("cart.item_removed", "  "));
   CHECK_FALSE(T::decode_state(
     R"({"exists":true,"customer_id":null,"status":"lost","lines":[],"currency":"",)"
@@ -261,6 +329,19 @@ TEST_CASE("cart decoding rejects garbage", "[codec][cart]") {
   CHECK(T::decode_state(R"({"exists":true,"customer_id":null,"status":"open",)"
                         R"("lines":[{"sku":"A","quantity":1}],"currency":"USD",)"
                         R"("version":3,"created_at":1,"updated_at":1})"));
+  // checkout_id: absent (older snapshots, or no holder) or a string.
+  auto held = T::decode_state(R"({"exists":true,"customer_id":null,"status":"checking_out",)"
+                              R"("lines":[{"sku":"A","quantity":1}],"currency":"USD",)"
+                              R"("checkout_id":"chk-1","version":4,"created_at":1,)"
+                              R"("updated_at":1})");
+  REQUIRE(held);
+  CHECK(held->checkout_id == "chk-1");
+  CHECK_FALSE(T::decode_state(R"({"exists":true,"customer_id":null,"status":"checking_out",)"
+                              R"("lines":[],"currency":"USD","checkout_id":7,"version":4,)"
+                              R"("created_at":1,"updated_at":1})"));
+  CHECK_FALSE(T::decode_state(R"({"exists":true,"customer_id":null,"status":"checking_out",)"
+                              R"("lines":[],"currency":"USD","checkout_id":null,"version":4,)"
+                              R"("created_at":1,"updated_at":1})"));
 }
 
 // -- customer -----------------------------------------------------------------

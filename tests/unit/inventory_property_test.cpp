@@ -5,11 +5,14 @@
 //   0 <= reserved <= on_hand, reserved == sum of the active reservations,
 //   on_hand == units received - units written off - units committed,
 //
-// plus: a rejected command changes nothing, replaying the journal (through
-// the codec) and restoring a snapshot give the same state.
+// plus: a reservation id is refused (conflict) exactly when it is not
+// active and reserving it again or committing it could believe stock is held
+// that is not; replaying the journal (through the codec) and restoring a
+// snapshot give the same state.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -46,6 +49,21 @@ void check_invariants(const state& st, const model& m) {
   // A reservation is committed, released or expired -- never lost.
   REQUIRE(m.reserved_ever == st.reserved + m.finished_units);
   REQUIRE(st.finished.size() <= max_finished_reservations);
+  // Committed ids are finished ones (the test never overflows either memory).
+  for (const auto& id : st.committed.oldest_first())
+    REQUIRE(st.finished.contains(id));
+}
+
+/// Whether `cmd` must be refused as a conflict in `st`: reserving a finished
+/// id, committing an id neither active nor committed.
+bool conflict_expected(const state& st, const command& cmd) {
+  if (const auto* r = std::get_if<reserve>(&cmd))
+    return r->quantity >= 1 && st.reservations.count(r->reservation_id) == 0 &&
+           st.finished.contains(r->reservation_id);
+  if (const auto* c = std::get_if<commit>(&cmd))
+    return st.reservations.count(c->reservation_id) == 0 &&
+           !st.committed.contains(c->reservation_id);
+  return false;
 }
 
 /// Books an event into the model's running totals.
@@ -68,30 +86,40 @@ void account(model& m, const event& ev) {
              ev);
 }
 
-command random_command(std::mt19937_64& rng, timestamp_us now) {
+command random_command(std::mt19937_64& rng, const state& st, timestamp_us now, int step) {
   auto pick = [&](int64_t lo, int64_t hi) {
     return std::uniform_int_distribution<int64_t>{lo, hi}(rng);
   };
+  // A window of 40 ids that slides on: repeats (retries, races) stay common
+  // while fresh ids keep coming, as finished ids cannot be reserved again.
   auto id = [&] {
     std::string out = "r"; // appended: GCC 12 warns falsely on "r" + std::string
-    out += std::to_string(pick(0, 60));
+    out += std::to_string(pick(step / 25, step / 25 + 40));
     return out;
+  };
+  // Half the releases and commits name an active reservation.
+  auto finishing = [&] {
+    if (st.reservations.empty() || pick(0, 1) == 0)
+      return id();
+    auto i = st.reservations.begin();
+    std::advance(i, pick(0, static_cast<int64_t>(st.reservations.size()) - 1));
+    return i->first;
   };
   switch (pick(0, 9)) {
     case 0:
     case 1: {
       auto delta = pick(-30, 40);
-      return adjust{delta, "random"};
+      return adjust{delta, "random", {}};
     }
     case 2:
     case 3:
     case 4:
       return reserve{id(), pick(0, 25), now + pick(-1'000, 20'000)};
     case 5:
-      return release{id()};
+      return release{finishing()};
     case 6:
     case 7:
-      return commit{id()};
+      return commit{finishing()};
     case 8:
       return traits::on_deadline(now);
     default:
@@ -110,17 +138,30 @@ TEST_CASE("random command sequences keep 0 <= reserved <= on_hand", "[inventory]
     std::vector<event> journal;
     timestamp_us now = 1'000'000;
     int rejections = 0;
+    int conflicts = 0;
+    int repeated_commits = 0;
     for (int step = 0; step < 4'000; ++step) {
       now += std::uniform_int_distribution<int64_t>{0, 700}(rng);
-      auto cmd = random_command(rng, now);
+      auto cmd = random_command(rng, st, now, step);
+      bool conflict = conflict_expected(st, cmd);
       auto decided = traits::decide(st, cmd, test::ctx(now, "SKU-P"));
       if (!decided) {
         ++rejections;
         auto code = decided.error().code;
         REQUIRE((code == errc::invalid_request || code == errc::out_of_stock ||
-                 code == errc::insufficient_stock));
+                 code == errc::insufficient_stock || code == errc::conflict));
+        REQUIRE((code == errc::conflict) == conflict);
+        REQUIRE_FALSE(std::holds_alternative<release>(cmd));
+        conflicts += conflict ? 1 : 0;
         continue;
       }
+      REQUIRE_FALSE(conflict);
+      // Releasing never fails; a repeated commit decides nothing.
+      if (const auto* c = std::get_if<commit>(&cmd))
+        if (st.committed.contains(c->reservation_id)) {
+          REQUIRE(decided->empty());
+          ++repeated_commits;
+        }
       for (const auto& ev : *decided) {
         account(m, ev);
         st = traits::apply_event(std::move(st), ev);
@@ -139,6 +180,9 @@ TEST_CASE("random command sequences keep 0 <= reserved <= on_hand", "[inventory]
     }
     // Both outcomes were exercised, not just one.
     CHECK(rejections > 0);
+    CHECK(conflicts > 0);
+    CHECK(repeated_commits > 0);
+    CHECK(rejections > conflicts);
     CHECK(m.committed > 0);
     CHECK(m.reserved_ever > m.committed);
     CHECK(st.version == static_cast<int64_t>(journal.size()));

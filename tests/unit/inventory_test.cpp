@@ -18,7 +18,7 @@ using traits = inventory_traits;
 /// An item with `on_hand` units and nothing reserved.
 state stocked(int64_t on_hand) {
   state st;
-  test::run<traits>(st, adjust{on_hand, "initial stock"}, ctx(100, "SKU-1"));
+  test::run<traits>(st, adjust{on_hand, "initial stock", {}}, ctx(100, "SKU-1"));
   return st;
 }
 
@@ -29,44 +29,55 @@ std::string rid(size_t i) {
   return id;
 }
 
+/// Checks `p` is the conflict of a reservation that is not active.
+void check_not_active(const problem& p, const std::string& id, std::string_view reason) {
+  CHECK(p.code == errc::conflict);
+  CHECK_FALSE(p.message.empty());
+  auto d = test::details(p);
+  CHECK(d.at("sku") == "SKU-1");
+  CHECK(d.at("reservation_id") == json::value(id));
+  CHECK(d.at("reason") == json::value(reason));
+}
+
 } // namespace
 
 TEST_CASE("adjusting stock records the level after it", "[inventory]") {
   state st;
-  auto evs = test::run<traits>(st, adjust{10, "received"}, ctx(1'000, "SKU-1"));
+  auto evs = test::run<traits>(st, adjust{10, "received", {}}, ctx(1'000, "SKU-1"));
   REQUIRE(evs.size() == 1);
-  CHECK(std::get<adjusted>(evs[0]) == adjusted{10, "received", 10, 1'000});
+  CHECK(std::get<adjusted>(evs[0]) == adjusted{10, "received", 10, 1'000, {}});
   CHECK(st.on_hand == 10);
   CHECK(st.reserved == 0);
   CHECK(st.available() == 10);
   CHECK(st.version == 1);
   CHECK(st.updated_at == 1'000);
 
-  evs = test::run<traits>(st, adjust{-4, "damaged"}, ctx(2'000, "SKU-1"));
-  CHECK(std::get<adjusted>(evs[0]) == adjusted{-4, "damaged", 6, 2'000});
+  evs = test::run<traits>(st, adjust{-4, "damaged", {}}, ctx(2'000, "SKU-1"));
+  CHECK(std::get<adjusted>(evs[0]) == adjusted{-4, "damaged", 6, 2'000, {}});
   CHECK(st.on_hand == 6);
 
-  test::run<traits>(st, adjust{-6, ""}, ctx(3'000, "SKU-1"));
+  test::run<traits>(st, adjust{-6, "", {}}, ctx(3'000, "SKU-1"));
   CHECK(st.on_hand == 0);
 }
 
 TEST_CASE("adjustments validate delta and reason", "[inventory]") {
   state st = stocked(5);
   auto c = ctx(1, "SKU-1");
-  test::check_invalid_field(test::reject<traits>(st, adjust{0, "x"}, c), "delta");
-  test::check_invalid_field(test::reject<traits>(st, adjust{max_quantity + 1, "x"}, c), "delta");
-  test::check_invalid_field(test::reject<traits>(st, adjust{-max_quantity - 1, "x"}, c),
+  test::check_invalid_field(test::reject<traits>(st, adjust{0, "x", {}}, c), "delta");
+  test::check_invalid_field(test::reject<traits>(st, adjust{max_quantity + 1, "x", {}}, c),
                             "delta");
-  test::check_invalid_field(test::reject<traits>(st, adjust{1, std::string(201, 'r')}, c),
+  test::check_invalid_field(test::reject<traits>(st, adjust{-max_quantity - 1, "x", {}}, c),
+                            "delta");
+  test::check_invalid_field(test::reject<traits>(st, adjust{1, std::string(201, 'r'), {}}, c),
                             "reason");
-  test::run<traits>(st, adjust{max_quantity, std::string(200, 'r')}, c);
+  test::run<traits>(st, adjust{max_quantity, std::string(200, 'r'), {}}, c);
   CHECK(st.on_hand == 5 + max_quantity);
 }
 
 TEST_CASE("stock never drops below what is reserved", "[inventory]") {
   state st = stocked(10);
   test::run<traits>(st, reserve{"r1", 7, 10'000}, ctx(200, "SKU-1"));
-  auto p = test::reject<traits>(st, adjust{-4, "lost"}, ctx(300, "SKU-1"));
+  auto p = test::reject<traits>(st, adjust{-4, "lost", {}}, ctx(300, "SKU-1"));
   CHECK(p.code == errc::insufficient_stock);
   auto d = test::details(p);
   CHECK(d.at("sku") == "SKU-1");
@@ -75,12 +86,12 @@ TEST_CASE("stock never drops below what is reserved", "[inventory]") {
   CHECK(d.at("delta") == -4);
   CHECK_FALSE(p.message.empty());
   // Down to exactly the reserved level is fine.
-  test::run<traits>(st, adjust{-3, "lost"}, ctx(300, "SKU-1"));
+  test::run<traits>(st, adjust{-3, "lost", {}}, ctx(300, "SKU-1"));
   CHECK(st.on_hand == 7);
   CHECK(st.available() == 0);
 
   state empty;
-  CHECK(test::reject<traits>(empty, adjust{-1, "x"}, ctx(1, "SKU-1")).code ==
+  CHECK(test::reject<traits>(empty, adjust{-1, "x", {}}, ctx(1, "SKU-1")).code ==
         errc::insufficient_stock);
 }
 
@@ -131,11 +142,21 @@ TEST_CASE("reserve is idempotent per reservation id", "[inventory]") {
   CHECK(test::run<traits>(st, reserve{"r1", 3, 50'000}, ctx(2, "SKU-1")).empty());
   CHECK(test::run<traits>(st, reserve{"r1", 4, 60'000}, ctx(2, "SKU-1")).empty());
   CHECK(st.reserved == 3);
-  // Finished: a late retry after the release must not reserve again.
+  // Finished: a late retry after the release must not reserve again, and
+  // must not believe the stock is held either: a conflict.
   test::run<traits>(st, release{"r1"}, ctx(3, "SKU-1"));
-  CHECK(test::run<traits>(st, reserve{"r1", 3, 50'000}, ctx(4, "SKU-1")).empty());
+  check_not_active(test::reject<traits>(st, reserve{"r1", 3, 50'000}, ctx(4, "SKU-1")), "r1",
+                   "finished");
   CHECK(st.reserved == 0);
   CHECK(st.reservations.empty());
+  // Committed ids are finished too.
+  test::run<traits>(st, reserve{"r2", 1, 50'000}, ctx(5, "SKU-1"));
+  test::run<traits>(st, commit{"r2"}, ctx(6, "SKU-1"));
+  check_not_active(test::reject<traits>(st, reserve{"r2", 1, 50'000}, ctx(7, "SKU-1")), "r2",
+                   "finished");
+  // Validation still comes first.
+  test::check_invalid_field(test::reject<traits>(st, reserve{"r1", 0, 50'000}, ctx(8, "SKU-1")),
+                            "quantity");
 }
 
 TEST_CASE("releasing gives the units back, once", "[inventory]") {
@@ -150,7 +171,9 @@ TEST_CASE("releasing gives the units back, once", "[inventory]") {
   CHECK(st.finished.contains("r1"));
   CHECK(test::run<traits>(st, release{"r1"}, ctx(3, "SKU-1")).empty());
   CHECK(test::run<traits>(st, release{"never-made"}, ctx(3, "SKU-1")).empty());
-  CHECK(test::run<traits>(st, commit{"r1"}, ctx(3, "SKU-1")).empty());
+  // A released reservation cannot be sold afterwards.
+  check_not_active(test::reject<traits>(st, commit{"r1"}, ctx(3, "SKU-1")), "r1", "finished");
+  CHECK_FALSE(st.committed.contains("r1"));
   CHECK(st.on_hand == 5);
   CHECK(st.version == 3);
 }
@@ -165,11 +188,19 @@ TEST_CASE("committing takes the units out of stock, once", "[inventory]") {
   CHECK(st.on_hand == 2);
   CHECK(st.reserved == 1);
   CHECK(st.available() == 1);
+  CHECK(st.finished.contains("r1"));
+  CHECK(st.committed.contains("r1"));
+  CHECK_FALSE(st.committed.contains("r2"));
+  // A repeated commit (a retried commit_inventory) decides nothing; so does
+  // a late release (compensation is always safe).
   CHECK(test::run<traits>(st, commit{"r1"}, ctx(3, "SKU-1")).empty());
   CHECK(test::run<traits>(st, release{"r1"}, ctx(3, "SKU-1")).empty());
-  CHECK(test::run<traits>(st, commit{"unknown"}, ctx(3, "SKU-1")).empty());
+  // A reservation never made cannot be sold.
+  check_not_active(test::reject<traits>(st, commit{"unknown"}, ctx(3, "SKU-1")), "unknown",
+                   "unknown");
   CHECK(st.on_hand == 2);
   CHECK(st.reserved == 1);
+  CHECK(st.version == 4);
 }
 
 TEST_CASE("the deadline is the earliest expiry of an active reservation", "[inventory]") {
@@ -208,10 +239,14 @@ TEST_CASE("on_deadline expires every reservation that is due", "[inventory]") {
   CHECK(st.on_hand == 10);
   CHECK(st.reservations.size() == 1);
   CHECK(traits::next_deadline(st) == std::optional<timestamp_us>{7'000});
-  // Expired ids are finished: no double release, no re-reservation.
+  // Expired ids are finished: no double release; committing or reserving
+  // one again is a conflict (the stock is no longer held).
   CHECK(test::run<traits>(st, release{"a"}, ctx(6'000, "SKU-1")).empty());
-  CHECK(test::run<traits>(st, commit{"b"}, ctx(6'000, "SKU-1")).empty());
-  CHECK(test::run<traits>(st, reserve{"c", 3, 99'000}, ctx(6'000, "SKU-1")).empty());
+  check_not_active(test::reject<traits>(st, commit{"b"}, ctx(6'000, "SKU-1")), "b", "finished");
+  check_not_active(test::reject<traits>(st, reserve{"c", 3, 99'000}, ctx(6'000, "SKU-1")), "c",
+                   "finished");
+  CHECK(st.reserved == 4);
+  CHECK(st.committed.size() == 0);
   CHECK(test::run<traits>(st, cmd, ctx(6'000, "SKU-1")).empty());
 }
 
@@ -230,9 +265,26 @@ TEST_CASE("the finished-id memory keeps the newest 10,000 ids", "[inventory]") {
   CHECK(!st.finished.contains("r4"));
   CHECK(st.finished.contains("r5"));
   CHECK(st.reserved == 0);
-  // A remembered id stays a no-op; a forgotten one is a new reservation.
-  CHECK(test::run<traits>(st, reserve{"r5", 1, 9'000}, ctx(3, "SKU-1")).empty());
+  // A remembered id is refused; a forgotten one is a new reservation.
+  check_not_active(test::reject<traits>(st, reserve{"r5", 1, 9'000}, ctx(3, "SKU-1")), "r5",
+                   "finished");
   CHECK(test::run<traits>(st, reserve{"r4", 1, 9'000}, ctx(3, "SKU-1")).size() == 1);
+}
+
+TEST_CASE("the committed-id memory keeps the newest 10,000 commits", "[inventory]") {
+  state st = stocked(max_quantity);
+  const size_t n = max_finished_reservations + 3;
+  for (size_t i = 0; i < n; ++i) {
+    auto id = rid(i);
+    st = traits::apply_event(std::move(st), reserved{id, 1, 1'000, 1});
+    st = traits::apply_event(std::move(st), committed{id, 1, 2});
+  }
+  CHECK(st.committed.size() == max_finished_reservations);
+  CHECK(st.committed.oldest_first().front() == "r3");
+  CHECK(st.on_hand == max_quantity - static_cast<int64_t>(n));
+  // A remembered commit repeats as a no-op; a forgotten one is unknown.
+  CHECK(test::run<traits>(st, commit{"r3"}, ctx(3, "SKU-1")).empty());
+  check_not_active(test::reject<traits>(st, commit{"r2"}, ctx(3, "SKU-1")), "r2", "unknown");
 }
 
 TEST_CASE("reading stock decides nothing and never fails", "[inventory]") {
