@@ -183,6 +183,16 @@ problem held_by_other(const state& st, const runtime::context& ctx) {
 
 result<events> decide_begin(const state& st, const begin_checkout& cmd,
                             const runtime::context& ctx) {
+  if (cmd.checkout_id.empty())
+    return invalid_field("checkout_id", "checkout_id is required");
+  if (st.exists && cmd.checkout_id == st.aborted_checkout_id) {
+    json::object details;
+    details["cart_id"] = ctx.entity_id;
+    details["checkout_id"] = cmd.checkout_id;
+    return make_problem(errc::conflict,
+                        "checkout " + cmd.checkout_id + " gave cart " + ctx.entity_id + " up",
+                        json::serialize(details));
+  }
   if (auto bad = check_open(st, access{}, ctx)) {
     if (st.exists && st.checkout_id == cmd.checkout_id)
       return events{}; // a retried begin
@@ -287,6 +297,7 @@ state cart_traits::apply_event(state st, const event& ev) {
                [&](const checkout_aborted& e) {
                  st.status = cart_status::open;
                  st.checkout_id.clear();
+                 st.aborted_checkout_id = e.checkout_id;
                  st.updated_at = e.at;
                },
                [&](const checked_out& e) {

@@ -91,7 +91,8 @@ struct remove_item {
 
 /// The checkout saga's price_cart step: locks an open, non-empty cart for
 /// `checkout_id` (cart_empty when it has no line) and binds a guest cart to
-/// `customer_id` when one is given.
+/// `customer_id` when one is given. A checkout that gave the cart up already
+/// cannot take it again (conflict).
 struct begin_checkout {
   std::string checkout_id;
   std::optional<std::string> customer_id;
@@ -221,6 +222,9 @@ struct state {
   std::string currency;
   /// The checkout holding the cart (checking_out / checked_out), else empty.
   std::string checkout_id;
+  /// The last checkout that gave the cart up (abort_checkout): a late
+  /// begin_checkout of it must not lock the cart again.
+  std::string aborted_checkout_id;
   /// Number of events applied.
   int64_t version = 0;
   timestamp_us created_at = 0;

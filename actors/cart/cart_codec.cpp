@@ -169,7 +169,8 @@ std::optional<event> cart_traits::decode_event(std::string_view type, std::strin
 }
 
 // Snapshot: {"exists","customer_id":str|null,"status","lines":[{"sku","quantity"}],
-//            "currency","checkout_id"?,"version","created_at","updated_at"}
+//            "currency","checkout_id"?,"aborted_checkout_id"?,"version","created_at",
+//            "updated_at"}
 std::string cart_traits::encode_state(const state& st) {
   json::object o;
   o["exists"] = st.exists;
@@ -187,6 +188,8 @@ std::string cart_traits::encode_state(const state& st) {
   o["currency"] = st.currency;
   if (!st.checkout_id.empty())
     o["checkout_id"] = st.checkout_id;
+  if (!st.aborted_checkout_id.empty())
+    o["aborted_checkout_id"] = st.aborted_checkout_id;
   o["version"] = st.version;
   o["created_at"] = st.created_at;
   o["updated_at"] = st.updated_at;
@@ -212,11 +215,13 @@ std::optional<state> cart_traits::decode_state(std::string_view text) {
     st.exists = *exists;
     st.status = *status;
     st.currency = std::move(*currency);
-    if (auto* held = o.if_contains("checkout_id")) {
-      if (!held->is_string())
-        return std::nullopt;
-      st.checkout_id = held->get_string();
-    }
+    for (auto [key, field] : {std::pair{"checkout_id", &st.checkout_id},
+                              std::pair{"aborted_checkout_id", &st.aborted_checkout_id}})
+      if (auto* v = o.if_contains(key)) {
+        if (!v->is_string())
+          return std::nullopt;
+        *field = v->get_string();
+      }
     st.version = *version;
     st.created_at = *created_at;
     st.updated_at = *updated_at;

@@ -29,7 +29,8 @@ problem reservation_over(const state& st, const std::string& id, const runtime::
   json::object details;
   details["sku"] = ctx.entity_id;
   details["reservation_id"] = id;
-  details["reason"] = st.finished.contains(id) ? "finished" : "unknown";
+  details["reason"] =
+    st.finished.contains(id) || st.committed.contains(id) ? "finished" : "unknown";
   return make_problem(errc::conflict,
                       "SKU " + ctx.entity_id + ": reservation " + id +
                         " is not active (released, expired or never made)",
@@ -72,7 +73,7 @@ result<events> decide_reserve(const state& st, const reserve& cmd,
     return invalid_field("quantity", "quantity must be an integer 1-1000000000");
   if (st.reservations.count(cmd.reservation_id) > 0)
     return events{}; // a retried reserve: already done
-  if (st.finished.contains(cmd.reservation_id))
+  if (st.finished.contains(cmd.reservation_id) || st.committed.contains(cmd.reservation_id))
     return reservation_over(st, cmd.reservation_id, ctx);
   if (st.available() < cmd.quantity) {
     json::object details;

@@ -425,12 +425,32 @@ TEST_CASE("only the holding checkout aborts, and the cart opens again", "[cart][
   CHECK(test::run<traits>(st, abort_checkout{"chk-1"}, at(6'000)).empty());
   CHECK(test::run<traits>(st, abort_checkout{""}, at(6'000)).empty());
 
+  // The checkout that gave the cart up cannot take it again (a late retry of
+  // its price_cart must not lock the cart for a dead checkout).
+  CHECK(st.aborted_checkout_id == "chk-1");
+  auto late = test::reject<traits>(st, begin_checkout{"chk-1", std::nullopt}, at(6'500));
+  CHECK(late.code == errc::conflict);
+  CHECK(test::details(late).at("checkout_id") == "chk-1");
+  CHECK(st.status == cart_status::open);
+
   // The cart takes changes again, and another checkout may begin.
   test::run<traits>(st, add_item{"B", 1, 10, "USD"}, at(7'000));
   CHECK(st.lines.size() == 2);
   evs = test::run<traits>(st, begin_checkout{"chk-2", std::nullopt}, at(8'000));
   REQUIRE(evs.size() == 1);
   CHECK(st.checkout_id == "chk-2");
+  // The snapshot keeps both ids.
+  auto back = traits::decode_state(traits::encode_state(st));
+  REQUIRE(back);
+  CHECK(*back == st);
+}
+
+TEST_CASE("a checkout needs an id to begin", "[cart][checkout]") {
+  auto st = filled_cart();
+  auto p = test::reject<traits>(st, begin_checkout{"", std::nullopt}, at(3'000));
+  CHECK(p.code == errc::invalid_request);
+  CHECK(test::details(p).at("field") == "checkout_id");
+  CHECK(st.status == cart_status::open);
 }
 
 TEST_CASE("completing a checkout checks the cart out, once", "[cart][checkout]") {

@@ -287,6 +287,21 @@ TEST_CASE("the committed-id memory keeps the newest 10,000 commits", "[inventory
   check_not_active(test::reject<traits>(st, commit{"r2"}, ctx(3, "SKU-1")), "r2", "unknown");
 }
 
+TEST_CASE("a committed id stays refused after the finished memory forgot it", "[inventory]") {
+  state st = stocked(10);
+  st = traits::apply_event(std::move(st), reserved{"sold", 1, 1'000, 1});
+  st = traits::apply_event(std::move(st), committed{"sold", 1, 2});
+  for (size_t i = 0; i < max_finished_reservations; ++i) {
+    auto id = rid(i);
+    st = traits::apply_event(std::move(st), reserved{id, 1, 1'000, 3});
+    st = traits::apply_event(std::move(st), released{id, 1, 4});
+  }
+  REQUIRE_FALSE(st.finished.contains("sold"));
+  REQUIRE(st.committed.contains("sold"));
+  check_not_active(test::reject<traits>(st, reserve{"sold", 1, 9'000}, ctx(5, "SKU-1")), "sold",
+                   "finished");
+}
+
 TEST_CASE("reading stock decides nothing and never fails", "[inventory]") {
   state st;
   CHECK(test::run<traits>(st, get{}, ctx(1, "SKU-1")).empty());
