@@ -159,18 +159,34 @@ void reserve(const ctx_ptr& c) {
                          std::move(lines), now_us() + ttl, c->id(), inventory_outcome(c));
 }
 
+/// The first attempt of a step creating an entity whose id the saga chose:
+/// the entity cannot exist unless an earlier attempt created it, so it is
+/// told as new (no recovery read); a wrong guess only costs a conflict.
+bool first_attempt(const ctx_ptr& c) {
+  return c->act.phase == phase::forward && c->act.attempt == 1;
+}
+
 /// The payment entity, opened first if the saga never got that far.
 template <class Next>
 void with_payment(const ctx_ptr& c, bool open_if_missing, Next next) {
-  auto& pid = c->st.payment_id;
-  tell(c, c->deps->payments, pid, payment::get{},
-       [c, open_if_missing, next = std::move(next)](payment::state ps) mutable {
+  auto open = [c](auto next) {
+    const auto& p = *c->st.priced;
+    payment::open cmd{c->st.payment_id, c->st.order_id, c->id(), p.total_cents, p.currency,
+                      c->key("open")};
+    c->deps->payments.tell_new(c->st.payment_id, std::move(cmd), c->id(),
+                               [c, next = std::move(next)](result<payment::state> r) mutable {
+                                 if (!r)
+                                   return c->fail(r.error());
+                                 next(std::move(*r));
+                               });
+  };
+  if (open_if_missing && first_attempt(c))
+    return open(std::move(next));
+  tell(c, c->deps->payments, c->st.payment_id, payment::get{},
+       [open, open_if_missing, next = std::move(next)](payment::state ps) mutable {
          if (ps.exists || !open_if_missing)
            return next(std::move(ps));
-         const auto& p = *c->st.priced;
-         payment::open cmd{c->st.payment_id, c->st.order_id, c->id(), p.total_cents, p.currency,
-                           c->key("open")};
-         tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next));
+         open(std::move(next));
        });
 }
 
@@ -213,7 +229,15 @@ void place(const ctx_ptr& c) {
   order::place cmd{p.customer_id, c->id(),      p.items,   p.subtotal_cents,
                    p.shipping_cents, p.total_cents, p.currency, c->st.shipping_address,
                    c->st.payment_id, c->key()};
-  tell(c, c->deps->orders, c->st.order_id, std::move(cmd), [c](const order::state&) { c->ok(); });
+  auto done = [c](result<order::state> r) {
+    if (!r)
+      return c->fail(r.error());
+    c->ok();
+  };
+  if (first_attempt(c))
+    c->deps->orders.tell_new(c->st.order_id, std::move(cmd), c->id(), std::move(done));
+  else
+    c->deps->orders.tell(c->st.order_id, std::move(cmd), c->id(), std::move(done));
 }
 
 /// Captures the authorization (same key while the outcome is open) and

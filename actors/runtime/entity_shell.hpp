@@ -283,7 +283,7 @@ void recover(entity_actor<Traits>* self) {
 template <class Traits>
 caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
                           persistence::journal_actor journal, caf::actor_addr region,
-                          region_settings settings, change_hook<Traits> on_change) {
+                          region_settings settings, change_hook<Traits> on_change, bool fresh) {
   auto& s = self->state;
   s.id = std::move(id);
   s.pid = persistence_id(Traits::type, s.id);
@@ -294,7 +294,10 @@ caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
   s.last_active = now_us();
   ++live_counter(Traits::type);
   self->attach_functor([type = Traits::type] { --live_counter(type); });
-  recover(self);
+  if (fresh)
+    s.recovering = false; // a new id: nothing to read (a conflict would recover)
+  else
+    recover(self);
   return {
     [self](envelope<Traits>& env) {
       --queued_counter(Traits::type);
@@ -377,10 +380,11 @@ template <class Traits>
 using region_actor = caf::stateful_actor<region_state<Traits>>;
 
 template <class Traits>
-region_entry<Traits>& spawn_entity(region_actor<Traits>* self, const std::string& id) {
+region_entry<Traits>& spawn_entity(region_actor<Traits>* self, const std::string& id,
+                                   bool fresh = false) {
   auto& s = self->state;
   auto hdl = self->spawn(entity_impl<Traits>, id, s.journal, self->address(), s.settings,
-                         s.on_change);
+                         s.on_change, fresh);
   self->monitor(hdl);
   s.by_addr.emplace(hdl.address(), id);
   s.lru.push_front(id);
@@ -462,7 +466,7 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
       }
       auto i = s.entities.find(env.id);
       if (i == s.entities.end()) {
-        auto& e = spawn_entity(self, env.id);
+        auto& e = spawn_entity(self, env.id, env.fresh);
         self->send(e.actor, std::move(env));
         enforce_cap(self);
         return;
@@ -505,6 +509,16 @@ void region_ref<Traits>::tell(std::string id, typename Traits::command cmd,
   caf::anon_send(region_,
                  envelope<Traits>{std::move(id), std::move(cmd), std::move(correlation_id),
                                   std::move(reply)});
+}
+
+template <class Traits>
+void region_ref<Traits>::tell_new(std::string id, typename Traits::command cmd,
+                                  std::string correlation_id, reply_fn<Traits> reply) const {
+  ++detail::queued_counter(Traits::type);
+  envelope<Traits> env{std::move(id), std::move(cmd), std::move(correlation_id),
+                       std::move(reply)};
+  env.fresh = true;
+  caf::anon_send(region_, std::move(env));
 }
 
 template <class Traits>

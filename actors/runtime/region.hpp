@@ -46,6 +46,11 @@ public:
   void tell(std::string id, typename Traits::command cmd, std::string correlation_id,
             reply_fn<Traits> reply) const;
 
+  /// tell() to an entity whose id the caller has just generated (see
+  /// envelope::fresh): saves the recovery read of a brand-new entity.
+  void tell_new(std::string id, typename Traits::command cmd, std::string correlation_id,
+                reply_fn<Traits> reply) const;
+
   const caf::actor& handle() const noexcept { return region_; }
 
 private:

@@ -77,10 +77,12 @@ void create_cart(services& s, http::request& req, http::responder res) {
     cmd.customer_id = req.caller->customer_id;
   cmd.currency = s.cfg->shipping.currency;
   auto id = new_uuid();
-  ask(s.carts, id, std::move(cmd), req.request_id, std::move(res),
-      [&s, id](const cart::state& st, http::responder& res) {
-        reply_cart(s, id, st, std::move(res), 201);
-      });
+  s.carts.tell_new(id, std::move(cmd), req.request_id,
+                   [&s, id, res = std::move(res)](result<cart::state> st) {
+                     if (!st)
+                       return res.error(st.error());
+                     reply_cart(s, id, std::move(*st), res, 201);
+                   });
 }
 
 void get_cart(services& s, http::request& req, http::responder res) {
@@ -310,11 +312,15 @@ void start_checkout(services& s, http::request& req, http::responder res) {
                                   cart.customer_id ? cart.customer_id : binding, body.first,
                                   body.second};
               auto id = new_uuid();
-              ask(s.checkouts, id, std::move(cmd), rid, std::move(res),
-                  [&s, id, waits](const checkout::state& st, http::responder& res) {
+              s.checkouts.tell_new(
+                id, std::move(cmd), rid,
+                [&s, id, waits, res = std::move(res)](result<checkout::state> started) {
+                    if (!started)
+                      return res.error(started.error());
+                    const auto& st = *started;
                     s.runner.run(id);
                     if (!waits)
-                      return reply_checkout_outcome(s, st, std::move(res));
+                      return reply_checkout_outcome(s, st, res);
                     s.runner.watch(id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
                                    [&s, res](result<checkout::state> done) {
                                      if (!done)

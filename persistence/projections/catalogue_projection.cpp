@@ -1,6 +1,7 @@
 #include "persistence/projections/catalogue_projection.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 
 #include <caf/all.hpp>
@@ -10,6 +11,7 @@
 #include "actors/common/log.hpp"
 #include "config/config.hpp"
 #include "persistence/pg/connection.hpp"
+#include "persistence/pg/pg_array.hpp"
 #include "persistence/pg/tailer.hpp"
 
 namespace agora::persistence::catalogue {
@@ -79,6 +81,15 @@ ON CONFLICT (sku) DO UPDATE SET on_hand = c.on_hand + excluded.on_hand,
                                 reserved = c.reserved + excluded.reserved
 )sql";
 
+// The same for many SKUs at once: $1 skus, $2 on_hand deltas, $3 reserved
+// deltas (one entry per SKU; the fast path sums a batch's deltas first).
+constexpr const char* inventory_deltas_sql = R"sql(
+INSERT INTO catalogue_products AS c (sku, on_hand, reserved)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])
+ON CONFLICT (sku) DO UPDATE SET on_hand = c.on_hand + excluded.on_hand,
+                                reserved = c.reserved + excluded.reserved
+)sql";
+
 constexpr const char* lock_offset_sql = R"sql(
 INSERT INTO projection_offsets (name, last_offset) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING
 )sql";
@@ -97,6 +108,7 @@ void prepare_all(pg::connection& conn) {
   conn.prepare("cat_retire", retire_product_sql);
   conn.prepare("cat_on_hand", set_on_hand_sql);
   conn.prepare("cat_inv_delta", inventory_delta_sql);
+  conn.prepare("cat_inv_deltas", inventory_deltas_sql);
   conn.prepare("cat_offset_init", lock_offset_sql);
   conn.prepare("cat_offset_read", read_offset_sql);
   conn.prepare("cat_offset_store", store_offset_sql);
@@ -202,6 +214,27 @@ result<step_report> run_step(pg::connection& conn, int64_t max_events, apply_mod
   }
   // Events that cannot be applied, logged once the step committed.
   std::vector<std::string> skipped;
+  // Fast mode sums consecutive stock deltas per SKU (additions commute) and
+  // writes them in one statement before any other change, and at the end:
+  // a checkout's half-dozen inventory events cost no statement of their own.
+  std::map<std::string, std::pair<int64_t, int64_t>> deltas;
+  auto flush_deltas = [&]() -> std::optional<pg::db_error> {
+    if (deltas.empty())
+      return std::nullopt;
+    std::vector<std::string> skus, on_hand, reserved;
+    for (const auto& [sku, d] : deltas) {
+      skus.push_back(sku);
+      on_hand.push_back(std::to_string(d.first));
+      reserved.push_back(std::to_string(d.second));
+    }
+    deltas.clear();
+    auto res = conn.exec_prepared("cat_inv_deltas", {pg::text_array(skus),
+                                                     pg::text_array(on_hand),
+                                                     pg::text_array(reserved)});
+    if (!res)
+      return res.error();
+    return std::nullopt;
+  };
   for (const auto& ev : *rows) {
     auto ch = translate(ev);
     if (!ch) {
@@ -211,6 +244,15 @@ result<step_report> run_step(pg::connection& conn, int64_t max_events, apply_mod
     }
     if (!*ch)
       continue;
+    if (mode == apply_mode::fast && (*ch)->statement == "cat_inv_delta") {
+      auto& d = deltas[(*ch)->params[0]];
+      d.first += std::stoll((*ch)->params[1]);
+      d.second += std::stoll((*ch)->params[2]);
+      ++report.applied;
+      continue;
+    }
+    if (auto err = flush_deltas())
+      return rollback(*err);
     if (mode == apply_mode::isolated) {
       if (auto res = conn.exec("SAVEPOINT ev"); !res)
         return rollback(res.error());
@@ -229,6 +271,8 @@ result<step_report> run_step(pg::connection& conn, int64_t max_events, apply_mod
     }
     ++report.applied;
   }
+  if (auto err = flush_deltas())
+    return rollback(*err);
   report.offset = rows->back().global_offset;
   if (auto res = conn.exec_prepared("cat_offset_store",
                                     {projection_name, std::to_string(report.offset)});

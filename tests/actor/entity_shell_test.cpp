@@ -156,6 +156,42 @@ TEST_CASE("a conflicting append is rejected and the entity recovers the other wr
   CHECK(f.data->streams["counter|a"].back().seq_nr == 3);
 }
 
+TEST_CASE("an entity told it is new starts without reading the journal", "[runtime]") {
+  fixture f;
+  auto r = f.region();
+  auto loads = f.data->loads;
+  std::optional<result<counter::state>> reply;
+  r.tell_new("fresh", counter::add{3}, "corr-1",
+             [&reply](result<counter::state> res) { reply = std::move(res); });
+  f.run();
+  REQUIRE(reply);
+  REQUIRE(*reply);
+  CHECK((*reply)->value == 3);
+  CHECK(f.data->loads == loads);
+  CHECK(f.data->streams["counter|fresh"].size() == 1);
+}
+
+TEST_CASE("a wrong 'new' hint costs a conflict, never an event", "[runtime]") {
+  fixture f;
+  auto r = f.region();
+  CHECK(f.value_of(r, "old") == 0);
+  f.send(r, "old", counter::add{5});
+  f.run();
+  f.drain(r); // passivated: the next message spawns it again
+  auto r2 = f.region();
+  std::optional<result<counter::state>> reply;
+  r2.tell_new("old", counter::add{1}, "corr-1",
+              [&reply](result<counter::state> res) { reply = std::move(res); });
+  f.run();
+  // The append of seq_nr 1 conflicts with the stored event: the command
+  // fails (retryable), the entity recovers the real history.
+  REQUIRE(reply);
+  REQUIRE_FALSE(*reply);
+  CHECK(reply->error().code == errc::unavailable);
+  CHECK(f.data->streams["counter|old"].size() == 1);
+  CHECK(f.value_of(r2, "old") == 5);
+}
+
 TEST_CASE("a restarted entity recovers from snapshot plus later events", "[runtime]") {
   fixture f;
   f.settings.snapshot_every = 10;

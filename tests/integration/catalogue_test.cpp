@@ -314,6 +314,37 @@ TEST_CASE("inventory events before the product are kept until the product lists"
   CHECK(page->items[0].name == "Desk Lamp");
 }
 
+TEST_CASE("a batch's stock changes add up as if applied one by one",
+          "[integration][catalogue]") {
+  test::test_database db;
+  event_writer w{db};
+  w.created("S-1", "Lamp", "A lamp", 1000, "Home");
+  w.created("S-2", "Desk", "A desk", 9000, "Home");
+  // Deltas of two SKUs interleaved with an absolute level (adjusted) and a
+  // product change in one batch: the summed deltas must respect the order.
+  w.inventory("S-1", "inventory.adjusted", 10, 10);
+  w.inventory("S-1", "inventory.reserved", 4);
+  w.inventory("S-2", "inventory.adjusted", 5, 5);
+  w.inventory("S-2", "inventory.reserved", 2);
+  w.inventory("S-1", "inventory.committed", 4);  // on_hand 6, reserved 0
+  w.inventory("S-1", "inventory.adjusted", 3, 9); // on_hand 9 (absolute)
+  w.product("product.replaced", "S-1", "Lamp II", "A better lamp", 1200, "Home");
+  w.inventory("S-1", "inventory.reserved", 2);    // reserved 2
+  w.inventory("S-2", "inventory.released", 2);    // reserved 0
+  w.inventory("S-2", "inventory.reserved", 1);    // reserved 1
+  auto conn = db.connect();
+  auto step = project_catalogue_once(*conn);
+  REQUIRE(step);
+  CHECK(step->applied == 12);
+  auto levels = conn->exec("SELECT sku, on_hand, reserved FROM catalogue_products ORDER BY sku");
+  REQUIRE(levels);
+  REQUIRE(levels.rows() == 2);
+  CHECK(levels.int64(0, 1) == 9);
+  CHECK(levels.int64(0, 2) == 2);
+  CHECK(levels.int64(1, 1) == 5);
+  CHECK(levels.int64(1, 2) == 1);
+}
+
 TEST_CASE("the projection applies every event exactly once across restarts",
           "[integration][catalogue]") {
   test::test_database db;
