@@ -9,6 +9,7 @@
 //      +--key decided----> replay the recorded result after the latency
 #include "actors/payment/simulated_gateway.hpp"
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -26,6 +27,7 @@
 #include "actors/common/overloaded.hpp"
 #include "config/config.hpp"
 #include "persistence/pg/connection.hpp"
+#include "persistence/pg/pg_array.hpp"
 
 namespace agora::payment {
 
@@ -391,7 +393,8 @@ private:
 /// (settle, key) decides a pending key and answers its waiters; (settle,
 /// ticket) answers one replay of an already decided key.
 using simulator_actor = gateway_actor::extend<caf::reacts_to<settle_atom, std::string>,
-                                              caf::reacts_to<settle_atom, uint64_t>>;
+                                              caf::reacts_to<settle_atom, uint64_t>,
+                                              caf::reacts_to<commit_atom>>;
 
 using promise = caf::typed_response_promise<gateway_result>;
 
@@ -401,6 +404,9 @@ struct key_record {
   request first;
   std::optional<gateway_result> result;
   std::vector<promise> waiting;
+  /// False while the decision waits to be written to the ledger table (it is
+  /// not answered before).
+  bool saved = true;
 };
 
 /// A repeated key whose result is known, answered after the latency.
@@ -414,6 +420,10 @@ struct simulator_state {
   std::optional<book> ledger_book;
   /// Where decisions are kept across restarts; null for an in-memory ledger.
   std::unique_ptr<persistence::pg::connection> store;
+  /// Keys decided but not yet written (answered once written), and whether
+  /// a commit message is on its way to write them in one statement.
+  std::vector<std::string> unsaved;
+  bool commit_scheduled = false;
   std::map<std::string, key_record> keys;
   std::map<uint64_t, replay> replays;
   uint64_t last_ticket = 0;
@@ -449,7 +459,7 @@ caf::result<gateway_result> on_request(self_ptr self, Request& req) {
     actors_log().warn("payment gateway: idempotency key {} reused for a different request; "
                       "answering the first request's result",
                       key);
-  if (!rec.result) {
+  if (!rec.result || !rec.saved) {
     // The first request is still in flight: its decision answers this one too.
     rec.waiting.push_back(rp);
     return rp;
@@ -464,7 +474,9 @@ caf::result<gateway_result> on_request(self_ptr self, Request& req) {
 
 constexpr const char* insert_sql =
   "INSERT INTO gateway_ledger (idempotency_key, operation, payment_id, amount_cents, currency, "
-  "token, target_ref, outcome, gateway_ref, reason) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
+  "token, target_ref, outcome, gateway_ref, reason) "
+  "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], "
+  "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) "
   "ON CONFLICT (idempotency_key) DO NOTHING";
 
 std::optional<outcome> parse_outcome(std::string_view text) {
@@ -474,45 +486,58 @@ std::optional<outcome> parse_outcome(std::string_view text) {
   return std::nullopt;
 }
 
-/// Writes one decision (blocking: the simulator runs detached when it keeps
-/// a table). A failed write is logged; the decision stands in memory.
-void persist(persistence::pg::connection& conn, const std::string& key, const request& req,
-             const gateway_result& result) {
-  std::string op, currency, token, target;
-  int64_t amount = 0;
-  std::visit(overloaded{
-               [&](const authorize& x) {
-                 op = to_string(operation::authorize);
-                 amount = x.amount_cents;
-                 currency = x.currency;
-                 token = x.token;
+/// Writes the decisions of `keys` in one statement (blocking: the simulator
+/// runs detached when it keeps a table). A failed write is logged; the
+/// decisions stand in memory.
+void persist(simulator_state& st, const std::vector<std::string>& keys) {
+  std::array<std::vector<std::string>, 10> columns;
+  for (const auto& key : keys) {
+    const auto& rec = st.keys.at(key);
+    std::string op, currency, token, target;
+    int64_t amount = 0;
+    std::visit(overloaded{
+                 [&](const authorize& x) {
+                   op = to_string(operation::authorize);
+                   amount = x.amount_cents;
+                   currency = x.currency;
+                   token = x.token;
+                 },
+                 [&](const capture& x) {
+                   op = to_string(operation::capture);
+                   amount = x.amount_cents;
+                   target = x.authorization_ref;
+                 },
+                 [&](const void_authorization& x) {
+                   op = to_string(operation::void_authorization);
+                   target = x.authorization_ref;
+                 },
+                 [&](const refund& x) {
+                   op = to_string(operation::refund);
+                   amount = x.amount_cents;
+                   target = x.capture_ref;
+                 },
                },
-               [&](const capture& x) {
-                 op = to_string(operation::capture);
-                 amount = x.amount_cents;
-                 target = x.authorization_ref;
-               },
-               [&](const void_authorization& x) {
-                 op = to_string(operation::void_authorization);
-                 target = x.authorization_ref;
-               },
-               [&](const refund& x) {
-                 op = to_string(operation::refund);
-                 amount = x.amount_cents;
-                 target = x.capture_ref;
-               },
-             },
-             req);
+               rec.first);
+    std::array<std::string, 10> row{key,    op,     payment_id_of(rec.first),
+                                    std::to_string(amount), currency, token, target,
+                                    to_string(rec.result->outcome), rec.result->gateway_ref,
+                                    rec.result->reason};
+    for (size_t c = 0; c < row.size(); ++c)
+      columns[c].push_back(std::move(row[c]));
+  }
+  auto& conn = *st.store;
   if (!conn.ensure_connected()) {
-    actors_log().error("payment gateway: cannot record {}: PostgreSQL unreachable", key);
+    actors_log().error("payment gateway: cannot record {} decisions: PostgreSQL unreachable",
+                       keys.size());
     return;
   }
-  auto r = conn.exec_prepared("ledger_insert",
-                              {key, op, payment_id_of(req), std::to_string(amount), currency,
-                               token, target, to_string(result.outcome), result.gateway_ref,
-                               result.reason});
+  std::vector<std::string> params;
+  for (const auto& col : columns)
+    params.push_back(persistence::pg::text_array(col));
+  auto r = conn.exec_prepared("ledger_insert", params);
   if (!r)
-    actors_log().error("payment gateway: cannot record {}: {}", key, r.error().message);
+    actors_log().error("payment gateway: cannot record {} decisions: {}", keys.size(),
+                       r.error().message);
 }
 
 /// Reads the ledger table back into the book and the key map.
@@ -576,12 +601,35 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
       auto& rec = i->second;
       if (!rec.result) {
         rec.result = st.ledger_book->decide(key, rec.first);
-        if (st.store)
-          persist(*st.store, key, rec.first, *rec.result);
+        if (st.store) {
+          // Answered once written; decisions settling together are written
+          // together (the commit message queues behind them).
+          rec.saved = false;
+          st.unsaved.push_back(key);
+          if (!st.commit_scheduled) {
+            st.commit_scheduled = true;
+            self->send(self, commit_atom_v);
+          }
+          return;
+        }
       }
       for (auto& rp : rec.waiting)
         rp.deliver(*rec.result);
       rec.waiting.clear();
+    },
+    [=](commit_atom) {
+      auto& st = self->state;
+      st.commit_scheduled = false;
+      auto keys = std::move(st.unsaved);
+      st.unsaved.clear();
+      persist(st, keys);
+      for (const auto& key : keys) {
+        auto& rec = st.keys.at(key);
+        rec.saved = true;
+        for (auto& rp : rec.waiting)
+          rp.deliver(*rec.result);
+        rec.waiting.clear();
+      }
     },
     [=](settle_atom, uint64_t ticket) {
       auto& st = self->state;
