@@ -5,8 +5,8 @@
 // entity, until the saga completes, is compensated or gets stuck.
 //
 // The runner holds no state that matters: everything it knows is in the
-// journal. After a crash, resume_unfinished() finds the checkouts that did
-// not end and runs them again from their last recorded step; every command
+// journal. After a crash, agora-node finds the checkouts that did not end at
+// start-up and runs them again from their last recorded step; every command
 // carries `<checkout_id>/<step>` (or a key derived from it) so a repeated
 // attempt never acts twice.
 //
