@@ -4,7 +4,7 @@
 #   tools/bench/baselines.sh <pg conninfo> [node base_url]
 # - PostgreSQL durable commits: pgbench, 100-row INSERT batches per
 #   transaction (4 clients) and single-row autocommit INSERTs (1 client);
-# - HTTP: wrk -t2 -c64 on the node's trivial /healthz.
+# - HTTP: wrk -t1 -c64 on the node's trivial /healthz.
 set -euo pipefail
 
 CONNINFO=${1:?usage: baselines.sh <pg conninfo> [base_url]}
@@ -28,5 +28,5 @@ echo "== pgbench: single-row autocommit INSERT, 1 client, ${SECS}s"
 pgbench -n -M prepared -c 1 -T "$SECS" -f "$WORK/single.sql" "$CONNINFO" |
   awk '/^tps/ { printf "%s commits/s\n", $3 }'
 psql "$CONNINFO" -q -c "DROP TABLE bench_rows"
-echo "== wrk -t2 -c64 -d${SECS}s $BASE/healthz"
-wrk -t2 -c64 -d"${SECS}s" --latency "$BASE/healthz" | grep -E "Requests/sec|50%|99%"
+echo "== wrk -t1 -c64 -d${SECS}s $BASE/healthz"
+wrk -t1 -c64 -d"${SECS}s" --latency "$BASE/healthz" | grep -E "Requests/sec|50%|99%"

@@ -36,7 +36,7 @@ events0=$(metric agora_journal_events_total)
 commits0=$(metric agora_journal_batch_events_count)
 
 AGORA_BENCH_CARTS="$WORK/carts" AGORA_BENCH_SKUS="$WORK/skus" \
-  wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -s "$HERE/cart_add.lua" "$BASE"
+  wrk -t1 -c"$CONNS" -d"${SECS}s" --latency -s "$HERE/cart_add.lua" "$BASE"
 
 events1=$(metric agora_journal_events_total)
 commits1=$(metric agora_journal_batch_events_count)

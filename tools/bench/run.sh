@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# The benchmark suite behind `tools/dev bench`:
+#   tools/bench/run.sh <build dir> <pg port> <out dir> [scenario...]
+#
+# Scenarios (default: all, in this order):
+#   baselines    pgbench (100-row INSERT batches, 4 clients; single-row
+#                autocommit INSERTs, 1 client) and wrk -t1 -c64 on /healthz
+#   product-get  wrk -t1 -c64 on GET /api/v1/products/{sku} over 100 SKUs
+#   cart-add     wrk -t1 -c64 on POST /api/v1/carts/{id}/items (cart_add.sh)
+#   browse, cart, checkout, mixed
+#                agora-load closed loop with $CUSTOMERS customers
+#   flash-sale   agora-load: $FLASH_CUSTOMERS customers race for $FLASH_STOCK units
+#
+# Every scenario gets a fresh database on the PostgreSQL at <pg port> (fsync
+# on) and a fresh Release agora-node seeded with the demo catalogue. While a
+# scenario's measured window runs, the CPU time of the node, of PostgreSQL's
+# processes, of the load generator and of the whole machine is read from
+# /proc, with the journal's events and commits from /metrics. Results go to
+# <out dir>: per scenario NAME.txt (the tool's output), NAME.json (agora-load
+# results) and NAME.cpu.json (the CPU and journal sample). report.py turns
+# them into the dated report of docs/PERFORMANCE.md.
+#
+# Environment: AGORA_BENCH_DURATION (measured seconds, default 20),
+# AGORA_BENCH_WARMUP (5), AGORA_BENCH_CUSTOMERS (64), AGORA_BENCH_FLASH_CUSTOMERS
+# (2000), AGORA_BENCH_FLASH_STOCK (500), AGORA_BENCH_HTTP_PORT (18391),
+# AGORA_BENCH_NODE_ARGS (extra node flags).
+set -euo pipefail
+
+usage() { sed -n '2,26s/^# \{0,1\}//p' "$0"; }
+(($# >= 3)) || { usage >&2; exit 2; }
+BUILD=$1 PG_PORT=$2 OUT=$3
+shift 3
+SCENARIOS=("$@")
+((${#SCENARIOS[@]})) || SCENARIOS=(baselines product-get cart-add browse cart checkout flash-sale mixed)
+DURATION=${AGORA_BENCH_DURATION:-20}
+WARMUP=${AGORA_BENCH_WARMUP:-5}
+CUSTOMERS=${AGORA_BENCH_CUSTOMERS:-64}
+FLASH_CUSTOMERS=${AGORA_BENCH_FLASH_CUSTOMERS:-2000}
+FLASH_STOCK=${AGORA_BENCH_FLASH_STOCK:-500}
+HTTP_PORT=${AGORA_BENCH_HTTP_PORT:-18391}
+BASE=http://127.0.0.1:$HTTP_PORT
+NODE=$BUILD/tools/agora-node/agora-node
+LOAD=$BUILD/tools/agora-load/agora-load
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../pg/pg.sh
+source "$HERE/../pg/pg.sh"
+mkdir -p "$OUT"
+for bin in "$NODE" "$LOAD"; do
+  [[ -x $bin ]] || { echo "run.sh: $bin is not built" >&2; exit 2; }
+done
+
+# -- the node ---------------------------------------------------------------------
+
+NODE_PID=""
+stop_node() {
+  if [[ -n $NODE_PID ]]; then
+    kill -TERM "$NODE_PID" 2>/dev/null || true
+    wait "$NODE_PID" 2>/dev/null || true
+    NODE_PID=""
+  fi
+}
+trap stop_node EXIT
+
+start_node() { # scenario name: a fresh database agora_bench_<name>, a node on it
+  local db="agora_bench_${1//-/_}"
+  if curl -s -o /dev/null "$BASE/healthz"; then
+    echo "run.sh: port $HTTP_PORT is taken by another server (set AGORA_BENCH_HTTP_PORT)" >&2
+    return 1
+  fi
+  pg_psql "$PG_PORT" postgres -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  # shellcheck disable=SC2086 # AGORA_BENCH_NODE_ARGS is a list of flags
+  "$NODE" --catalogue.seed_demo=true --http.port="$HTTP_PORT" --log.level=warn \
+    ${AGORA_BENCH_NODE_ARGS:-} --pg.conninfo="$(pg_conninfo "$PG_PORT" "$db")" \
+    >"$OUT/$1.node.log" 2>&1 &
+  NODE_PID=$!
+  for _ in $(seq 1 150); do
+    kill -0 "$NODE_PID" 2>/dev/null || break
+    if curl -sf "$BASE/readyz" >/dev/null 2>&1; then
+      wait_for_catalogue
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "run.sh: the node did not become ready; its log:" >&2
+  cat "$OUT/$1.node.log" >&2
+  return 1
+}
+
+# The product list is a read model filled a moment after the seed: wait until
+# it lists products, so no scenario starts on a half-empty catalogue.
+wait_for_catalogue() {
+  for _ in $(seq 1 100); do
+    [[ $(curl -sf "$BASE/api/v1/products?limit=50" | python3 -c \
+      'import json,sys; print(len(json.load(sys.stdin).get("items", [])))' 2>/dev/null) == 50 ]] &&
+      { sleep 1; return 0; }
+    sleep 0.2
+  done
+  echo "run.sh: the catalogue stayed empty" >&2
+  return 1
+}
+
+# -- what a measured window costs -------------------------------------------------
+
+ticks_of() { # CPU ticks (utime + stime) of a process and its threads
+  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+pg_ticks() { # the postmaster listening on PG_PORT and its children
+  local master sum pid
+  master=$(pgrep -o -f -- "-p $PG_PORT " || true)
+  [[ -n $master ]] || { echo 0; return; }
+  sum=$(ticks_of "$master")
+  for pid in $(pgrep -P "$master"); do
+    sum=$((sum + $(ticks_of "$pid")))
+  done
+  echo "$sum"
+}
+machine_idle() { # idle + iowait ticks of all CPUs
+  awk '/^cpu / { print $5 + $6 }' /proc/stat
+}
+journal() { # events, commits
+  curl -sf "$BASE/metrics" | awk '
+    $1 == "agora_journal_events_total" { e = $2 }
+    $1 == "agora_journal_batch_events_count" { c = $2 }
+    END { printf "%d %d", e, c }'
+}
+sample() {
+  echo "$(date +%s.%N) $(ticks_of "$NODE_PID") $(pg_ticks) $(ticks_of "$1") $(machine_idle) $(journal)"
+}
+
+# measure NAME PID DELAY LENGTH: samples the window [DELAY, DELAY + LENGTH) s
+# after now while PID (the load generator) runs; writes NAME.cpu.json.
+measure() {
+  local name=$1 pid=$2 s0 s1
+  sleep "$3"
+  s0=$(sample "$pid")
+  sleep "$4"
+  s1=$(sample "$pid")
+  # shellcheck disable=SC2086 # s0 and s1 are lists of numbers
+  python3 - "$(nproc)" "$(getconf CLK_TCK)" $s0 $s1 >"$OUT/$name.cpu.json" <<'PY'
+import json, sys
+cpus, hz = int(sys.argv[1]), float(sys.argv[2])
+t0, n0, p0, l0, m0, e0, c0, t1, n1, p1, l1, m1, e1, c1 = map(float, sys.argv[3:])
+wall = t1 - t0
+pct = lambda a, b: round(100.0 * (b - a) / hz / wall, 1)
+machine = round(100.0 * cpus - pct(m0, m1), 1)
+json.dump({"seconds": round(wall, 2), "cpus": cpus, "node_pct": pct(n0, n1),
+           "postgres_pct": pct(p0, p1), "load_pct": pct(l0, l1), "machine_pct": machine,
+           "journal_events_per_s": round((e1 - e0) / wall), "journal_commits_per_s": round((c1 - c0) / wall)},
+          sys.stdout)
+PY
+}
+
+# -- scenarios ----------------------------------------------------------------------
+
+run_baselines() {
+  echo "== baselines"
+  AGORA_BENCH_SECONDS=10 "$HERE/baselines.sh" "$(pg_conninfo "$PG_PORT" postgres)" "$BASE" \
+    | tee "$OUT/baselines.txt"
+}
+
+run_wrk() { # name lua-script-or-empty path
+  local name=$1 script=$2 path=$3 args=(-t1 -c64 -d"${DURATION}s" --latency)
+  [[ -z $script ]] || args+=(-s "$script")
+  wrk "${args[@]}" "$BASE$path" >"$OUT/$name.txt" 2>&1 &
+  local pid=$!
+  measure "$name" "$pid" 2 $((DURATION - 4))
+  wait "$pid"
+  grep -E "Requests/sec|50%|99%|requests:" "$OUT/$name.txt"
+}
+
+run_product_get() {
+  echo "== product-get: wrk -t1 -c64 -d${DURATION}s GET /api/v1/products/{sku} (100 SKUs)"
+  curl -sf "$BASE/api/v1/products?limit=100" | python3 -c \
+    'import json,sys; [print(p["sku"]) for p in json.load(sys.stdin)["items"]]' >"$OUT/product-get.skus"
+  AGORA_BENCH_SKUS="$OUT/product-get.skus" run_wrk product-get "$HERE/product_get.lua" /
+}
+
+run_cart_add() {
+  echo "== cart-add: wrk -t1 -c64 -d${DURATION}s POST /api/v1/carts/{id}/items"
+  "$HERE/cart_add.sh" "$BASE" 64 "$DURATION" >"$OUT/cart-add.txt" 2>&1 &
+  local pid=$!
+  # cart_add.sh sets up products and carts first; wrk's window starts later.
+  local waited=0
+  until pgrep -P "$pid" -x wrk >/dev/null || ((waited > 600)); do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  measure cart-add "$(pgrep -P "$pid" -x wrk || echo "$pid")" 2 $((DURATION - 4))
+  wait "$pid"
+  grep -E "Requests/sec|50%|99%|requests:|journal:" "$OUT/cart-add.txt"
+}
+
+run_load() { # name agora-load arguments...
+  local name=$1
+  shift
+  echo "== $name: agora-load $*"
+  "$LOAD" --url "$BASE" --progress=never --out "$OUT/$name.json" "$@" >"$OUT/$name.txt" 2>&1 &
+  local pid=$!
+  measure "$name" "$pid" $((WARMUP + 1)) $((DURATION - 2))
+  local status=0
+  wait "$pid" || status=$?
+  sed -n '/^  journey/,/^$/p; /verification/,$p' "$OUT/$name.txt"
+  return "$status"
+}
+
+run_flash_sale() {
+  echo "== flash-sale: agora-load, $FLASH_CUSTOMERS customers, $FLASH_STOCK units"
+  "$LOAD" --url "$BASE" --progress=never --out "$OUT/flash-sale.json" --scenario flash-sale \
+    --customers "$FLASH_CUSTOMERS" --stock "$FLASH_STOCK" >"$OUT/flash-sale.txt" 2>&1 &
+  local pid=$!
+  # The race is over in a few seconds: sample from its first second on.
+  measure flash-sale "$pid" 1 2
+  local status=0
+  wait "$pid" || status=$?
+  sed -n '/verification/,$p' "$OUT/flash-sale.txt"
+  return "$status"
+}
+
+closed=(--customers "$CUSTOMERS" --duration "$DURATION" --warmup "$WARMUP")
+failed=()
+for s in "${SCENARIOS[@]}"; do
+  start_node "$s"
+  case $s in
+    baselines) run_baselines ;;
+    product-get) run_product_get ;;
+    cart-add) run_cart_add ;;
+    browse | cart | checkout) run_load "$s" --scenario "$s" "${closed[@]}" || failed+=("$s") ;;
+    mixed) run_load mixed --scenario mixed "${closed[@]}" || failed+=(mixed) ;;
+    flash-sale) run_flash_sale || failed+=(flash-sale) ;;
+    *) echo "run.sh: unknown scenario $s" >&2; exit 2 ;;
+  esac
+  stop_node
+done
+if ((${#failed[@]})); then
+  echo "run.sh: verification failed in: ${failed[*]}" >&2
+  exit 1
+fi
