@@ -25,6 +25,8 @@ bhttp::verb verb_of(std::string_view method) {
     return bhttp::verb::post;
   if (method == "PUT")
     return bhttp::verb::put;
+  if (method == "PATCH")
+    return bhttp::verb::patch;
   if (method == "DELETE")
     return bhttp::verb::delete_;
   return bhttp::verb::get;

@@ -35,7 +35,7 @@ struct http_result {
 };
 
 struct request_spec {
-  const char* method = "GET"; // GET POST PUT DELETE
+  const char* method = "GET"; // GET POST PUT PATCH DELETE
   std::string target;          // path and query, without the URL prefix
   const std::string* body = nullptr;
   const std::string* token = nullptr;

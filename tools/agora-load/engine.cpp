@@ -10,6 +10,7 @@
 #include <deque>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -27,6 +28,7 @@
 
 #include "tools/agora-load/client.hpp"
 #include "tools/agora-load/stats.hpp"
+#include "tools/agora-load/verify.hpp"
 
 namespace agora::load {
 
@@ -47,6 +49,7 @@ struct product {
   std::string sku;
   std::string name;
   int64_t available = 0;
+  int64_t price_cents = 0;
 };
 
 struct account {
@@ -64,6 +67,12 @@ struct plan {
   /// Lower-case words of product names, for the browse searches.
   std::vector<std::string> words;
   std::vector<account> accounts;
+  /// The admin, logged in at set-up when a journey or the verification
+  /// needs it (flash-sale, mixed, checkout's order count).
+  account admin;
+  /// on_hand of every catalogue SKU at set-up (checkout, cart, mixed with
+  /// verification): the baseline of stock conservation.
+  sku_units initial_on_hand;
   std::string flash_sku;
   std::string checkout_body;
   /// Journeys start at t_start; those started in [t_record, t_end) are
@@ -132,6 +141,11 @@ struct journey_result {
   std::string code;
   /// Cut off by the end of the run: not counted at all.
   bool aborted = false;
+  /// A checkout whose end was not learnt (no answer, 5xx, still running
+  /// or stuck when polling stopped).
+  bool undecided = false;
+  /// The journey label in the statistics (default: the scenario's name).
+  const char* label = nullptr;
   std::optional<checkout_record> checkout;
 };
 
@@ -145,6 +159,9 @@ journey_result ended_by(const answer& a) {
 
 /// A virtual customer: the connection it runs on, its account (-1: guest)
 /// and when its current journey started (or was due, in open loop).
+/// The lines of a cart: SKU and quantity.
+using cart_lines = std::vector<std::pair<std::string, int>>;
+
 struct customer {
   connection* conn = nullptr;
   int account = -1;
@@ -215,6 +232,11 @@ private:
   /// Catalogue entries this worker found out of stock.
   std::vector<char> sold_out_;
   std::deque<std::shared_ptr<waiter>> waiters_;
+  /// mixed: paid orders of this worker's checkouts waiting to be shipped,
+  /// and shipped ones waiting to be delivered (oldest first).
+  std::deque<std::string> to_ship_;
+  std::deque<std::string> to_deliver_;
+  uint64_t shipments_ = 0;
 
   bool once() const { return opt_.scenario == scenario::flash_sale; }
 
@@ -306,11 +328,9 @@ private:
     live_.journeys.fetch_add(1, std::memory_order_relaxed);
     if (jr.o == outcome::ok)
       live_.ok.fetch_add(1, std::memory_order_relaxed);
-    if (jr.checkout)
-      stats.checkouts.push_back(*jr.checkout);
     if (!in_window(start))
       return;
-    auto& js = stats.journeys[to_string(opt_.scenario)];
+    auto& js = stats.journeys[jr.label ? jr.label : to_string(opt_.scenario)];
     switch (jr.o) {
     case outcome::ok:
       ++js.outcomes["ok"];
@@ -433,6 +453,8 @@ private:
       co_return co_await browse_journey(c);
     case scenario::flash_sale:
       co_return co_await flash_journey(c);
+    case scenario::mixed:
+      co_return co_await mixed_journey(c);
     }
     co_return journey_result{};
   }
@@ -457,15 +479,16 @@ private:
     co_return id;
   }
 
-  /// Adds `lines` distinct random SKUs, one unit each. A SKU found out of
-  /// stock is not picked again by this worker (a shopper sees "sold out"):
-  /// the run keeps measuring checkouts, not a drained catalogue.
+  /// Adds --lines (a number drawn from its range) distinct random SKUs,
+  /// one unit each, and notes each line added in `lines`. A SKU found out
+  /// of stock is not picked again by this worker (a shopper sees "sold
+  /// out"): the run keeps measuring checkouts, not a drained catalogue.
   asio::awaitable<std::optional<journey_result>> add_lines(customer& c, const std::string& cart,
-                                                           std::vector<std::string>* skus) {
+                                                           cart_lines& lines) {
     auto path = "/api/v1/carts/" + cart + "/items";
     if (sold_out_.size() != plan_.catalogue.size())
       sold_out_.assign(plan_.catalogue.size(), 0);
-    const auto picked = pick_distinct(static_cast<std::size_t>(opt_.lines),
+    const auto picked = pick_distinct(static_cast<std::size_t>(pick_lines(opt_.lines, rng_)),
                                       plan_.catalogue.size(), rng_, &sold_out_);
     if (picked.empty()) {
       journey_result jr;
@@ -482,31 +505,49 @@ private:
         sold_out_[i] = 1;
       if (!a.ok())
         co_return ended_by(a);
-      if (skus)
-        skus->push_back(sku);
+      lines.emplace_back(sku, 1);
     }
     co_return std::nullopt;
   }
 
   /// POST /carts/{id}/checkout?wait=true, then (on 202) polls the checkout
-  /// until it ends.
-  asio::awaitable<journey_result> check_out(customer& c, const std::string& cart) {
+  /// until it ends. A success is recorded (with the cart's `lines`) as soon
+  /// as it is known; a checkout whose end the run does not learn is
+  /// recorded as unresolved, for the verification to look up.
+  asio::awaitable<journey_result> check_out(customer& c, const std::string& cart,
+                                            const cart_lines& lines) {
     auto key = opt_.idempotency_key ? std::optional<std::string>(random_uuid(rng_)) : std::nullopt;
     request_spec spec{"POST", "/api/v1/carts/" + cart + "/checkout?wait=true",
                       &plan_.checkout_body, token_of(c), key ? &*key : nullptr};
     auto a = co_await call(c, "POST /carts/{id}/checkout", spec, 201, 202);
-    if (!a.ok())
-      co_return ended_by(a);
     checkout_record rec{string_field(a.r.body, "checkout_id"), string_field(a.r.body, "order_id"),
-                        c.account};
+                        c.account, cart, lines};
+    if (!a.ok()) {
+      auto jr = ended_by(a);
+      // No answer or a server failure: the checkout may have run anyway.
+      jr.undecided = a.r.status == 0 || a.r.status >= 500;
+      if (jr.undecided)
+        stats.unresolved.push_back(rec);
+      co_return jr;
+    }
     if (a.r.status == 202) {
       auto done = co_await poll_checkout(c, rec.checkout_id);
-      if (done.o != outcome::ok)
+      if (done.o != outcome::ok) {
+        if (done.undecided)
+          stats.unresolved.push_back(rec);
         co_return done;
+      }
+    }
+    stats.checkouts.push_back(rec);
+    if (opt_.scenario == scenario::mixed && !rec.order_id.empty()) {
+      // The order is paid: the ship journeys of this worker take it.
+      to_ship_.push_back(rec.order_id);
+      if (to_ship_.size() > 10000)
+        to_ship_.pop_front();
     }
     journey_result jr;
     jr.o = outcome::ok;
-    jr.checkout = rec;
+    jr.checkout = std::move(rec);
     co_return jr;
   }
 
@@ -516,8 +557,11 @@ private:
     for (int i = 0; i < 600 && !stopping_; ++i) {
       co_await sleep_until(clock::now() + 100ms);
       auto a = co_await call(c, label, spec, 200);
-      if (!a.ok())
-        co_return ended_by(a);
+      if (!a.ok()) {
+        auto jr = ended_by(a);
+        jr.undecided = true;
+        co_return jr;
+      }
       auto status = string_field(a.r.body, "status");
       if (status == "running")
         continue;
@@ -536,10 +580,13 @@ private:
       } else if (recorded) {
         ++stats.errors[error_key{label, 200, status + ": " + reason}];
       }
+      // stuck waits for an operator: its stock may still move.
+      jr.undecided = status == "stuck";
       co_return jr;
     }
     journey_result jr;
     jr.aborted = stopping_;
+    jr.undecided = true;
     co_return jr;
   }
 
@@ -552,9 +599,10 @@ private:
     if (auto* ended = std::get_if<journey_result>(&cart))
       co_return *ended;
     const auto& cart_id = std::get<std::string>(cart);
-    if (auto ended = co_await add_lines(c, cart_id, nullptr))
+    cart_lines lines;
+    if (auto ended = co_await add_lines(c, cart_id, lines))
       co_return *ended;
-    auto jr = co_await check_out(c, cart_id);
+    auto jr = co_await check_out(c, cart_id, lines);
     if (jr.o != outcome::ok || c.account < 0)
       co_return jr;
     request_spec order{"GET", "/api/v1/orders/" + jr.checkout->order_id, nullptr, token_of(c)};
@@ -569,15 +617,15 @@ private:
     if (auto* ended = std::get_if<journey_result>(&cart))
       co_return *ended;
     const auto& cart_id = std::get<std::string>(cart);
-    std::vector<std::string> skus;
-    if (auto ended = co_await add_lines(c, cart_id, &skus))
+    cart_lines lines;
+    if (auto ended = co_await add_lines(c, cart_id, lines))
       co_return *ended;
     journey_result jr;
     jr.o = outcome::ok;
-    if (skus.empty())
+    if (lines.empty())
       co_return jr;
     static const std::string two = "{\"quantity\":2}";
-    request_spec spec{"PUT", "/api/v1/carts/" + cart_id + "/items/" + skus.front(), &two,
+    request_spec spec{"PUT", "/api/v1/carts/" + cart_id + "/items/" + lines.front().first, &two,
                       token_of(c)};
     auto a = co_await call(c, "PUT /carts/{id}/items/{sku}", spec, 200);
     if (!a.ok())
@@ -620,7 +668,99 @@ private:
     auto a = co_await call(c, "POST /carts/{id}/items", spec, 200);
     if (!a.ok())
       co_return ended_by(a);
-    co_return co_await check_out(c, cart_id);
+    cart_lines lines{{plan_.flash_sku, 1}};
+    co_return co_await check_out(c, cart_id, lines);
+  }
+
+  // -- mixed ---------------------------------------------------------------------
+
+  /// One journey of a kind drawn by --mix, recorded under the kind's name.
+  asio::awaitable<journey_result> mixed_journey(customer& c) {
+    auto kind = pick_kind(opt_.mix, rng_);
+    journey_result jr;
+    switch (kind) {
+    case mix_kind::checkout:
+      jr = co_await checkout_journey(c);
+      break;
+    case mix_kind::price:
+      jr = co_await price_journey(c);
+      break;
+    case mix_kind::orders:
+      jr = co_await orders_journey(c);
+      break;
+    case mix_kind::ship:
+      jr = co_await ship_journey(c);
+      break;
+    }
+    jr.label = to_string(kind);
+    co_return jr;
+  }
+
+  /// The admin sets a product's price: PATCH /products/{sku} {price_cents},
+  /// within 10% of its price at set-up (so a cart's total stays near what
+  /// the gateway approves).
+  asio::awaitable<journey_result> price_journey(customer& c) {
+    const auto& pr = plan_.catalogue[std::uniform_int_distribution<std::size_t>(
+      0, plan_.catalogue.size() - 1)(rng_)];
+    int64_t base = pr.price_cents > 0 ? pr.price_cents : 1000;
+    int64_t price = std::max<int64_t>(
+      1, base * std::uniform_int_distribution<int64_t>(90, 110)(rng_) / 100);
+    auto body = "{\"price_cents\":" + std::to_string(price) + "}";
+    request_spec spec{"PATCH", "/api/v1/products/" + pr.sku, &body, &plan_.admin.token};
+    auto a = co_await call(c, "PATCH /products/{sku}", spec, 200);
+    if (!a.ok())
+      co_return ended_by(a);
+    journey_result jr;
+    jr.o = outcome::ok;
+    co_return jr;
+  }
+
+  /// A registered customer reads its order list (newest first).
+  asio::awaitable<journey_result> orders_journey(customer& c) {
+    request_spec spec{"GET", "/api/v1/orders?limit=20", nullptr,
+                      c.account >= 0 ? token_of(c) : &plan_.admin.token};
+    auto a = co_await call(c, "GET /orders", spec, 200);
+    if (!a.ok())
+      co_return ended_by(a);
+    journey_result jr;
+    jr.o = outcome::ok;
+    co_return jr;
+  }
+
+  /// The admin moves an order of this run along: delivers a shipped one or
+  /// ships a paid one (each about half the time when both wait). With
+  /// neither waiting (early in the run) the journey is the business outcome
+  /// nothing_to_ship.
+  asio::awaitable<journey_result> ship_journey(customer& c) {
+    bool deliver = !to_deliver_.empty() && (to_ship_.empty() || (rng_() & 1) != 0);
+    if (!deliver && to_ship_.empty()) {
+      journey_result jr;
+      jr.o = outcome::business;
+      jr.code = "nothing_to_ship";
+      co_return jr;
+    }
+    auto& queue = deliver ? to_deliver_ : to_ship_;
+    std::string order_id = queue.front();
+    queue.pop_front();
+    answer a;
+    if (deliver) {
+      request_spec spec{"POST", "/api/v1/orders/" + order_id + "/deliver", nullptr,
+                        &plan_.admin.token};
+      a = co_await call(c, "POST /orders/{id}/deliver", spec, 200);
+    } else {
+      auto body = "{\"carrier\":\"DHL\",\"tracking_number\":\"LOAD-" + std::to_string(index_) +
+                  "-" + std::to_string(++shipments_) + "\"}";
+      request_spec spec{"POST", "/api/v1/orders/" + order_id + "/ship", &body,
+                        &plan_.admin.token};
+      a = co_await call(c, "POST /orders/{id}/ship", spec, 200);
+      if (a.ok())
+        to_deliver_.push_back(order_id);
+    }
+    if (!a.ok())
+      co_return ended_by(a);
+    journey_result jr;
+    jr.o = outcome::ok;
+    co_return jr;
   }
 };
 
@@ -685,6 +825,8 @@ asio::awaitable<void> read_catalogue(connection& conn, plan& p) {
           pr.name = n->get_string();
         if (auto* a = o.if_contains("available"); a && a->is_int64())
           pr.available = a->get_int64();
+        if (auto* c = o.if_contains("price_cents"); c && c->is_int64())
+          pr.price_cents = c->get_int64();
         if (!pr.sku.empty() && pr.available > 0)
           p.catalogue.push_back(std::move(pr));
       }
@@ -802,7 +944,7 @@ asio::awaitable<void> readback_lane(const plan& p, const std::vector<checkout_re
       request_spec spec{"GET", "/api/v1/orders/" + rec.order_id, nullptr, &token};
       auto r = co_await conn->send(spec);
       auto status = string_field(r.body, "status");
-      if (r.status != 200 || status != "paid")
+      if (r.status != 200 || (status != "paid" && status != "shipped" && status != "delivered"))
         problem = "order " + rec.order_id + ": " + (r.status == 200 ? "status " + status : describe(r));
     } else {
       request_spec spec{"GET", "/api/v1/checkouts/" + rec.checkout_id};
@@ -840,45 +982,288 @@ verification::check verify_checkouts(asio::io_context& ioc, const plan& p,
   c.ok = rb.good == rb.checked;
   c.detail = std::to_string(rb.good) + " of " + std::to_string(rb.checked) + " sampled (of " +
              std::to_string(total) + " successful journeys) " +
-             (registered ? "have their order with status paid (GET /orders/{id})"
+             (registered ? "have their order paid, shipped or delivered (GET /orders/{id})"
                          : "are completed with their order (GET /checkouts/{id})");
   for (const auto& problem : rb.problems)
     c.detail += "; " + problem;
   return c;
 }
 
-verification::check verify_stock(asio::io_context& ioc, const plan& p) {
-  std::size_t checked = 0, bad = 0;
-  std::vector<std::string> problems;
+using level_map = std::map<std::string, inventory_level>;
+
+/// Reads every catalogue SKU's inventory, 8 lanes in parallel.
+level_map read_levels(asio::io_context& ioc, const plan& p) {
+  level_map out;
+  // (A named closure: a coroutine lambda's captures live in the closure.)
   auto lane = [&](int first, int lanes) -> asio::awaitable<void> {
     auto conn = p.make_connection(co_await asio::this_coro::executor);
     for (std::size_t i = static_cast<std::size_t>(first); i < p.catalogue.size();
          i += static_cast<std::size_t>(lanes)) {
       const auto& sku = p.catalogue[i].sku;
       auto lv = co_await read_inventory(*conn, sku);
-      ++checked;
-      if (lv.available < 0 || lv.reserved < 0 || lv.reserved > lv.on_hand) {
-        ++bad;
-        if (problems.size() < 5)
-          problems.push_back(sku + ": on_hand " + std::to_string(lv.on_hand) + ", reserved " +
-                             std::to_string(lv.reserved) + ", available " +
-                             std::to_string(lv.available));
-      }
+      out[sku] = lv;
     }
   };
   std::vector<asio::awaitable<void>> lanes;
   for (int l = 0; l < 8; ++l)
     lanes.push_back(lane(l, 8));
   run_all(ioc, std::move(lanes));
+  return out;
+}
+
+std::size_t count_reserved(const level_map& levels) {
+  std::size_t n = 0;
+  for (const auto& [sku, lv] : levels)
+    n += lv.reserved != 0 ? 1 : 0;
+  return n;
+}
+
+/// At set-up: the on_hand of every SKU the run may buy, read once no SKU
+/// is reserved (a checkout from before the run still settling would move
+/// on_hand during it); waits at most 30 s for that.
+void record_initial_stock(asio::io_context& ioc, plan& p) {
+  std::fprintf(stderr, "agora-load: reading the stock of %zu SKUs...\n", p.catalogue.size());
+  auto deadline = clock::now() + 30s;
+  level_map levels;
+  for (;;) {
+    levels = read_levels(ioc, p);
+    if (count_reserved(levels) == 0 || clock::now() >= deadline)
+      break;
+    std::this_thread::sleep_for(500ms);
+  }
+  if (auto n = count_reserved(levels))
+    std::fprintf(stderr,
+                 "agora-load: warning: %zu SKUs still have reserved > 0 after 30 s; stock "
+                 "conservation may report checkouts from before the run\n",
+                 n);
+  p.initial_on_hand.clear();
+  for (const auto& [sku, lv] : levels)
+    p.initial_on_hand[sku] = lv.on_hand;
+}
+
+/// The state of the shop once the load has stopped and settled.
+struct settled_state {
+  level_map levels;
+  /// SKUs still reserved at the last read.
+  std::size_t reserved_skus = 0;
+  double waited_s = 0;
+  /// Unresolved checkouts by what their cart says now: checked_out (the
+  /// checkout completed), open (it did not), anything else or unreadable.
+  std::vector<checkout_record> completed, unknown;
+  std::size_t not_completed = 0;
+};
+
+/// Sorts unresolved checkouts by their cart's status (GET /carts/{id}).
+void resolve_carts(asio::io_context& ioc, const plan& p, std::vector<checkout_record> pending,
+                   settled_state& out) {
+  out.completed.clear();
+  out.unknown.clear();
+  out.not_completed = 0;
+  auto lane = [&](std::size_t first, std::size_t lanes) -> asio::awaitable<void> {
+    auto conn = p.make_connection(co_await asio::this_coro::executor);
+    for (std::size_t i = first; i < pending.size(); i += lanes) {
+      const auto& rec = pending[i];
+      const std::string* token =
+        rec.customer >= 0 ? &p.accounts[static_cast<std::size_t>(rec.customer)].token : nullptr;
+      request_spec spec{"GET", "/api/v1/carts/" + rec.cart_id, nullptr, token};
+      auto r = co_await conn->send(spec);
+      auto status = r.status == 200 ? string_field(r.body, "status") : std::string();
+      if (status == "checked_out")
+        out.completed.push_back(rec);
+      else if (status == "open")
+        ++out.not_completed;
+      else
+        out.unknown.push_back(rec);
+    }
+  };
+  std::vector<asio::awaitable<void>> lanes;
+  for (std::size_t l = 0; l < std::min<std::size_t>(8, pending.size()); ++l)
+    lanes.push_back(lane(l, 8));
+  run_all(ioc, std::move(lanes));
+}
+
+/// Waits (at most 30 s) until no SKU is reserved and every unresolved
+/// checkout's cart says how it ended: checkouts cut off by the end of the
+/// run may still be running or compensating.
+settled_state settle(asio::io_context& ioc, const plan& p, const run_stats& stats) {
+  settled_state st;
+  auto begin = clock::now();
+  auto deadline = begin + 30s;
+  // A POST cut off at the hard stop may still be on its way into the node.
+  if (!stats.unresolved.empty())
+    std::this_thread::sleep_for(1s);
+  for (;;) {
+    st.levels = read_levels(ioc, p);
+    st.reserved_skus = count_reserved(st.levels);
+    if (st.reserved_skus == 0)
+      resolve_carts(ioc, p, stats.unresolved, st);
+    bool done = st.reserved_skus == 0 && st.unknown.empty();
+    if (done || clock::now() >= deadline)
+      break;
+    std::this_thread::sleep_for(500ms);
+  }
+  if (st.reserved_skus != 0) // timed out: resolve what can be
+    resolve_carts(ioc, p, stats.unresolved, st);
+  st.waited_s = std::chrono::duration<double>(clock::now() - begin).count();
+  return st;
+}
+
+verification::check check_levels(const settled_state& st) {
+  std::size_t bad = 0;
+  std::vector<std::string> problems;
+  for (const auto& [sku, lv] : st.levels)
+    if (lv.available < 0 || lv.reserved < 0 || lv.on_hand < 0 || lv.reserved > lv.on_hand) {
+      ++bad;
+      if (problems.size() < 5)
+        problems.push_back(sku + ": on_hand " + std::to_string(lv.on_hand) + ", reserved " +
+                           std::to_string(lv.reserved) + ", available " +
+                           std::to_string(lv.available));
+    }
   verification::check c;
-  c.name = "stock levels";
+  c.name = "no negative stock";
   c.ok = bad == 0;
-  c.detail = std::to_string(checked) + " SKUs read (GET /inventory/{sku}): " +
+  c.detail = std::to_string(st.levels.size()) + " SKUs read (GET /inventory/{sku}): " +
              (bad == 0 ? std::string("none negative, 0 <= reserved <= on_hand everywhere")
                        : std::to_string(bad) + " violate 0 <= reserved <= on_hand");
   for (const auto& problem : problems)
     c.detail += "; " + problem;
   return c;
+}
+
+/// Counts the orders placed since `since_ms` (admin GET /orders, newest
+/// first, 200 a page, until a page reaches older orders).
+asio::awaitable<void> count_orders(const plan& p, int64_t since_ms, order_tally& tally,
+                                   int& pages) {
+  auto conn = p.make_connection(co_await asio::this_coro::executor);
+  std::string cursor;
+  for (pages = 0; pages < 100000;) {
+    std::string target = "/api/v1/orders?limit=200";
+    if (!cursor.empty())
+      target += "&cursor=" + cursor;
+    request_spec spec{"GET", target, nullptr, &p.admin.token};
+    const std::string what = "listing orders";
+    auto r = co_await expect(*conn, spec, 200, what);
+    ++pages;
+    auto body = parse_object(r.body, what);
+    bool older = false;
+    if (auto* items = body.if_contains("items"); items && items->is_array())
+      for (auto& item : items->get_array()) {
+        if (!item.is_object())
+          continue;
+        auto& o = item.get_object();
+        auto* created = o.if_contains("created_at");
+        auto at = created && created->is_string()
+                    ? parse_timestamp_ms(std::string_view(created->get_string()))
+                    : std::nullopt;
+        if (!at)
+          throw setup_error("listing orders: an order without a readable created_at");
+        if (*at < since_ms) {
+          older = true;
+          continue;
+        }
+        auto* status = o.if_contains("status");
+        tally.add(status && status->is_string() ? std::string_view(status->get_string())
+                                                : std::string_view());
+      }
+    auto* next = body.if_contains("next_cursor");
+    if (older || !next || !next->is_string() || next->get_string().empty())
+      break;
+    cursor = next->get_string();
+  }
+}
+
+/// Figures of the end-of-run verification, for the JSON result.
+struct verify_figures {
+  bool present = false;
+  uint64_t checkouts_reported = 0;
+  uint64_t cut_off = 0, cut_off_completed = 0, cut_off_open = 0, cut_off_unknown = 0;
+  std::optional<order_tally> orders;
+  int64_t units_sold = 0;
+  std::size_t skus = 0;
+  double settle_s = 0;
+};
+
+/// checkout, mixed and cart: stock levels, stock conservation per SKU and
+/// (checkout, mixed) orders created against checkouts reported, and a
+/// sample of checkouts read back.
+void verify_run(asio::io_context& ioc, const plan& p, const run_stats& stats, int64_t since_ms,
+                uint64_t seed, verification& v, verify_figures& fig) {
+  const auto& opt = *p.opt;
+  bool buys = opt.scenario != scenario::cart;
+  auto st = settle(ioc, p, stats);
+  fig.present = true;
+  fig.checkouts_reported = stats.checkouts.size();
+  fig.cut_off = stats.unresolved.size();
+  fig.cut_off_completed = st.completed.size();
+  fig.cut_off_open = st.not_completed;
+  fig.cut_off_unknown = st.unknown.size();
+  fig.settle_s = st.waited_s;
+
+  v.checks.push_back(check_levels(st));
+  {
+    verification::check c;
+    c.name = "reservations released";
+    c.ok = st.reserved_skus == 0;
+    char waited[32];
+    std::snprintf(waited, sizeof waited, "%.1f", st.waited_s);
+    c.detail = c.ok ? std::string("no SKU reserved after the run (settled in ") + waited + " s)"
+                    : std::to_string(st.reserved_skus) +
+                        " SKUs still have reserved > 0 30 s after the run (a checkout stuck or "
+                        "a reservation leaked)";
+    v.checks.push_back(c);
+  }
+
+  sku_units sold, maybe;
+  add_units(stats.checkouts, sold);
+  add_units(st.completed, sold);
+  add_units(st.unknown, maybe);
+  sku_units final_on_hand;
+  for (const auto& [sku, lv] : st.levels)
+    final_on_hand[sku] = lv.on_hand;
+  auto cons = check_conservation(p.initial_on_hand, final_on_hand, sold, maybe);
+  fig.units_sold = cons.units_sold;
+  fig.skus = cons.skus;
+  {
+    verification::check c;
+    c.name = "stock conservation";
+    c.ok = cons.ok();
+    c.detail = cons.detail();
+    if (!st.completed.empty() || !st.unknown.empty())
+      c.detail += " (sold includes " + std::to_string(st.completed.size()) +
+                  " cut-off checkouts found completed" +
+                  (st.unknown.empty()
+                     ? std::string()
+                     : ", and allows for " + std::to_string(st.unknown.size()) +
+                         " whose outcome is unknown") +
+                  ")";
+    v.checks.push_back(c);
+  }
+  if (!buys)
+    return;
+
+  order_tally tally;
+  int pages = 0;
+  auto count = [&]() -> asio::awaitable<void> {
+    co_await count_orders(p, since_ms, tally, pages);
+  };
+  std::vector<asio::awaitable<void>> one;
+  one.push_back(count());
+  run_all(ioc, std::move(one));
+  fig.orders = tally;
+  auto oc = check_order_count(tally, stats.checkouts.size(), st.completed.size(),
+                              st.unknown.size());
+  std::string cut;
+  if (!stats.unresolved.empty())
+    cut = "; " + std::to_string(stats.unresolved.size()) +
+          " journeys were cut off after their checkout POST was sent (" +
+          std::to_string(st.completed.size()) + " completed, unreported; " +
+          std::to_string(st.not_completed) + " did not; " + std::to_string(st.unknown.size()) +
+          " unknown)";
+  v.checks.push_back({"orders created == checkouts reported", oc.ok,
+                      oc.detail + cut + " [admin GET /orders, " + std::to_string(pages) +
+                        " pages]"});
+  v.checks.push_back(verify_checkouts(ioc, p, stats.checkouts,
+                                      static_cast<std::size_t>(opt.verify_sample), seed));
 }
 
 struct flash_result {
@@ -1007,7 +1392,7 @@ json::array keys_json(const std::map<error_key, uint64_t>& m) {
 }
 
 std::string mode_text(const options& opt) {
-  char buf[200];
+  char buf[300];
   if (opt.scenario == scenario::flash_sale)
     std::snprintf(buf, sizeof buf, "%d customers racing for %lld units", opt.customers,
                   static_cast<long long>(opt.stock));
@@ -1017,7 +1402,13 @@ std::string mode_text(const options& opt) {
   else
     std::snprintf(buf, sizeof buf, "closed loop, %d customers, %.0f s measured after %.0f s warm-up",
                   opt.customers, opt.duration_s, opt.warmup_s);
-  return buf;
+  std::string text = buf;
+  if (opt.scenario == scenario::mixed)
+    text += ", mix " + opt.mix.text();
+  if (opt.scenario == scenario::checkout || opt.scenario == scenario::cart ||
+      opt.scenario == scenario::mixed)
+    text += ", " + opt.lines.text() + " lines per cart";
+  return text;
 }
 
 // -- progress -------------------------------------------------------------------
@@ -1086,8 +1477,14 @@ int run(const options& opt_in) {
       request_spec health{"GET", "/healthz"};
       const std::string reach = "reaching the node at " + opt.url_text;
       co_await expect(*conn, health, 200, reach);
+      bool verifies_orders =
+        opt.verify && (opt.scenario == scenario::checkout || opt.scenario == scenario::mixed);
+      if (opt.scenario == scenario::flash_sale || opt.scenario == scenario::mixed ||
+          verifies_orders) {
+        p.admin = co_await log_in(*conn, opt.admin_email, opt.admin_password);
+      }
       if (opt.scenario == scenario::flash_sale) {
-        auto admin = co_await log_in(*conn, opt.admin_email, opt.admin_password);
+        const auto& admin = p.admin;
         p.flash_sku = std::string("FLASH-") + run_id;
         auto body = "{\"sku\":" + json_string(p.flash_sku) +
                     ",\"name\":\"Flash sale item\",\"description\":\"agora-load flash sale\","
@@ -1124,6 +1521,9 @@ int run(const options& opt_in) {
     steps.push_back(setup());
     run_all(setup_ioc, std::move(steps));
     conn->close();
+    if (opt.verify && (opt.scenario == scenario::checkout || opt.scenario == scenario::cart ||
+                       opt.scenario == scenario::mixed))
+      record_initial_stock(setup_ioc, p);
 
     if (opt.do_register) {
       p.accounts.resize(static_cast<std::size_t>(opt.customers));
@@ -1224,6 +1624,7 @@ int run(const options& opt_in) {
 
   // Verification through the API.
   verification v;
+  verify_figures figures;
   std::optional<flash_result> flash;
   try {
     if (once) {
@@ -1231,12 +1632,12 @@ int run(const options& opt_in) {
       if (opt.verify)
         v.checks.push_back(verify_checkouts(setup_ioc, p, stats.checkouts,
                                             std::max<std::size_t>(1000, opt.verify_sample), seeder()));
-    } else if (opt.verify && opt.scenario == scenario::checkout) {
-      v.checks.push_back(verify_checkouts(setup_ioc, p, stats.checkouts,
-                                          static_cast<std::size_t>(opt.verify_sample), seeder()));
-      v.checks.push_back(verify_stock(setup_ioc, p));
-    } else if (opt.verify && opt.scenario == scenario::cart) {
-      v.checks.push_back(verify_stock(setup_ioc, p));
+    } else if (opt.verify && (opt.scenario == scenario::checkout ||
+                              opt.scenario == scenario::cart || opt.scenario == scenario::mixed)) {
+      auto since_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        start_wall.time_since_epoch())
+                        .count();
+      verify_run(setup_ioc, p, stats, since_ms, seeder(), v, figures);
     }
   } catch (const std::exception& e) {
     v.checks.push_back({"verification", false, std::string("could not complete: ") + e.what()});
@@ -1263,9 +1664,11 @@ int run(const options& opt_in) {
                   return static_cast<double>(n) / (seconds + drain_s);
                 }());
   if (!v.checks.empty()) {
-    std::printf("\nverification\n");
+    std::printf("\nverification (through the API)\n");
     for (const auto& c : v.checks)
-      std::printf("  %-4s %s: %s\n", c.ok ? "ok" : "FAIL", c.name.c_str(), c.detail.c_str());
+      std::printf("  %-9s %s: %s\n", c.ok ? "OK" : "VIOLATION", c.name.c_str(), c.detail.c_str());
+    std::printf("  %s\n", v.ok() ? "=> every check passed"
+                                 : "=> VIOLATION: at least one check failed (exit status 1)");
   }
   if (flash)
     std::printf("\n%s\n", flash->verdict.c_str());
@@ -1289,7 +1692,13 @@ int run(const options& opt_in) {
     else
       out["customers"] = opt.customers;
     out["threads"] = opt.threads;
-    out["lines"] = opt.lines;
+    out["lines"] = opt.lines.text();
+    if (opt.scenario == scenario::mixed) {
+      json::object mix;
+      for (std::size_t i = 0; i < mix_kind_count; ++i)
+        mix[to_string(static_cast<mix_kind>(i))] = opt.mix.weight[i];
+      out["mix"] = std::move(mix);
+    }
     out["registered"] = opt.do_register;
     out["warmup_s"] = once ? 0.0 : opt.warmup_s;
     out["measured_s"] = seconds;
@@ -1328,6 +1737,24 @@ int run(const options& opt_in) {
       checks.push_back(std::move(o));
     }
     ver["checks"] = std::move(checks);
+    if (figures.present) {
+      json::object f;
+      f["checkouts_reported"] = figures.checkouts_reported;
+      f["checkouts_cut_off"] = figures.cut_off;
+      f["cut_off_completed_unreported"] = figures.cut_off_completed;
+      f["cut_off_not_completed"] = figures.cut_off_open;
+      f["cut_off_unknown"] = figures.cut_off_unknown;
+      if (figures.orders) {
+        f["orders_created"] = figures.orders->total();
+        f["orders_completed"] = figures.orders->completed;
+        f["orders_cancelled"] = figures.orders->cancelled;
+        f["orders_pending"] = figures.orders->pending;
+      }
+      f["skus_checked"] = figures.skus;
+      f["units_sold"] = figures.units_sold;
+      f["settle_s"] = figures.settle_s;
+      ver["figures"] = std::move(f);
+    }
     out["verification"] = std::move(ver);
     if (flash) {
       json::object f;

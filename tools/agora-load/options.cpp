@@ -18,12 +18,29 @@ const char* to_string(scenario s) {
     return "browse";
   case scenario::flash_sale:
     return "flash-sale";
+  case scenario::mixed:
+    return "mixed";
+  }
+  return "?";
+}
+
+const char* to_string(mix_kind k) {
+  switch (k) {
+  case mix_kind::checkout:
+    return "checkout";
+  case mix_kind::price:
+    return "price";
+  case mix_kind::orders:
+    return "orders";
+  case mix_kind::ship:
+    return "ship";
   }
   return "?";
 }
 
 std::optional<scenario> parse_scenario(const std::string& text) {
-  for (auto s : {scenario::checkout, scenario::cart, scenario::browse, scenario::flash_sale})
+  for (auto s : {scenario::checkout, scenario::cart, scenario::browse, scenario::flash_sale,
+                 scenario::mixed})
     if (text == to_string(s))
       return s;
   if (text == "flash_sale")
@@ -100,10 +117,79 @@ std::optional<bool> to_bool(const std::string& v) {
 
 } // namespace
 
+int64_t mix_weights::total() const {
+  int64_t t = 0;
+  for (auto w : weight)
+    t += w;
+  return t;
+}
+
+std::string mix_weights::text() const {
+  std::string out;
+  for (std::size_t i = 0; i < mix_kind_count; ++i) {
+    if (!out.empty())
+      out += ",";
+    out += std::string(to_string(static_cast<mix_kind>(i))) + "=" + std::to_string(weight[i]);
+  }
+  return out;
+}
+
+std::variant<mix_weights, std::string> parse_mix(const std::string& text) {
+  mix_weights m;
+  m.weight.fill(0);
+  std::array<bool, mix_kind_count> seen{};
+  const std::string expected =
+    " (expected KIND=WEIGHT,... with KIND one of checkout, price, orders, ship and WEIGHT a "
+    "non-negative integer, e.g. checkout=70,price=10,orders=15,ship=5)";
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    auto part = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? text.size() + 1 : comma + 1;
+    auto eq = part.find('=');
+    if (part.empty() || eq == std::string::npos)
+      return "\"" + part + "\" is not KIND=WEIGHT" + expected;
+    auto name = part.substr(0, eq);
+    auto value = part.substr(eq + 1);
+    std::optional<std::size_t> kind;
+    for (std::size_t i = 0; i < mix_kind_count; ++i)
+      if (name == to_string(static_cast<mix_kind>(i)))
+        kind = i;
+    if (!kind)
+      return "unknown journey kind \"" + name + "\"" + expected;
+    if (seen[*kind])
+      return "\"" + name + "\" is given twice";
+    seen[*kind] = true;
+    auto w = to_integer(value);
+    if (!w || *w < 0 || *w > 1000000)
+      return "weight of " + name + " must be an integer in 0..1000000, got \"" + value + "\"";
+    m.weight[*kind] = *w;
+  }
+  if (m.total() == 0)
+    return "every weight is 0: at least one kind needs a positive weight";
+  return m;
+}
+
+std::string line_range::text() const {
+  return min == max ? std::to_string(min) : std::to_string(min) + "-" + std::to_string(max);
+}
+
+std::variant<line_range, std::string> parse_lines(const std::string& text) {
+  const std::string error = "expected a number of lines in 1..5 or a range MIN-MAX such as 1-5 "
+                            "(1 <= MIN <= MAX <= 5), got \"" + text + "\"";
+  auto dash = text.find('-');
+  auto lo = to_integer(text.substr(0, dash));
+  auto hi = dash == std::string::npos ? lo : to_integer(text.substr(dash + 1));
+  if (!lo || !hi || *lo < 1 || *hi > 5 || *lo > *hi)
+    return error;
+  return line_range{static_cast<int>(*lo), static_cast<int>(*hi)};
+}
+
 std::variant<options, std::string> parse_options(const std::vector<std::string>& args) {
   options o;
   o.argv = args;
   bool customers_given = false;
+  bool mix_given = false;
   std::string error;
 
   auto integer = [&](const std::string& name, int64_t lo, int64_t hi) {
@@ -135,7 +221,8 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
      [&](const std::string& v) {
        auto s = parse_scenario(v);
        if (!s)
-         error = "--scenario: expected checkout, cart, browse or flash-sale, got \"" + v + "\"";
+         error = "--scenario: expected checkout, cart, browse, flash-sale or mixed, got \"" + v +
+                 "\"";
        else
          o.scenario = *s;
      }},
@@ -166,7 +253,23 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
     {"duration", [&](const std::string& v) { seconds("duration", 0.1)(v, o.duration_s); }},
     {"warmup", [&](const std::string& v) { seconds("warmup", 0)(v, o.warmup_s); }},
     {"threads", [&](const std::string& v) { integer("threads", 1, 64)(v, o.threads); }},
-    {"lines", [&](const std::string& v) { integer("lines", 1, 5)(v, o.lines); }},
+    {"lines",
+     [&](const std::string& v) {
+       auto r = parse_lines(v);
+       if (auto* e = std::get_if<std::string>(&r))
+         error = "--lines: " + *e;
+       else
+         o.lines = std::get<line_range>(r);
+     }},
+    {"mix",
+     [&](const std::string& v) {
+       auto r = parse_mix(v);
+       if (auto* e = std::get_if<std::string>(&r))
+         error = "--mix: " + *e;
+       else
+         o.mix = std::get<mix_weights>(r);
+       mix_given = true;
+     }},
     {"stock", [&](const std::string& v) { integer("stock", 1, 1000000)(v, o.stock); }},
     {"admin-email", [&](const std::string& v) { o.admin_email = v; }},
     {"admin-password", [&](const std::string& v) { o.admin_password = v; }},
@@ -243,6 +346,11 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
 
   if (o.help)
     return o;
+  if (mix_given && o.scenario != scenario::mixed)
+    return std::string("--mix applies to the mixed scenario only");
+  // Order lists need a customer: mixed runs registered customers.
+  if (o.scenario == scenario::mixed)
+    o.do_register = true;
   // A flash sale races twice as many customers as units unless told.
   if (o.scenario == scenario::flash_sale && !customers_given)
     o.customers = static_cast<int>(std::min<int64_t>(2 * o.stock, 100000));
@@ -252,8 +360,9 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
     return std::string(
       "--customers and --rate exclude each other (with --rate, --customers only sizes the "
       "pool of --register accounts)");
-  if (o.do_register && o.scenario != scenario::checkout && o.scenario != scenario::flash_sale)
-    return std::string("--register applies to checkout and flash-sale only");
+  if (o.do_register && o.scenario != scenario::checkout && o.scenario != scenario::flash_sale &&
+      o.scenario != scenario::mixed)
+    return std::string("--register applies to checkout, flash-sale and mixed only");
   if (o.threads > 1 && o.scenario == scenario::flash_sale)
     return std::string("--threads: flash-sale runs on one thread");
   if (!o.rate && o.customers < o.threads)
@@ -264,7 +373,7 @@ std::variant<options, std::string> parse_options(const std::vector<std::string>&
 std::string usage() {
   return R"(agora-load: HTTP load generator for an Agora node (API.md v1)
 
-usage: agora-load [--scenario checkout|cart|browse|flash-sale] [options]
+usage: agora-load [--scenario checkout|cart|browse|flash-sale|mixed] [options]
 
 Modes
   --customers N        closed loop: N virtual customers, each running journeys
@@ -282,22 +391,34 @@ Scenarios (journeys)
   checkout    browse a page, create a cart, add --lines lines, check out with
               ?wait=true (201; 422 out_of_stock is a business outcome), and
               with --register read the order; verified through the API at the end
+              (orders created = checkouts reported, stock conserved per SKU)
   cart        create a cart, add --lines lines, change one line's quantity
+  mixed       each journey one kind, drawn by --mix weights: checkout (as
+              above), price (an admin PATCHes a product's price), orders (a
+              customer lists its orders), ship (an admin ships a paid order
+              of this run, or delivers a shipped one); customers register
+              automatically; verified like checkout
   browse      list a page, full-text search, read one product
   flash-sale  an admin creates one SKU with --stock units; every customer races
               to buy one unit; checks exactly min(stock, customers) sold,
               on_hand and reserved left as they must be: "zero oversell"
 
 Scenario options
-  --lines N            lines per cart, 1-5 (default 3)
+  --lines N|MIN-MAX    lines per cart, 1-5; a range is drawn uniformly per
+                       journey (default 1-5)
+  --mix K=W,...        mixed: journey kinds and weights (default
+                       checkout=70,price=10,orders=15,ship=5; kinds left out
+                       weigh 0)
   --register           register and log in every virtual customer first and
-                       send its token (checkout, flash-sale)
+                       send its token (checkout, flash-sale; mixed always)
   --stock N            flash-sale units (default 100)
-  --admin-email E      (default admin@agora.local)
+  --admin-email E      admin for flash-sale set-up, mixed price/ship journeys
+                       and the order count at verification (default
+                       admin@agora.local)
   --admin-password P   (default agora-admin-dev)
   --no-idempotency-key do not send Idempotency-Key on checkout POSTs
   --timeout S          per-request timeout (default 30)
-  --verify-sample N    checkouts read back at the end (default 200)
+  --verify-sample N    checkouts read back one by one at the end (default 200)
   --no-verify          skip the end-of-run verification
   --seed N             random seed (default: from the clock)
 

@@ -3,6 +3,7 @@
 // scenario's knobs. Pure: parse_options never touches the network.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,10 +12,40 @@
 
 namespace agora::load {
 
-enum class scenario { checkout, cart, browse, flash_sale };
+enum class scenario { checkout, cart, browse, flash_sale, mixed };
 
 const char* to_string(scenario s);
 std::optional<scenario> parse_scenario(const std::string& text);
+
+/// The kinds of journey the mixed scenario chooses between.
+enum class mix_kind { checkout, price, orders, ship };
+inline constexpr std::size_t mix_kind_count = 4;
+const char* to_string(mix_kind k);
+
+/// Relative weights of the mixed scenario's journey kinds, indexed by
+/// mix_kind (non-negative, not all zero).
+struct mix_weights {
+  std::array<int64_t, mix_kind_count> weight{70, 10, 15, 5};
+  int64_t total() const;
+  int64_t of(mix_kind k) const { return weight[static_cast<std::size_t>(k)]; }
+  /// "checkout=70,price=10,orders=15,ship=5".
+  std::string text() const;
+};
+
+/// Parses "checkout=70,price=10,orders=15,ship=5": kinds not named weigh 0;
+/// the error names the bad part.
+std::variant<mix_weights, std::string> parse_mix(const std::string& text);
+
+/// Lines per cart: drawn uniformly from [min, max] for every journey.
+struct line_range {
+  int min = 1;
+  int max = 5;
+  /// "3" or "1-5".
+  std::string text() const;
+};
+
+/// Parses "N" or "MIN-MAX", 1 <= MIN <= MAX <= 5.
+std::variant<line_range, std::string> parse_lines(const std::string& text);
 
 /// http://host[:port][/prefix] (https is not supported).
 struct base_url {
@@ -46,11 +77,15 @@ struct options {
   double warmup_s = 5;
   int threads = 1;
 
-  /// checkout / cart: lines per cart (1-5).
-  int lines = 3;
+  /// checkout / cart / mixed: lines per cart, a number or a range in 1-5,
+  /// drawn per journey.
+  line_range lines;
   /// checkout: register and log in every virtual customer first, send its
-  /// token, and read the order at the end of each journey.
+  /// token, and read the order at the end of each journey. Always on for
+  /// mixed (order lists need a customer).
   bool do_register = false;
+  /// mixed: weights of the journey kinds.
+  mix_weights mix;
 
   /// flash-sale: units of the one SKU on sale.
   int64_t stock = 100;

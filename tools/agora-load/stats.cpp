@@ -43,6 +43,7 @@ void run_stats::merge(const run_stats& other) {
   for (const auto& [k, n] : other.business)
     business[k] += n;
   checkouts.insert(checkouts.end(), other.checkouts.begin(), other.checkouts.end());
+  unresolved.insert(unresolved.end(), other.unresolved.begin(), other.unresolved.end());
 }
 
 uint64_t run_stats::total_requests() const {

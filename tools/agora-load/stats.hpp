@@ -42,12 +42,16 @@ struct journey_stats {
   uint64_t count(const std::string& name) const;
 };
 
-/// A checkout that succeeded, for the end-of-run verification.
+/// A checkout that succeeded (or whose outcome the run did not learn), for
+/// the end-of-run verification.
 struct checkout_record {
   std::string checkout_id;
   std::string order_id;
   /// Index of the registered customer, -1 for a guest.
   int customer = -1;
+  std::string cart_id;
+  /// SKU and quantity of each line of the cart checked out.
+  std::vector<std::pair<std::string, int>> lines;
 };
 
 struct error_key {
@@ -64,8 +68,13 @@ struct run_stats {
   std::map<error_key, uint64_t> errors;
   /// Business outcomes by request and code (e.g. checkout 422 out_of_stock).
   std::map<error_key, uint64_t> business;
-  /// Every successful checkout of the run (warm-up included).
+  /// Every successful checkout of the run (warm-up included), recorded as
+  /// its success arrives (also when the journey fails afterwards).
   std::vector<checkout_record> checkouts;
+  /// Checkouts whose POST was sent but whose outcome never arrived (no
+  /// answer, a 5xx, a poll cut off by the end of the run): they may have
+  /// placed an order and taken stock. Their cart says at the end.
+  std::vector<checkout_record> unresolved;
 
   void merge(const run_stats& other);
   uint64_t total_requests() const;

@@ -2,6 +2,7 @@
 // command line (scenarios, modes, validation), and how answers count.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <random>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 #include "tools/agora-load/histogram.hpp"
 #include "tools/agora-load/options.hpp"
 #include "tools/agora-load/stats.hpp"
+#include "tools/agora-load/verify.hpp"
 
 using namespace agora::load;
 
@@ -130,7 +132,9 @@ TEST_CASE("options: defaults are a closed-loop checkout on :8080") {
   CHECK(o.scenario == scenario::checkout);
   CHECK_FALSE(o.open_loop());
   CHECK(o.customers == 16);
-  CHECK(o.lines == 3);
+  CHECK(o.lines.min == 1);
+  CHECK(o.lines.max == 5);
+  CHECK(o.lines.text() == "1-5");
   CHECK(o.threads == 1);
   CHECK(o.url.host == "127.0.0.1");
   CHECK(o.url.port == "8080");
@@ -146,7 +150,9 @@ TEST_CASE("options: scenarios, modes and values in both spellings") {
   CHECK(o.customers == 64);
   CHECK(o.duration_s == 20);
   CHECK(o.warmup_s == 5);
-  CHECK(o.lines == 5);
+  CHECK(o.lines.min == 5);
+  CHECK(o.lines.max == 5);
+  CHECK(o.lines.text() == "5");
   CHECK(o.threads == 2);
   CHECK(o.url.host == "localhost");
   CHECK(o.url.port == "9090");
@@ -166,7 +172,7 @@ TEST_CASE("options: scenarios, modes and values in both spellings") {
   CHECK_FALSE(flags.idempotency_key);
   CHECK_FALSE(flags.verify);
 
-  for (auto name : {"checkout", "cart", "browse", "flash-sale"})
+  for (auto name : {"checkout", "cart", "browse", "flash-sale", "mixed"})
     CHECK(to_string(*parse_scenario(name)) == std::string(name));
   CHECK(parse_scenario("flash_sale") == scenario::flash_sale);
   CHECK_FALSE(parse_scenario("Checkout"));
@@ -286,7 +292,8 @@ TEST_CASE("stats: merge adds up, the table names requests, journeys and errors")
   b.journeys["checkout"].latency.record(50000);
   b.errors[error_key{"POST /carts", 0, "timeout"}] = 1;
   b.business[error_key{"POST /carts/{id}/checkout", 422, "out_of_stock"}] = 4;
-  b.checkouts.push_back({"c", "o", -1});
+  b.checkouts.push_back({"c", "o", -1, "cart", {{"A", 1}}});
+  b.unresolved.push_back({"", "", 0, "cart2", {{"B", 2}}});
   a.merge(b);
   CHECK(a.requests["POST /carts"].latency.count() == 2);
   CHECK(a.requests["POST /carts"].statuses[201] == 2);
@@ -294,6 +301,8 @@ TEST_CASE("stats: merge adds up, the table names requests, journeys and errors")
   CHECK(a.total_errors() == 1);
   CHECK(a.journeys["checkout"].count("ok") == 2);
   CHECK(a.checkouts.size() == 1);
+  CHECK(a.unresolved.size() == 1);
+  CHECK(a.unresolved.front().lines.front().second == 2);
 
   auto s = summarize(a.requests["POST /carts"].latency, 2.0);
   CHECK(s.count == 2);
@@ -306,4 +315,186 @@ TEST_CASE("stats: merge adds up, the table names requests, journeys and errors")
   CHECK_THAT(table, Catch::Contains("checkout"));
   CHECK_THAT(table, Catch::Contains("timeout"));
   CHECK_THAT(table, Catch::Contains("out_of_stock"));
+}
+
+TEST_CASE("options: --lines takes a number or a range") {
+  auto one = parse_ok({"--lines", "3"});
+  CHECK(one.lines.min == 3);
+  CHECK(one.lines.max == 3);
+  auto range = parse_ok({"--lines=2-4"});
+  CHECK(range.lines.min == 2);
+  CHECK(range.lines.max == 4);
+  CHECK(range.lines.text() == "2-4");
+  auto same = parse_ok({"--lines", "5-5"});
+  CHECK(same.lines.text() == "5");
+  for (auto bad : {"0", "6", "0-3", "1-6", "4-2", "-3", "3-", "1-2-3", "a-b", "", "1..5", " 2"}) {
+    INFO(bad);
+    auto e = parse_error({"--lines", bad});
+    CHECK_THAT(e, Catch::Contains("--lines") && Catch::Contains("MIN-MAX"));
+  }
+}
+
+TEST_CASE("options: mixed weights its journey kinds") {
+  auto d = parse_ok({"--scenario", "mixed"});
+  CHECK(d.scenario == scenario::mixed);
+  CHECK(d.mix.of(mix_kind::checkout) == 70);
+  CHECK(d.mix.of(mix_kind::price) == 10);
+  CHECK(d.mix.of(mix_kind::orders) == 15);
+  CHECK(d.mix.of(mix_kind::ship) == 5);
+  CHECK(d.mix.text() == "checkout=70,price=10,orders=15,ship=5");
+  // Order lists need a customer: mixed registers its customers.
+  CHECK(d.do_register);
+
+  auto m = parse_ok({"--scenario=mixed", "--mix", "checkout=1,ship=3"});
+  CHECK(m.mix.of(mix_kind::checkout) == 1);
+  CHECK(m.mix.of(mix_kind::price) == 0);
+  CHECK(m.mix.of(mix_kind::orders) == 0);
+  CHECK(m.mix.of(mix_kind::ship) == 3);
+  CHECK(m.mix.total() == 4);
+
+  // With --rate, --customers sizes the pool of accounts.
+  auto open = parse_ok({"--scenario", "mixed", "--rate", "50", "--customers", "10"});
+  CHECK(open.customers == 10);
+  CHECK(open.do_register);
+
+  auto err = [](std::string mix) { return parse_error({"--scenario", "mixed", "--mix", mix}); };
+  CHECK_THAT(err("checkout=70,refund=5"), Catch::Contains("--mix") && Catch::Contains("refund"));
+  CHECK_THAT(err("checkout=-1,price=3"), Catch::Contains("weight of checkout"));
+  CHECK_THAT(err("checkout=1.5"), Catch::Contains("weight of checkout"));
+  CHECK_THAT(err("checkout=0,price=0"), Catch::Contains("every weight is 0"));
+  CHECK_THAT(err("checkout=0"), Catch::Contains("every weight is 0"));
+  CHECK_THAT(err("checkout"), Catch::Contains("KIND=WEIGHT"));
+  CHECK_THAT(err("checkout=1,"), Catch::Contains("KIND=WEIGHT"));
+  CHECK_THAT(err(""), Catch::Contains("KIND=WEIGHT"));
+  CHECK_THAT(err("price=1,price=2"), Catch::Contains("twice"));
+  CHECK_THAT(parse_error({"--mix", "checkout=1"}), Catch::Contains("mixed scenario only"));
+}
+
+TEST_CASE("mixed: the picker follows the weights and never picks a zero weight") {
+  mix_weights m;
+  m.weight = {6, 0, 3, 1};
+  std::mt19937_64 rng(11);
+  std::array<int, mix_kind_count> seen{};
+  const int n = 100000;
+  for (int i = 0; i < n; ++i)
+    ++seen[static_cast<std::size_t>(pick_kind(m, rng))];
+  CHECK(seen[static_cast<std::size_t>(mix_kind::price)] == 0);
+  CHECK(seen[static_cast<std::size_t>(mix_kind::checkout)] == Approx(0.6 * n).epsilon(0.03));
+  CHECK(seen[static_cast<std::size_t>(mix_kind::orders)] == Approx(0.3 * n).epsilon(0.03));
+  CHECK(seen[static_cast<std::size_t>(mix_kind::ship)] == Approx(0.1 * n).epsilon(0.05));
+
+  mix_weights only;
+  only.weight = {0, 0, 0, 7};
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(pick_kind(only, rng) == mix_kind::ship);
+}
+
+TEST_CASE("journeys: lines per cart drawn uniformly from the range") {
+  std::mt19937_64 rng(5);
+  std::array<int, 6> seen{};
+  for (int i = 0; i < 50000; ++i) {
+    int n = pick_lines(line_range{1, 5}, rng);
+    REQUIRE(n >= 1);
+    REQUIRE(n <= 5);
+    ++seen[static_cast<std::size_t>(n)];
+  }
+  for (int n = 1; n <= 5; ++n)
+    CHECK(seen[static_cast<std::size_t>(n)] == Approx(10000).epsilon(0.05));
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(pick_lines(line_range{3, 3}, rng) == 3);
+}
+
+TEST_CASE("verification: stock conservation per SKU") {
+  std::vector<checkout_record> done(2);
+  done[0].lines = {{"A", 1}, {"B", 1}};
+  done[1].lines = {{"A", 1}, {"C", 2}};
+  sku_units sold;
+  add_units(done, sold);
+  CHECK(sold == sku_units{{"A", 2}, {"B", 1}, {"C", 2}});
+
+  sku_units initial{{"A", 10}, {"B", 5}, {"C", 7}, {"D", 3}};
+
+  SECTION("balanced") {
+    auto c = check_conservation(initial, {{"A", 8}, {"B", 4}, {"C", 5}, {"D", 3}}, sold);
+    CHECK(c.ok());
+    CHECK(c.skus == 4);
+    CHECK(c.units_sold == 5);
+    CHECK(c.units_decreased == 5);
+    CHECK_THAT(c.detail(), Catch::Contains("every SKU balances"));
+  }
+  SECTION("a unit more left than sold (a lost commit) or fewer (an oversell) is a violation") {
+    auto c = check_conservation(initial, {{"A", 9}, {"B", 4}, {"C", 4}, {"D", 3}}, sold);
+    CHECK_FALSE(c.ok());
+    CHECK(c.mismatches == 2);
+    REQUIRE(c.examples.size() == 2);
+    CHECK_THAT(c.examples[0], Catch::Contains("A: on_hand 10 -> 9 (down 1), checkouts sold 2"));
+    CHECK_THAT(c.examples[1], Catch::Contains("C: on_hand 7 -> 4 (down 3), checkouts sold 2"));
+    CHECK_THAT(c.detail(), Catch::Contains("2 SKUs do not balance"));
+  }
+  SECTION("stock that moved without a sale is a violation") {
+    auto c = check_conservation(initial, {{"A", 8}, {"B", 4}, {"C", 5}, {"D", 2}}, sold);
+    CHECK(c.mismatches == 1);
+    CHECK_THAT(c.examples.at(0), Catch::Contains("D:"));
+  }
+  SECTION("undecided checkouts widen the range, not beyond") {
+    sku_units maybe{{"D", 1}};
+    CHECK(check_conservation(initial, {{"A", 8}, {"B", 4}, {"C", 5}, {"D", 2}}, sold, maybe).ok());
+    CHECK(check_conservation(initial, {{"A", 8}, {"B", 4}, {"C", 5}, {"D", 3}}, sold, maybe).ok());
+    CHECK_FALSE(
+      check_conservation(initial, {{"A", 8}, {"B", 4}, {"C", 5}, {"D", 1}}, sold, maybe).ok());
+  }
+  SECTION("missing readings and unknown SKUs are violations, examples capped") {
+    auto c = check_conservation(initial, {{"A", 8}}, sold, {}, 1);
+    CHECK(c.mismatches == 3);
+    CHECK(c.examples.size() == 1);
+    sku_units extra = sold;
+    extra["Z"] = 1;
+    auto z = check_conservation(initial, {{"A", 8}, {"B", 4}, {"C", 5}, {"D", 3}}, extra);
+    CHECK(z.mismatches == 1);
+    CHECK_THAT(z.examples.at(0), Catch::Contains("no initial on_hand"));
+  }
+}
+
+TEST_CASE("verification: orders created against checkouts reported") {
+  order_tally t;
+  for (auto s : {"paid", "paid", "shipped", "delivered", "cancelled", "pending", "weird"})
+    t.add(s);
+  CHECK(t.completed == 4);
+  CHECK(t.cancelled == 1);
+  CHECK(t.pending == 1);
+  CHECK(t.other == 1);
+  CHECK(t.total() == 7);
+
+  auto equal = check_order_count(t, 4, 0, 0);
+  CHECK(equal.ok);
+  CHECK_THAT(equal.detail, Catch::Contains("7 orders created") && Catch::Contains(": equal"));
+
+  // Two journeys cut off after their POST, found completed: unreported.
+  auto cut = check_order_count(t, 2, 2, 0);
+  CHECK(cut.ok);
+  CHECK_THAT(cut.detail, Catch::Contains("2 unreported") && Catch::Contains("explained"));
+  // Up to the undecided ones, no further.
+  CHECK(check_order_count(t, 3, 0, 1).ok);
+  CHECK_FALSE(check_order_count(t, 2, 0, 1).ok);
+  CHECK_THAT(check_order_count(t, 2, 0, 1).detail, Catch::Contains("1 orders more"));
+  // A successful checkout without its order.
+  auto missing = check_order_count(t, 5, 0, 0);
+  CHECK_FALSE(missing.ok);
+  CHECK_THAT(missing.detail, Catch::Contains("1 successful checkouts have no order"));
+}
+
+TEST_CASE("verification: the node's timestamps") {
+  CHECK(parse_timestamp_ms("1970-01-01T00:00:00.000Z") == 0);
+  CHECK(parse_timestamp_ms("1970-01-01T00:00:01Z") == 1000);
+  CHECK(parse_timestamp_ms("2026-11-21T10:15:00.123Z") == 1795256100123);
+  CHECK(parse_timestamp_ms("2026-11-21T10:15:00.1Z") == 1795256100100);
+  CHECK(parse_timestamp_ms("2026-11-21T10:15:00.123456+00:00") == 1795256100123);
+  CHECK(*parse_timestamp_ms("2024-03-01T00:00:00Z") - *parse_timestamp_ms("2024-02-28T00:00:00Z") ==
+        2 * 86400000);
+  for (auto bad : {"", "2026-11-21", "2026-11-21T10:15:00", "2026-13-01T00:00:00Z",
+                   "2026-02-30T00:00:00Z", "2026-11-21T10:15:00.Z", "2026-11-21T10:15:00+01:00",
+                   "2026-11-21 10:15:00Z", "2026-11-21T25:00:00Z"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_timestamp_ms(bad));
+  }
 }
