@@ -3,6 +3,7 @@
 // Only a malformed request reads the cart first, so that 401/403 still come
 // before its 400 (the contract's order of checks).
 #include "net/api/api.hpp"
+#include "net/api/cart_bodies.hpp"
 #include "net/api/common.hpp"
 #include "net/api/render.hpp"
 
@@ -139,23 +140,13 @@ void reject_invalid(services& s, http::request& req, http::responder res, proble
 }
 
 void add_item(services& s, http::request& req, http::responder res) {
-  auto body = http::parse_json_object(req.body);
+  auto body = parse_add_item_body(req.body);
   if (!body)
     return reject_invalid(s, req, std::move(res), body.error());
-  http::object_fields f{*body};
-  auto sku = f.required_string("sku", 64);
-  if (!sku)
-    return reject_invalid(s, req, std::move(res), sku.error());
-  if (!is_valid_sku(*sku))
-    return reject_invalid(s, req, std::move(res),
-                          invalid_field("sku", "must match [A-Za-z0-9._-]{1,64}"));
-  auto qty = f.required_int("quantity", 1, cart::max_line_quantity);
-  if (!qty)
-    return reject_invalid(s, req, std::move(res), qty.error());
   if (!is_uuid(req.param("cart_id")))
     return res.error(cart_not_found(req.param("cart_id")));
-  change_line(s, req, std::move(res), *sku,
-              [sku = *sku, quantity = *qty, by = access_of(req)](
+  change_line(s, req, std::move(res), body->sku,
+              [sku = body->sku, quantity = body->quantity, by = access_of(req)](
                 std::optional<catalogue::product_info> info, int64_t available) -> cart::command {
                 return cart::add_item{sku, quantity, available,
                                       info ? info->currency : std::string{}, by,
@@ -198,55 +189,6 @@ void remove_item(services& s, http::request& req, http::responder res) {
     return res.error(cart_not_found(cart_id));
   change_cart(s, req.request_id, std::move(res), cart_id,
               cart::remove_item{std::string(req.param("sku")), access_of(req)});
-}
-
-/// `{shipping_address: {name, line1, city, postal_code, country, lat?, lon?},
-/// payment: {method: "card", token}}` → the canonical address text and the token.
-result<std::pair<std::string, std::string>> checkout_body(const std::string& text) {
-  auto body = http::parse_json_object(text);
-  if (!body)
-    return body.error();
-  http::object_fields f{*body};
-  auto address = f.required_object("shipping_address");
-  if (!address)
-    return address.error();
-  json::object canonical;
-  for (auto key : {"name", "line1", "city", "postal_code", "country"}) {
-    auto v = address->required_string(key, order::max_text_length);
-    if (!v)
-      return v.error();
-    canonical[key] = *v;
-  }
-  auto line2 = address->optional_string("line2", order::max_text_length);
-  if (!line2)
-    return line2.error();
-  if (*line2)
-    canonical["line2"] = **line2;
-  auto lat = address->optional_number("lat", -90, 90);
-  if (!lat)
-    return lat.error();
-  auto lon = address->optional_number("lon", -180, 180);
-  if (!lon)
-    return lon.error();
-  if (lat->has_value() != lon->has_value())
-    return invalid_field(address->field_name(lat->has_value() ? "lon" : "lat"),
-                         "lat and lon go together");
-  if (*lat) {
-    canonical["lat"] = **lat;
-    canonical["lon"] = **lon;
-  }
-  auto pay = f.required_object("payment");
-  if (!pay)
-    return pay.error();
-  auto method = pay->required_string("method", 32);
-  if (!method)
-    return method.error();
-  if (*method != "card")
-    return invalid_field(pay->field_name("method"), "the only payment method is \"card\"");
-  auto token = pay->required_string("token", 200);
-  if (!token)
-    return token.error();
-  return std::pair{json::serialize(canonical), std::move(*token)};
 }
 
 /// The answer of a checkout that was waited for: 201 with the order once
@@ -332,6 +274,71 @@ void start_checkout(services& s, http::request& req, http::responder res) {
 }
 
 } // namespace
+
+// -- request bodies (declared in cart_bodies.hpp) ------------------------------
+
+result<add_item_body> parse_add_item_body(std::string_view text) {
+  auto body = http::parse_json_object(text);
+  if (!body)
+    return body.error();
+  http::object_fields f{*body};
+  auto sku = f.required_string("sku", 64);
+  if (!sku)
+    return sku.error();
+  if (!is_valid_sku(*sku))
+    return invalid_field("sku", "must match [A-Za-z0-9._-]{1,64}");
+  auto qty = f.required_int("quantity", 1, cart::max_line_quantity);
+  if (!qty)
+    return qty.error();
+  return add_item_body{std::move(*sku), *qty};
+}
+
+result<std::pair<std::string, std::string>> checkout_body(const std::string& text) {
+  auto body = http::parse_json_object(text);
+  if (!body)
+    return body.error();
+  http::object_fields f{*body};
+  auto address = f.required_object("shipping_address");
+  if (!address)
+    return address.error();
+  json::object canonical;
+  for (auto key : {"name", "line1", "city", "postal_code", "country"}) {
+    auto v = address->required_string(key, order::max_text_length);
+    if (!v)
+      return v.error();
+    canonical[key] = *v;
+  }
+  auto line2 = address->optional_string("line2", order::max_text_length);
+  if (!line2)
+    return line2.error();
+  if (*line2)
+    canonical["line2"] = **line2;
+  auto lat = address->optional_number("lat", -90, 90);
+  if (!lat)
+    return lat.error();
+  auto lon = address->optional_number("lon", -180, 180);
+  if (!lon)
+    return lon.error();
+  if (lat->has_value() != lon->has_value())
+    return invalid_field(address->field_name(lat->has_value() ? "lon" : "lat"),
+                         "lat and lon go together");
+  if (*lat) {
+    canonical["lat"] = **lat;
+    canonical["lon"] = **lon;
+  }
+  auto pay = f.required_object("payment");
+  if (!pay)
+    return pay.error();
+  auto method = pay->required_string("method", 32);
+  if (!method)
+    return method.error();
+  if (*method != "card")
+    return invalid_field(pay->field_name("method"), "the only payment method is \"card\"");
+  auto token = pay->required_string("token", 200);
+  if (!token)
+    return token.error();
+  return std::pair{json::serialize(canonical), std::move(*token)};
+}
 
 void add_cart_routes(http::router& r, services& s) {
   using http::auth_requirement;

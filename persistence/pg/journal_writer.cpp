@@ -18,6 +18,31 @@
 
 namespace agora::persistence {
 
+// -- batch encoding -------------------------------------------------------------
+
+void journal_insert_params::add(const event_row& row) {
+  ids.add(row.persistence_id);
+  seqs.add(row.seq_nr);
+  types.add(row.event_type);
+  payloads.add(row.payload);
+  correlations.add(row.correlation_id);
+}
+
+std::vector<std::string> journal_insert_params::finish() {
+  return {ids.finish(), seqs.finish(), types.finish(), payloads.finish(),
+          correlations.finish()};
+}
+
+std::vector<std::string> snapshot_params(const std::vector<snapshot_row>& snaps) {
+  pg::array_builder ids, seqs, states;
+  for (const auto& s : snaps) {
+    ids.add(s.persistence_id);
+    seqs.add(s.seq_nr);
+    states.add(s.state);
+  }
+  return {ids.finish(), seqs.finish(), states.finish()};
+}
+
 namespace {
 
 // -- SQL ----------------------------------------------------------------------
@@ -100,34 +125,6 @@ using committer_actor = caf::typed_actor<caf::replies_to<write_batch>::with<writ
 
 // -- the blocking commit (runs in a detached committer) -------------------------
 
-/// The five column arrays of an INSERT ... unnest.
-struct insert_params {
-  pg::array_builder ids, seqs, types, payloads, correlations;
-
-  void add(const event_row& row) {
-    ids.add(row.persistence_id);
-    seqs.add(row.seq_nr);
-    types.add(row.event_type);
-    payloads.add(row.payload);
-    correlations.add(row.correlation_id);
-  }
-
-  std::vector<std::string> finish() {
-    return {ids.finish(), seqs.finish(), types.finish(), payloads.finish(),
-            correlations.finish()};
-  }
-};
-
-std::vector<std::string> snapshot_params(const std::vector<snapshot_row>& snaps) {
-  pg::array_builder ids, seqs, states;
-  for (const auto& s : snaps) {
-    ids.add(s.persistence_id);
-    seqs.add(s.seq_nr);
-    states.add(s.state);
-  }
-  return {ids.finish(), seqs.finish(), states.finish()};
-}
-
 std::string row_key(std::string_view pid, int64_t seq) {
   std::string key{pid};
   key += '\x1f';
@@ -181,7 +178,7 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
   bool sent = send_params(c, "BEGIN");
   ++commands;
   if (sent && !batch.appends.empty()) {
-    insert_params ip;
+    journal_insert_params ip;
     for (const auto& a : batch.appends)
       for (const auto& row : a.rows)
         ip.add(row);
@@ -270,7 +267,7 @@ bool commit_isolated(pg::connection& conn, const write_batch& batch,
   for (size_t i = 0; i < batch.appends.size(); ++i) {
     if (auto res = conn.exec("SAVEPOINT append"); !res)
       return fail(res.error());
-    insert_params ip;
+    journal_insert_params ip;
     for (const auto& row : batch.appends[i].rows)
       ip.add(row);
     auto res = conn.exec_prepared("journal_insert", ip.finish());

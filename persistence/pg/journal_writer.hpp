@@ -14,9 +14,13 @@
 // per append, so only the conflicting appends fail (errc::concurrency_conflict).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <caf/fwd.hpp>
 
 #include "persistence/journal.hpp"
+#include "persistence/pg/pg_array.hpp"
 
 namespace agora {
 struct config;
@@ -33,5 +37,21 @@ namespace agora::persistence {
 /// errc::unavailable. Stop it with an exit message: the committers and the
 /// reader are linked to it.
 journal_actor spawn_journal(caf::actor_system& sys, const agora::config& cfg);
+
+// -- batch encoding (pure; used by the committers, measured by bench/) ---------
+
+/// The parameters $1..$5 of the journal insert (`INSERT ... SELECT * FROM
+/// unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])`):
+/// one text-format array per column, rows in the order they were added.
+struct journal_insert_params {
+  pg::array_builder ids, seqs, types, payloads, correlations;
+
+  void add(const event_row& row);
+  /// Persistence ids, seq_nrs, event types, payloads, correlation ids.
+  std::vector<std::string> finish();
+};
+
+/// The parameters $1..$3 of the snapshot upsert (persistence ids, seq_nrs, states).
+std::vector<std::string> snapshot_params(const std::vector<snapshot_row>& snaps);
 
 } // namespace agora::persistence

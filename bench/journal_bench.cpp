@@ -1,0 +1,121 @@
+// The journal's write path off the database: the per-event codec encode the
+// entity shell runs for every decided event (a cart event here), and the
+// committer's encoding of a whole batch into the five text-array parameters
+// of `INSERT ... SELECT * FROM unnest(...)` (persistence/pg/journal_writer.hpp).
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "actors/cart/cart.hpp"
+#include "bench/bench_support.hpp"
+#include "persistence/journal.hpp"
+#include "persistence/pg/journal_writer.hpp"
+#include "persistence/pg/pg_array.hpp"
+
+namespace agora::bench {
+namespace {
+
+using cart::cart_traits;
+
+const cart::event item_added = cart::item_added{"EL-0001", 2, 3, fixed_now_us};
+
+// -- per-event codec ----------------------------------------------------------
+
+/// `cart.item_added` → its JSON payload (Boost.JSON object + serialize).
+void BM_cart_encode_event(benchmark::State& state) {
+  auto once = cart_traits::encode_event(item_added);
+  auto back = cart_traits::decode_event(cart_traits::event_type(item_added), once);
+  if (!verify(state, back && *back == item_added, "the encoded cart event does not decode back"))
+    return;
+  for (auto _ : state) {
+    auto payload = cart_traits::encode_event(item_added);
+    benchmark::DoNotOptimize(payload);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_cart_encode_event);
+
+/// The inverse, run for every event an entity replays at recovery.
+void BM_cart_decode_event(benchmark::State& state) {
+  const auto type = std::string(cart_traits::event_type(item_added));
+  const auto payload = cart_traits::encode_event(item_added);
+  auto once = cart_traits::decode_event(type, payload);
+  if (!verify(state, once && *once == item_added, "the cart event does not decode"))
+    return;
+  for (auto _ : state) {
+    auto ev = cart_traits::decode_event(type, payload);
+    benchmark::DoNotOptimize(ev);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_cart_decode_event);
+
+// -- batch encoding -------------------------------------------------------------
+
+/// A group-commit batch of `events` appends of one cart event each, rows as
+/// the shell makes them (persistence id, seq_nr, type, payload, correlation).
+std::vector<persistence::append_request> make_batch(int64_t events) {
+  std::vector<persistence::append_request> batch;
+  for (int64_t i = 0; i < events; ++i) {
+    auto n = static_cast<uint64_t>(i);
+    cart::event ev = cart::item_added{fake_sku(static_cast<int>(i % 255) + 1), 1 + i % 3,
+                                      1 + i % 3, fixed_now_us + i};
+    persistence::append_request req;
+    req.rows.push_back(persistence::event_row{
+      runtime::persistence_id(cart_traits::type, fake_uuid(n)), 1 + i % 7,
+      std::string(cart_traits::event_type(ev)), cart_traits::encode_event(ev),
+      fake_uuid(1'000'000 + n), 0, 0});
+    batch.push_back(std::move(req));
+  }
+  return batch;
+}
+
+std::vector<std::string> encode_batch(const std::vector<persistence::append_request>& batch) {
+  persistence::journal_insert_params ip;
+  for (const auto& a : batch)
+    for (const auto& row : a.rows)
+      ip.add(row);
+  return ip.finish();
+}
+
+/// True when the five arrays read back (as PostgreSQL would parse them) to
+/// the batch's persistence ids and payloads, in order.
+bool round_trips(const std::vector<persistence::append_request>& batch,
+                 const std::vector<std::string>& params) {
+  if (params.size() != 5)
+    return false;
+  std::vector<std::string> ids, payloads;
+  if (!persistence::pg::parse_text_array(params[0], ids) ||
+      !persistence::pg::parse_text_array(params[3], payloads))
+    return false;
+  if (ids.size() != batch.size() || payloads.size() != batch.size())
+    return false;
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (ids[i] != batch[i].rows[0].persistence_id || payloads[i] != batch[i].rows[0].payload)
+      return false;
+  return true;
+}
+
+/// The committer's parameter encoding of one batch (what it sends to
+/// PQsendQueryPrepared for the journal insert).
+void BM_journal_insert_params(benchmark::State& state) {
+  auto batch = make_batch(state.range(0));
+  auto once = encode_batch(batch);
+  if (!verify(state, round_trips(batch, once), "the batch parameters do not read back"))
+    return;
+  int64_t bytes = 0;
+  for (const auto& p : once)
+    bytes += static_cast<int64_t>(p.size());
+  for (auto _ : state) {
+    auto params = encode_batch(batch);
+    benchmark::DoNotOptimize(params);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0)); // events
+  state.SetBytesProcessed(state.iterations() * bytes);
+  state.counters["param_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_journal_insert_params)->ArgName("events")->Arg(1)->Arg(20)->Arg(200);
+
+} // namespace
+} // namespace agora::bench
