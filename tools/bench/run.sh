@@ -8,7 +8,8 @@
 #   product-get  wrk -t1 -c64 on GET /api/v1/products/{sku} over 100 SKUs
 #   cart-add     wrk -t1 -c64 on POST /api/v1/carts/{id}/items (cart_add.sh)
 #   browse, cart, checkout, mixed
-#                agora-load closed loop with $CUSTOMERS customers
+#                agora-load closed loop with $CUSTOMERS customers; NAME:N runs
+#                it with N customers (e.g. checkout:1 checkout:16 checkout:64)
 #   flash-sale   agora-load: $FLASH_CUSTOMERS customers race for $FLASH_STOCK units
 #
 # Every scenario gets a fresh database on the PostgreSQL at <pg port> (fsync
@@ -216,18 +217,26 @@ run_flash_sale() {
   return "$status"
 }
 
-closed=(--customers "$CUSTOMERS" --duration "$DURATION" --warmup "$WARMUP")
 failed=()
 for s in "${SCENARIOS[@]}"; do
-  start_node "$s"
-  case $s in
+  name=${s%%:*} customers=$CUSTOMERS
+  [[ $s != *:* ]] || customers=${s#*:}
+  case $name in
+    baselines | product-get | cart-add | flash-sale) [[ $s != *:* ]] ;;
+    browse | cart | checkout | mixed) [[ $customers =~ ^[1-9][0-9]*$ ]] ;;
+    *) false ;;
+  esac || { echo "run.sh: unknown scenario $s" >&2; exit 2; }
+  start_node "$name"
+  case $name in
     baselines) run_baselines ;;
     product-get) run_product_get ;;
     cart-add) run_cart_add ;;
-    browse | cart | checkout) run_load "$s" --scenario "$s" "${closed[@]}" || failed+=("$s") ;;
-    mixed) run_load mixed --scenario mixed "${closed[@]}" || failed+=(mixed) ;;
     flash-sale) run_flash_sale || failed+=(flash-sale) ;;
-    *) echo "run.sh: unknown scenario $s" >&2; exit 2 ;;
+    *)
+      # Results of NAME:N are named NAME-N.
+      run_load "${s/:/-}" --scenario "$name" --customers "$customers" --duration "$DURATION" \
+        --warmup "$WARMUP" || failed+=("$s")
+      ;;
   esac
   stop_node
 done
