@@ -156,6 +156,9 @@ const std::vector<setting>& settings() {
            "production refuses to start with the default admin password or JWT secret."),
     integer("node", "threads", &field<&c::node, &c::node_section::threads>, 0, 1024,
             "CAF scheduler worker threads; 0 = one per CPU core."),
+    integer("node", "idle_polls", &field<&c::node, &c::node_section::idle_polls>, 0, 100000,
+            "Polls an idle scheduler worker makes, 50 us apart, before it waits for work "
+            "(CAF's default: 500)."),
     // -- http --
     text("http", "host", &field<&c::http, &c::http_section::host>,
          "Address the HTTP/WebSocket listener binds to (0.0.0.0 for all interfaces)."),

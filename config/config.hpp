@@ -24,6 +24,9 @@ struct config {
     std::string mode = "development";
     /// CAF scheduler worker threads (0 = number of cores).
     int64_t threads = 0;
+    /// Polls an idle scheduler worker makes, sleeping 50 µs between them,
+    /// before it waits on its condition variable (CAF's default is 500).
+    int64_t idle_polls = 0;
   } node;
 
   struct http_section {
