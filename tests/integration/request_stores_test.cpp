@@ -60,6 +60,46 @@ TEST_CASE("an idempotency key is claimed once and then replays its response",
   CHECK(r->what() == claim_kind::fresh);
 }
 
+TEST_CASE("idempotency claims and completions arriving together share one transaction",
+          "[integration][idempotency]") {
+  test::test_database db;
+  test::test_system ts;
+  auto store = spawn_idempotency_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard{store};
+  CHECK(claim(ts.sys, store, "done", "h") == claim_kind::fresh);
+  // Sent without waiting, they queue in the store's mailbox and are written
+  // in one transaction; each still gets its own answer, in order.
+  caf::scoped_actor self{ts.sys};
+  const std::string scope = "anonymous POST /x";
+  for (int i = 0; i < 20; ++i) {
+    idempotency_claim c{scope, std::to_string(i), "h"};
+    c.key.insert(0, 1, 'k'); // (not "k" + ...: g++ 12 warns falsely about that)
+    self->send(store, std::move(c));
+  }
+  self->send(store, idempotency_claim{scope, "k0", "h"});     // the same key again
+  self->send(store, idempotency_claim{scope, "k1", "other"}); // another body
+  self->send(store, idempotency_completion{scope, "done", 200, R"({"body":"{}"})"});
+  self->send(store, idempotency_claim{scope, "done", "h"}); // sees the completion above
+  std::vector<claim_kind> kinds;
+  bool completed = false;
+  for (int i = 0; i < 24; ++i)
+    self->receive([&](idempotency_record& r) { kinds.push_back(r.what()); },
+                  [&](bool ok) { completed = ok; },
+                  [&](caf::error& e) { FAIL("store failed: " << ts.sys.render(e)); },
+                  caf::after(std::chrono::seconds(10)) >> [] { FAIL("no answer"); });
+  REQUIRE(kinds.size() == 23);
+  for (int i = 0; i < 20; ++i)
+    CHECK(kinds[static_cast<std::size_t>(i)] == claim_kind::fresh);
+  CHECK(kinds[20] == claim_kind::in_progress);
+  CHECK(kinds[21] == claim_kind::mismatch);
+  CHECK(kinds[22] == claim_kind::replay);
+  CHECK(completed);
+  // Committed: a fresh store replays them.
+  auto fresh_store = spawn_idempotency_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard2{fresh_store};
+  CHECK(claim(ts.sys, fresh_store, "k19", "h") == claim_kind::in_progress);
+}
+
 TEST_CASE("a released or abandoned idempotency claim can be taken again",
           "[integration][idempotency]") {
   test::test_database db;
