@@ -246,6 +246,11 @@ class CatalogueTest(harness.NodeTestCase):
         r = self.api.post("/api/v1/products", body, token=self.admin_token())
         self.assertEqual(r.status, 201, r)
         self.wait_listed([body["sku"]], category=body["category"])
+        # The product and its stock are separate events (product, inventory):
+        # the read model may list the product a moment before its stock.
+        harness.wait_until(
+            lambda: self.list_page(category=body["category"])["items"][0]["available"] == 3,
+            what="the listed product shows its initial stock")
         item = self.list_page(category=body["category"])["items"][0]
         self.check_product(item, body)
         self.assertEqual(item["available"], 3)
