@@ -338,17 +338,18 @@ caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
       self->state.stopping = true;
       maybe_finish_stop(self);
     },
-    // Passivation on idleness: the timeout restarts with every message.
-    caf::after(settings.idle_timeout) >>
-      [self] {
-        auto& s = self->state;
-        bool busy = s.recovering || s.writing || !s.queued_rows.empty() || !s.replies.empty();
-        // An entity with a timer pending stays live so the timer fires.
-        if (busy || s.armed_deadline || s.stopping)
-          return;
-        if (auto region = caf::actor_cast<caf::actor>(s.region))
-          self->send(region, passivate_atom_v, s.id);
-      },
+    // The region's idle sweep asks an entity it has not routed a message to
+    // for entity.idle_timeout whether it may stop (no CAF receive timeout:
+    // re-arming one after every message cost a clock event each).
+    [self](passivate_atom) {
+      auto& s = self->state;
+      bool busy = s.recovering || s.writing || !s.queued_rows.empty() || !s.replies.empty();
+      // An entity with a timer pending stays live so the timer fires.
+      if (busy || s.armed_deadline || s.stopping)
+        return;
+      if (auto region = caf::actor_cast<caf::actor>(s.region))
+        self->send(region, passivate_atom_v, s.id);
+    },
   };
 }
 
@@ -358,6 +359,8 @@ template <class Traits>
 struct region_entry {
   caf::actor actor;
   std::list<std::string>::iterator lru_pos;
+  /// When the region last routed a message to it (or asked it to stop).
+  caf::actor_clock::time_point last_used;
   bool stopping = false;
   std::vector<envelope<Traits>> buffer;
 };
@@ -372,12 +375,58 @@ struct region_state {
   std::unordered_map<caf::actor_addr, std::string> by_addr;
   /// Most recently used first.
   std::list<std::string> lru;
+  /// True while a sweep message is on its way (only while entities live).
+  bool sweep_armed = false;
   /// Set by a drain request: stop everything, answer when all are gone.
   std::optional<caf::response_promise> drained;
 };
 
 template <class Traits>
 using region_actor = caf::stateful_actor<region_state<Traits>>;
+
+/// How often the region looks for idle entities: a quarter of the idle
+/// timeout (so one stops between 1 and 1.25 idle timeouts after its last
+/// message), between 1 ms and 30 s.
+inline caf::timespan sweep_interval(const region_settings& settings) {
+  auto quarter = std::chrono::duration_cast<caf::timespan>(settings.idle_timeout) / 4;
+  return std::clamp<caf::timespan>(quarter, std::chrono::milliseconds(1),
+                                   std::chrono::seconds(30));
+}
+
+template <class Traits>
+void arm_sweep(region_actor<Traits>* self) {
+  auto& s = self->state;
+  if (s.sweep_armed)
+    return;
+  s.sweep_armed = true;
+  self->delayed_send(self, sweep_interval(s.settings), tick_atom_v);
+}
+
+/// Asks every entity idle for the timeout whether it may stop (it declines
+/// while busy or with a timer pending, and is asked again a timeout later).
+/// The least recently used are at the back of the LRU list.
+template <class Traits>
+void sweep(region_actor<Traits>* self) {
+  auto& s = self->state;
+  s.sweep_armed = false;
+  auto now = self->clock().now();
+  std::vector<std::string> idle;
+  for (auto i = s.lru.rbegin(); i != s.lru.rend(); ++i) {
+    auto& e = s.entities[*i];
+    if (now - e.last_used < s.settings.idle_timeout)
+      break;
+    idle.push_back(*i);
+  }
+  for (const auto& id : idle) {
+    auto& e = s.entities[id];
+    s.lru.splice(s.lru.begin(), s.lru, e.lru_pos);
+    e.last_used = now;
+    if (!e.stopping)
+      self->send(e.actor, passivate_atom_v);
+  }
+  if (!s.entities.empty() && !s.drained)
+    arm_sweep(self);
+}
 
 template <class Traits>
 region_entry<Traits>& spawn_entity(region_actor<Traits>* self, const std::string& id,
@@ -391,7 +440,9 @@ region_entry<Traits>& spawn_entity(region_actor<Traits>* self, const std::string
   auto& e = s.entities[id];
   e.actor = hdl;
   e.lru_pos = s.lru.begin();
+  e.last_used = self->clock().now();
   e.stopping = false;
+  arm_sweep(self);
   return e;
 }
 
@@ -477,8 +528,10 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
         return;
       }
       s.lru.splice(s.lru.begin(), s.lru, e.lru_pos);
+      e.last_used = self->clock().now();
       self->send(e.actor, std::move(env));
     },
+    [self](tick_atom) { sweep(self); },
     [self](passivate_atom, const std::string& id) {
       auto& s = self->state;
       auto i = s.entities.find(id);

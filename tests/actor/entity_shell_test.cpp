@@ -241,6 +241,34 @@ TEST_CASE("an idle entity is passivated and recovers on its next message", "[run
   f.drain(r);
 }
 
+TEST_CASE("the idle sweep stops only entities without messages for the idle timeout",
+          "[runtime]") {
+  fixture f;
+  f.settings.idle_timeout = std::chrono::milliseconds(100); // swept every 25 ms
+  auto r = f.region();
+  f.send(r, "busy", counter::add{1});
+  f.send(r, "quiet", counter::add{1});
+  f.run();
+  CHECK(runtime::live_entities("counter") == 2);
+  for (int i = 0; i < 4; ++i) { // 100 ms: neither is idle long enough yet
+    f.sched.advance_time(std::chrono::milliseconds(24));
+    f.send(r, "busy", counter::add{1});
+    f.run();
+  }
+  CHECK(runtime::live_entities("counter") == 2);
+  for (int i = 0; i < 4; ++i) { // 100 ms more: "quiet" is asked and stops
+    f.sched.advance_time(std::chrono::milliseconds(25));
+    f.send(r, "busy", counter::add{1});
+    f.run();
+  }
+  CHECK(runtime::live_entities("counter") == 1);
+  CHECK(f.value_of(r, "busy") == 9);
+  auto loads = f.data->loads;
+  CHECK(f.value_of(r, "quiet") == 1);
+  CHECK(f.data->loads == loads + 1); // it came back by recovery
+  f.drain(r);
+}
+
 TEST_CASE("a timer derived from state fires a command and is re-armed on recovery",
           "[runtime]") {
   fixture f;
