@@ -95,6 +95,19 @@ def cpu_text(cpu):
             f"{cpu['machine_pct']:.0f}%")
 
 
+def per_op(cpu, rate, unit):
+    """What one operation cost over the sampled window: node and PostgreSQL
+    CPU, node context switches, PostgreSQL commits."""
+    if not cpu or not rate:
+        return None
+    us = lambda pct: pct / 100 * 1e6 / rate
+    parts = [f"node {us(cpu['node_pct']):,.0f} µs", f"PostgreSQL {us(cpu['postgres_pct']):,.0f} µs"]
+    if "node_switches_per_s" in cpu:
+        parts.append(f"{cpu['node_switches_per_s'] / rate:.1f} node context switches")
+        parts.append(f"{cpu['pg_commits_per_s'] / rate:.2f} PostgreSQL commits")
+    return f"per {unit}: " + ", ".join(parts)
+
+
 def verdict(ok):
     return "met" if ok else "**missed**"
 
@@ -139,6 +152,7 @@ def main():
 
     rows = []
     notes = []
+    costs = []
 
     def ratio_http(rps):
         return f"{100 * rps / http_base:.1f}% of `/healthz`" if http_base else "–"
@@ -147,6 +161,7 @@ def main():
     w = wrk_figures(read(os.path.join(d, "product-get.txt")))
     if w:
         ok = http_base is not None and w["rps"] >= 0.5 * http_base and w["non2xx"] == 0
+        costs.append(("product-get", per_op(pg, w["rps"], "request")))
         rows.append(("product-get (wrk -c64)", f"{fmt(w['rps'])} req/s", f"{ms(w['p50'])} / {ms(w['p99'])}",
                      ratio_http(w["rps"]), TARGETS["product-get"], verdict(ok), cpu_text(pg)))
         if w["non2xx"]:
@@ -160,6 +175,7 @@ def main():
         extra = ""
         if base and base["commits"]:
             extra = f"; {w['rps'] / base['commits']:.1f}× single-row commits/s"
+        costs.append(("cart-add", per_op(cpu, w["rps"], "request")))
         rows.append(("cart-add (wrk -c64)", f"{fmt(w['rps'])} req/s", f"{ms(w['p50'])} / {ms(w['p99'])}",
                      ratio_http(w["rps"]) + extra, TARGETS["cart-add"], verdict(ok), cpu_text(cpu)))
         j = re.search(r"journal: .*", text or "")
@@ -201,6 +217,7 @@ def main():
             rate = decided / secs
             f = r.get("flash_sale", {})
             ok = rate >= 20000 and ver.get("ok", False)
+            costs.append((name, per_op(cpu, rate, "decision")))
             rows.append((f"flash-sale ({who}, {f.get('stock')} units)",
                          f"{fmt(rate)} decisions/s ({decided} in {secs:.2f} s)",
                          f"{ms(j.get('p50_ms'))} / {ms(j.get('p99_ms'))}",
@@ -209,7 +226,9 @@ def main():
             continue
         for label, j in sorted(journeys.items()):
             rate = j.get("per_second", 0)
-            target, met = TARGETS.get(label, ""), ""
+            if label == scenario:
+                costs.append((name, per_op(cpu, rate, f"{label} journey")))
+            target, met = (TARGETS.get(label, "") if label == scenario else ""), ""
             if label == "checkout" and scenario == "checkout" and r.get("customers") == 64:
                 met = verdict(rate >= 1500 and (j.get("p99_ms") or 1e9) <= 100)
             elif label == "checkout" and scenario == "checkout":
@@ -226,6 +245,12 @@ def main():
         out.append("|---|---|---|---|---|---|---|")
         for row in rows:
             out.append("| " + " | ".join(row) + " |")
+        out.append("")
+    costs = [(n, c) for n, c in costs if c]
+    if costs:
+        out.append("Cost of one operation over the sampled window:\n")
+        for n, c in costs:
+            out.append(f"- {n}: {c}")
         out.append("")
     if notes:
         out.append("Verification and notes:\n")

@@ -16,7 +16,8 @@
 # on) and a fresh Release agora-node seeded with the demo catalogue. While a
 # scenario's measured window runs, the CPU time of the node, of PostgreSQL's
 # processes, of the load generator and of the whole machine is read from
-# /proc, with the journal's events and commits from /metrics. Results go to
+# /proc, with the node's context switches, the journal's events and commits
+# (/metrics) and PostgreSQL's committed transactions. Results go to
 # <out dir>: per scenario NAME.txt (the tool's output), NAME.json (agora-load
 # results) and NAME.cpu.json (the CPU and journal sample). report.py turns
 # them into the dated report of docs/PERFORMANCE.md.
@@ -62,8 +63,10 @@ stop_node() {
 }
 trap stop_node EXIT
 
+DB=""
 start_node() { # scenario name: a fresh database agora_bench_<name>, a node on it
   local db="agora_bench_${1//-/_}"
+  DB=$db
   if curl -s -o /dev/null "$BASE/healthz"; then
     echo "run.sh: port $HTTP_PORT is taken by another server (set AGORA_BENCH_HTTP_PORT)" >&2
     return 1
@@ -124,8 +127,15 @@ journal() { # events, commits
     $1 == "agora_journal_batch_events_count" { c = $2 }
     END { printf "%d %d", e, c }'
 }
+switches_of() { # context switches (voluntary and not) of a process's threads
+  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }'
+}
+pg_commits() { # transactions committed in the scenario's database
+  pg_psql "$PG_PORT" postgres -tA -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$DB'"
+}
 sample() {
-  echo "$(date +%s.%N) $(ticks_of "$NODE_PID") $(pg_ticks) $(ticks_of "$1") $(machine_idle) $(journal)"
+  echo "$(date +%s.%N) $(ticks_of "$NODE_PID") $(pg_ticks) $(ticks_of "$1") $(machine_idle) $(journal)" \
+    "$(switches_of "$NODE_PID") $(pg_commits)"
 }
 
 # measure NAME PID DELAY LENGTH: samples the window [DELAY, DELAY + LENGTH) s
@@ -140,13 +150,14 @@ measure() {
   python3 - "$(nproc)" "$(getconf CLK_TCK)" $s0 $s1 >"$OUT/$name.cpu.json" <<'PY'
 import json, sys
 cpus, hz = int(sys.argv[1]), float(sys.argv[2])
-t0, n0, p0, l0, m0, e0, c0, t1, n1, p1, l1, m1, e1, c1 = map(float, sys.argv[3:])
+t0, n0, p0, l0, m0, e0, c0, x0, k0, t1, n1, p1, l1, m1, e1, c1, x1, k1 = map(float, sys.argv[3:])
 wall = t1 - t0
 pct = lambda a, b: round(100.0 * (b - a) / hz / wall, 1)
 machine = round(100.0 * cpus - pct(m0, m1), 1)
 json.dump({"seconds": round(wall, 2), "cpus": cpus, "node_pct": pct(n0, n1),
            "postgres_pct": pct(p0, p1), "load_pct": pct(l0, l1), "machine_pct": machine,
-           "journal_events_per_s": round((e1 - e0) / wall), "journal_commits_per_s": round((c1 - c0) / wall)},
+           "journal_events_per_s": round((e1 - e0) / wall), "journal_commits_per_s": round((c1 - c0) / wall),
+           "node_switches_per_s": round((x1 - x0) / wall), "pg_commits_per_s": round((k1 - k0) / wall)},
           sys.stdout)
 PY
 }
@@ -209,8 +220,9 @@ run_flash_sale() {
   "$LOAD" --url "$BASE" --progress=never --out "$OUT/flash-sale.json" --scenario flash-sale \
     --customers "$FLASH_CUSTOMERS" --stock "$FLASH_STOCK" >"$OUT/flash-sale.txt" 2>&1 &
   local pid=$!
-  # The race is over in a few seconds: sample from its first second on.
-  measure flash-sale "$pid" 1 2
+  # The race is over in two or three seconds: sample its second half-second
+  # to its second second, while agora-load still runs.
+  measure flash-sale "$pid" 0.5 1
   local status=0
   wait "$pid" || status=$?
   sed -n '/verification/,$p' "$OUT/flash-sale.txt"
