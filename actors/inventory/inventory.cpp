@@ -112,17 +112,10 @@ result<events> decide_commit(const state& st, const std::string& id,
 }
 
 result<events> decide_expire(const state& st, const expire& cmd, const runtime::context& ctx) {
-  std::vector<std::pair<timestamp_us, const std::string*>> due;
-  for (const auto& [id, r] : st.reservations)
-    if (r.expires_at <= cmd.now)
-      due.emplace_back(r.expires_at, &id);
-  // Oldest deadline first; ids break ties (the map already orders them).
-  std::stable_sort(due.begin(), due.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  // Oldest deadline first; ids break ties.
   events out;
-  out.reserve(due.size());
-  for (const auto& [_, id] : due)
-    out.emplace_back(expired{*id, st.reservations.at(*id).quantity, ctx.now});
+  for (auto i = st.expiries.begin(); i != st.expiries.end() && i->first <= cmd.now; ++i)
+    out.emplace_back(expired{i->second, st.reservations.at(i->second).quantity, ctx.now});
   return out;
 }
 
@@ -132,6 +125,7 @@ int64_t finish_reservation(state& st, const std::string& id) {
   int64_t quantity = 0;
   if (auto i = st.reservations.find(id); i != st.reservations.end()) {
     quantity = i->second.quantity;
+    st.expiries.erase({i->second.expires_at, id});
     st.reservations.erase(i);
   }
   st.finished.insert(id);
@@ -169,7 +163,10 @@ state inventory_traits::apply_event(state st, const event& ev) {
                  st.updated_at = e.at;
                },
                [&](const reserved& e) {
-                 st.reservations[e.reservation_id] = reservation{e.quantity, e.expires_at};
+                 auto& r = st.reservations[e.reservation_id];
+                 st.expiries.erase({r.expires_at, e.reservation_id}); // (a new id: no-op)
+                 r = reservation{e.quantity, e.expires_at};
+                 st.expiries.emplace(e.expires_at, e.reservation_id);
                  st.reserved += e.quantity;
                  st.updated_at = e.at;
                },
@@ -195,11 +192,9 @@ state inventory_traits::apply_event(state st, const event& ev) {
 }
 
 std::optional<timestamp_us> inventory_traits::next_deadline(const state& st) {
-  std::optional<timestamp_us> earliest;
-  for (const auto& [id, r] : st.reservations)
-    if (!earliest || r.expires_at < *earliest)
-      earliest = r.expires_at;
-  return earliest;
+  if (st.expiries.empty())
+    return std::nullopt;
+  return st.expiries.begin()->first;
 }
 
 inventory_traits::command inventory_traits::on_deadline(timestamp_us now) {

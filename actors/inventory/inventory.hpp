@@ -18,6 +18,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -149,6 +150,9 @@ struct state {
   int64_t reserved = 0;
   /// Active reservations by id.
   std::map<std::string, reservation> reservations;
+  /// The same reservations by deadline, then id: the earliest deadline and
+  /// the expired ones are read without scanning every reservation.
+  std::set<std::pair<timestamp_us, std::string>> expiries;
   /// Finished (released, committed or expired) ids, oldest first; at most
   /// max_finished_reservations. `finished` indexes the same ids.
   recent_set<max_finished_reservations> finished;

@@ -42,9 +42,12 @@ void check_invariants(const state& st, const model& m) {
   for (const auto& [id, r] : st.reservations) {
     REQUIRE(r.quantity > 0);
     REQUIRE_FALSE(st.finished.contains(id));
+    REQUIRE(st.expiries.contains({r.expires_at, id}));
     sum += r.quantity;
   }
   REQUIRE(sum == st.reserved);
+  // The expiry index holds exactly the active reservations.
+  REQUIRE(st.expiries.size() == st.reservations.size());
   REQUIRE(st.on_hand == m.received - m.written_off - m.committed);
   // A reservation is committed, released or expired -- never lost.
   REQUIRE(m.reserved_ever == st.reserved + m.finished_units);
