@@ -149,6 +149,13 @@ struct journey_result {
   std::optional<checkout_record> checkout;
 };
 
+/// A journey that ended as planned.
+journey_result succeeded() {
+  journey_result jr;
+  jr.o = outcome::ok;
+  return jr;
+}
+
 journey_result ended_by(const answer& a) {
   journey_result j;
   j.o = a.o;
@@ -443,6 +450,12 @@ private:
     return c.account >= 0 ? &plan_.accounts[static_cast<std::size_t>(c.account)].token : nullptr;
   }
 
+  /// A catalogue entry drawn uniformly.
+  const product& random_product() {
+    return plan_.catalogue[std::uniform_int_distribution<std::size_t>(
+      0, plan_.catalogue.size() - 1)(rng_)];
+  }
+
   asio::awaitable<journey_result> journey(customer& c) {
     switch (opt_.scenario) {
     case scenario::checkout:
@@ -545,8 +558,7 @@ private:
       if (to_ship_.size() > 10000)
         to_ship_.pop_front();
     }
-    journey_result jr;
-    jr.o = outcome::ok;
+    auto jr = succeeded();
     jr.checkout = std::move(rec);
     co_return jr;
   }
@@ -566,10 +578,8 @@ private:
       if (status == "running")
         continue;
       journey_result jr;
-      if (status == "completed") {
-        jr.o = outcome::ok;
-        co_return jr;
-      }
+      if (status == "completed")
+        co_return succeeded();
       auto reason = string_field(a.r.body, "reason");
       bool recorded = in_window(c.journey_start);
       if (status == "compensated" && reason.find("out_of_stock") != std::string::npos) {
@@ -620,8 +630,7 @@ private:
     cart_lines lines;
     if (auto ended = co_await add_lines(c, cart_id, lines))
       co_return *ended;
-    journey_result jr;
-    jr.o = outcome::ok;
+    auto jr = succeeded();
     if (lines.empty())
       co_return jr;
     static const std::string two = "{\"quantity\":2}";
@@ -646,16 +655,12 @@ private:
       if (!a.ok())
         co_return ended_by(a);
     }
-    const auto& sku = plan_.catalogue[std::uniform_int_distribution<std::size_t>(
-                                        0, plan_.catalogue.size() - 1)(rng_)]
-                        .sku;
+    const auto& sku = random_product().sku;
     request_spec get{"GET", "/api/v1/products/" + sku};
     a = co_await call(c, "GET /products/{sku}", get, 200);
     if (!a.ok())
       co_return ended_by(a);
-    journey_result jr;
-    jr.o = outcome::ok;
-    co_return jr;
+    co_return succeeded();
   }
 
   asio::awaitable<journey_result> flash_journey(customer& c) {
@@ -700,8 +705,7 @@ private:
   /// within 10% of its price at set-up (so a cart's total stays near what
   /// the gateway approves).
   asio::awaitable<journey_result> price_journey(customer& c) {
-    const auto& pr = plan_.catalogue[std::uniform_int_distribution<std::size_t>(
-      0, plan_.catalogue.size() - 1)(rng_)];
+    const auto& pr = random_product();
     int64_t base = pr.price_cents > 0 ? pr.price_cents : 1000;
     int64_t price = std::max<int64_t>(
       1, base * std::uniform_int_distribution<int64_t>(90, 110)(rng_) / 100);
@@ -710,9 +714,7 @@ private:
     auto a = co_await call(c, "PATCH /products/{sku}", spec, 200);
     if (!a.ok())
       co_return ended_by(a);
-    journey_result jr;
-    jr.o = outcome::ok;
-    co_return jr;
+    co_return succeeded();
   }
 
   /// A registered customer reads its order list (newest first).
@@ -722,9 +724,7 @@ private:
     auto a = co_await call(c, "GET /orders", spec, 200);
     if (!a.ok())
       co_return ended_by(a);
-    journey_result jr;
-    jr.o = outcome::ok;
-    co_return jr;
+    co_return succeeded();
   }
 
   /// The admin moves an order of this run along: delivers a shipped one or
@@ -758,9 +758,7 @@ private:
     }
     if (!a.ok())
       co_return ended_by(a);
-    journey_result jr;
-    jr.o = outcome::ok;
-    co_return jr;
+    co_return succeeded();
   }
 };
 
