@@ -39,6 +39,7 @@ db_error classify(const PGconn* conn, const PGresult* res) {
   } else if (err.sqlstate.rfind("08", 0) == 0     // connection exception
              || err.sqlstate.rfind("57P", 0) == 0 // operator intervention (shutdown)
              || err.sqlstate == "53300"           // too many connections
+             || err.sqlstate == "57014"           // cancelled: statement_timeout
              || err.sqlstate.empty()) {           // no server answer at all
     err.kind = failure_kind::unavailable;
   } else {
@@ -101,8 +102,11 @@ bool connection::ensure_connected() {
     return true;
   conn_.reset();
   // Defaults first: the entries of the expanded conninfo override them.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* vals[] = {"3", application_name_.c_str(), conninfo_.c_str(), nullptr};
+  const char* keys[] = {"connect_timeout",    "application_name", "keepalives",
+                        "keepalives_idle",    "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout",   "dbname",           nullptr};
+  const char* vals[] = {"3",  application_name_.c_str(), "1",     "10", "5", "3",
+                        "30000", conninfo_.c_str(),      nullptr};
   conn_ptr c{PQconnectdbParams(keys, vals, 1)};
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
     last_error_ = db_error{failure_kind::unavailable, "",

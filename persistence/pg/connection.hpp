@@ -38,7 +38,8 @@ enum class failure_kind {
   /// A unique constraint fired (SQLSTATE 23505): an optimistic-concurrency
   /// conflict for the journal.
   conflict,
-  /// The server cannot be reached or the connection broke; retry later.
+  /// The server cannot be reached, the connection broke, or a statement
+  /// was cancelled by statement_timeout (57014); retry later.
   unavailable,
   /// Anything else (bad SQL, bad data): a bug or invalid input.
   other,
@@ -94,7 +95,11 @@ outcome to_outcome(const PGconn* conn, result_ptr res);
 class connection {
 public:
   /// `conninfo` is a libpq keyword/value string or URI. Unless it says
-  /// otherwise, connect_timeout is 3 s and application_name "agora".
+  /// otherwise, connect_timeout is 3 s, application_name "agora", and a
+  /// server that stops answering is noticed within about 30 s: TCP
+  /// keepalives (10 s idle, 3 probes 5 s apart) for an idle connection,
+  /// tcp_user_timeout 30 s for one waiting on unacknowledged data. A call
+  /// then fails with `unavailable` instead of blocking its actor forever.
   explicit connection(std::string conninfo, std::string application_name = "agora");
 
   connection(const connection&) = delete;

@@ -392,8 +392,12 @@ write_result commit(committer_pointer self, const write_batch& batch) {
   return res;
 }
 
-committer_actor::behavior_type committer_impl(committer_pointer self, std::string conninfo) {
+committer_actor::behavior_type committer_impl(committer_pointer self, std::string conninfo,
+                                              int64_t write_timeout_ms) {
   self->state.conn = std::make_unique<pg::connection>(std::move(conninfo), "agora-journal-writer");
+  // Entities wait for the journal's answer without a timeout of their own:
+  // no batch may hang (with the connection's TCP limits, every write ends).
+  self->state.conn->set_session("SET statement_timeout = " + std::to_string(write_timeout_ms));
   self->state.conn->prepare("journal_insert", insert_sql);
   self->state.conn->prepare("snapshot_upsert", snapshot_sql);
   return {
@@ -478,7 +482,8 @@ journal_actor::behavior_type collector_impl(collector_pointer self, agora::confi
   auto& st = self->state;
   st.max_batch = static_cast<size_t>(std::max<int64_t>(1, cfg.pg.max_batch));
   for (int64_t i = 0; i < std::max<int64_t>(1, cfg.pg.writers); ++i)
-    st.idle.push_back(self->spawn<caf::detached + caf::linked>(committer_impl, cfg.pg.conninfo));
+    st.idle.push_back(self->spawn<caf::detached + caf::linked>(committer_impl, cfg.pg.conninfo,
+                                                            cfg.pg.write_timeout_ms));
   // Linked both ways: the reader stops with the journal and vice versa.
   st.reader = std::move(reader);
   self->link_to(st.reader);

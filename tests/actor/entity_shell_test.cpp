@@ -22,8 +22,8 @@ struct fixture : deterministic_system {
     settings.idle_timeout = std::chrono::hours(1);
   }
 
-  /// Entities re-arm their idle timeout after every message, so they must be
-  /// stopped (by draining their region) before the system shuts down.
+  /// Regions keep their idle sweep armed while entities live, so they must be
+  /// stopped (drained) before the system shuts down.
   std::vector<caf::actor> regions;
 
   ~fixture() {

@@ -1,6 +1,6 @@
 // The journal brokers against PostgreSQL: group commit, optimistic
 // concurrency with per-append isolation, recovery reads with snapshots, and
-// fast failure while the database is unreachable.
+// fast failure while the database is unreachable or too slow.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -8,6 +8,7 @@
 
 #include "actors/common/metrics.hpp"
 #include "persistence/journal.hpp"
+#include "persistence/pg/connection.hpp"
 #include "persistence/pg/journal_writer.hpp"
 #include "persistence/pg/pg_array.hpp"
 #include "tests/integration/support/actors.hpp"
@@ -294,4 +295,41 @@ TEST_CASE("the journal recovers once the database is back", "[integration][journ
     std::chrono::seconds(10));
   CHECK(ok);
   CHECK(db.query("SELECT max(seq_nr) FROM journal WHERE persistence_id = 'cart|k'") == "2");
+}
+
+TEST_CASE("a batch that outlasts pg.write_timeout_ms fails with unavailable, once",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto cfg = db.make_config();
+  cfg.pg.write_timeout_ms = 500;
+  auto journal = spawn_journal(ts.sys, cfg);
+  test::stop_on_exit guard{journal};
+  REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|t", 1, 1)));
+  // Another session holds the journal: the batch's INSERT waits for the lock
+  // until the statement timeout cancels it.
+  pg::connection locker{db.conninfo(), "journal-test-locker"};
+  REQUIRE(locker.exec("BEGIN"));
+  REQUIRE(locker.exec("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE"));
+  auto started = std::chrono::steady_clock::now();
+  std::vector<append_request> reqs{one_append("cart|t", 2, 1), one_append("cart|t2", 1, 2)};
+  auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
+  auto took = std::chrono::steady_clock::now() - started;
+  for (auto& r : replies)
+    CHECK(is_error(r, errc::unavailable));
+  // Cancelled as a whole, not retried append by append: that would wait for
+  // the lock a second time (at least 1,000 ms).
+  CHECK(took < std::chrono::milliseconds(900));
+  REQUIRE(locker.exec("ROLLBACK"));
+  // Nothing of the cancelled batch was written; the writer reconnects and
+  // the same appends then succeed.
+  CHECK(db.query("SELECT count(*) FROM journal WHERE persistence_id IN ('cart|t', 'cart|t2')") ==
+        "1");
+  bool ok = test::eventually(
+    [&] {
+      return static_cast<bool>(
+        test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|t", 2, 1)));
+    },
+    std::chrono::seconds(10));
+  CHECK(ok);
 }

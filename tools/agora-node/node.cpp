@@ -1,6 +1,7 @@
 #include "tools/agora-node/node.hpp"
 
 #include <csignal>
+#include <cstdlib>
 #include <future>
 #include <thread>
 
@@ -263,6 +264,16 @@ int run(const config& cfg, const sigset_t& stop_signals) {
   int exit_code = 0;
   {
     auto journal = persistence::spawn_journal(sys, cfg);
+    // Entities wait for every journal write's answer (no timeout of their
+    // own): without the journal nothing can be written, so a journal that
+    // dies outside shutdown ends the process for its supervisor to restart.
+    caf::actor_cast<caf::abstract_actor*>(journal)->attach_functor([](const caf::error& reason) {
+      if (reason == caf::exit_reason::user_shutdown)
+        return;
+      node_log().critical("the journal stopped ({}): exiting", caf::to_string(reason));
+      node_log().flush();
+      std::_Exit(70);
+    });
     runtime::region_settings settings;
     settings.snapshot_every = cfg.entity.snapshot_every;
     settings.idle_timeout = std::chrono::seconds(cfg.entity.idle_timeout_s);
