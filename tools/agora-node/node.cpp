@@ -11,6 +11,7 @@
 #include "actors/common/log.hpp"
 #include "actors/common/metrics.hpp"
 #include "actors/payment/simulated_gateway.hpp"
+#include "actors/runtime/lifeline.hpp"
 #include "actors/runtime/oneshot.hpp"
 #include "actors/runtime/system_config.hpp"
 #include "net/api/api.hpp"
@@ -265,15 +266,9 @@ int run(const config& cfg, const sigset_t& stop_signals) {
   {
     auto journal = persistence::spawn_journal(sys, cfg);
     // Entities wait for every journal write's answer (no timeout of their
-    // own): without the journal nothing can be written, so a journal that
-    // dies outside shutdown ends the process for its supervisor to restart.
-    caf::actor_cast<caf::abstract_actor*>(journal)->attach_functor([](const caf::error& reason) {
-      if (reason == caf::exit_reason::user_shutdown)
-        return;
-      node_log().critical("the journal stopped ({}): exiting", caf::to_string(reason));
-      node_log().flush();
-      std::_Exit(70);
-    });
+    // own): without the journal nothing can be written.
+    runtime::on_lost(caf::actor_cast<caf::actor>(journal), "the journal",
+                     [] { std::_Exit(70); });
     runtime::region_settings settings;
     settings.snapshot_every = cfg.entity.snapshot_every;
     settings.idle_timeout = std::chrono::seconds(cfg.entity.idle_timeout_s);
