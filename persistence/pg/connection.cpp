@@ -102,11 +102,13 @@ bool connection::ensure_connected() {
     return true;
   conn_.reset();
   // Defaults first: the entries of the expanded conninfo override them.
-  const char* keys[] = {"connect_timeout",    "application_name", "keepalives",
-                        "keepalives_idle",    "keepalives_interval", "keepalives_count",
-                        "tcp_user_timeout",   "dbname",           nullptr};
-  const char* vals[] = {"3",  application_name_.c_str(), "1",     "10", "5", "3",
-                        "30000", conninfo_.c_str(),      nullptr};
+  // Keepalives and tcp_user_timeout notice a server that stops answering.
+  const char* keys[] = {"connect_timeout",  "application_name", "keepalives",
+                        "keepalives_idle",  "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout", "dbname",           nullptr};
+  const char* vals[] = {"3",     application_name_.c_str(), "1",
+                        "10",    "5",                       "3",
+                        "30000", conninfo_.c_str(),         nullptr};
   conn_ptr c{PQconnectdbParams(keys, vals, 1)};
   if (!c || PQstatus(c.get()) != CONNECTION_OK) {
     last_error_ = db_error{failure_kind::unavailable, "",
