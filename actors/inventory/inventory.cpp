@@ -120,7 +120,8 @@ result<events> decide_expire(const state& st, const expire& cmd, const runtime::
 }
 
 /// Moves an active reservation to the finished set; returns its quantity as
-/// recorded in the state (0 if it was not active).
+/// recorded in the state (0 if it was not active). Unindexes it too (see
+/// hold_reservation).
 int64_t finish_reservation(state& st, const std::string& id) {
   int64_t quantity = 0;
   if (auto i = st.reservations.find(id); i != st.reservations.end()) {
@@ -163,10 +164,7 @@ state inventory_traits::apply_event(state st, const event& ev) {
                  st.updated_at = e.at;
                },
                [&](const reserved& e) {
-                 auto& r = st.reservations[e.reservation_id];
-                 st.expiries.erase({r.expires_at, e.reservation_id}); // (a new id: no-op)
-                 r = reservation{e.quantity, e.expires_at};
-                 st.expiries.emplace(e.expires_at, e.reservation_id);
+                 hold_reservation(st, e.reservation_id, reservation{e.quantity, e.expires_at});
                  st.reserved += e.quantity;
                  st.updated_at = e.at;
                },
@@ -189,6 +187,16 @@ state inventory_traits::apply_event(state st, const event& ev) {
              ev);
   ++st.version;
   return st;
+}
+
+bool hold_reservation(state& st, const std::string& id, reservation r) {
+  auto [i, fresh] = st.reservations.try_emplace(id, r);
+  if (!fresh) {
+    st.expiries.erase({i->second.expires_at, id});
+    i->second = r;
+  }
+  st.expiries.emplace(r.expires_at, id);
+  return fresh;
 }
 
 std::optional<timestamp_us> inventory_traits::next_deadline(const state& st) {

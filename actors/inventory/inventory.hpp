@@ -168,6 +168,12 @@ struct state {
   friend bool operator==(const state&, const state&) = default;
 };
 
+/// Holds `r` under `id` in `reservations` and `expiries` together, replacing
+/// a reservation of that id; false when one was replaced. It and the fold's
+/// finishing of a reservation are the only writers of either, so the index
+/// always holds exactly the active reservations.
+bool hold_reservation(state& st, const std::string& id, reservation r);
+
 // -- traits -------------------------------------------------------------------
 
 /// The inventory entity for the generic shell (actors/runtime/entity_traits.hpp).

@@ -163,8 +163,7 @@ std::optional<state> inventory_traits::decode_state(std::string_view text) {
       auto expires_at = get_int(*item, "expires_at");
       if (!id || !quantity || !expires_at || *quantity < 1 || *quantity > max_quantity)
         return std::nullopt;
-      st.expiries.emplace(*expires_at, *id);
-      if (!st.reservations.emplace(std::move(*id), reservation{*quantity, *expires_at}).second)
+      if (!hold_reservation(st, *id, reservation{*quantity, *expires_at}))
         return std::nullopt; // duplicate id
       sum += *quantity;
     }
