@@ -17,6 +17,16 @@ namespace pg {
 class connection;
 } // namespace pg
 
+/// One read of the tailer.
+struct tail_batch {
+  /// The matching rows, in offset order.
+  std::vector<event_row> rows;
+  /// Every matching row up to this offset is in `rows`: the offset to read
+  /// after next time. With a filter it passes the rows that did not match,
+  /// so the next read does not scan them again.
+  int64_t scanned_to = 0;
+};
+
 /// Reads journal rows after an offset, in batches. Blocking: use it from a
 /// detached actor or a thread of its own.
 class journal_tailer {
@@ -25,8 +35,9 @@ public:
   /// `product.created`); empty reads every row.
   explicit journal_tailer(std::vector<std::string> event_type_prefixes = {});
 
-  /// Up to `limit` rows with global_offset > `after`, in offset order.
-  result<std::vector<event_row>> read(pg::connection& conn, int64_t after, int64_t limit) const;
+  /// Up to `limit` matching rows with global_offset > `after`, in offset
+  /// order, and how far the read got.
+  result<tail_batch> read(pg::connection& conn, int64_t after, int64_t limit) const;
 
   /// The LIKE patterns of the filter (prefix with %, _ and \ escaped, then %).
   const std::vector<std::string>& patterns() const noexcept { return patterns_; }

@@ -203,15 +203,17 @@ result<step_report> run_step(pg::connection& conn, int64_t max_events, apply_mod
     return rollback(cur.error());
   step_report report;
   report.offset = cur.int64(0, 0);
-  auto rows = tailer.read(conn, report.offset, max_events);
-  if (!rows) {
+  auto batch = tailer.read(conn, report.offset, max_events);
+  if (!batch) {
     conn.exec("ROLLBACK");
-    return std::move(rows).error();
+    return std::move(batch).error();
   }
-  if (rows->empty()) {
+  if (batch->scanned_to == report.offset) {
     conn.exec("ROLLBACK");
     return report;
   }
+  const auto& rows = batch->rows;
+  report.read = std::ssize(rows);
   // Events that cannot be applied, logged once the step committed.
   std::vector<std::string> skipped;
   // Fast mode sums consecutive stock deltas per SKU (additions commute) and
@@ -235,7 +237,7 @@ result<step_report> run_step(pg::connection& conn, int64_t max_events, apply_mod
       return res.error();
     return std::nullopt;
   };
-  for (const auto& ev : *rows) {
+  for (const auto& ev : rows) {
     auto ch = translate(ev);
     if (!ch) {
       skipped.push_back(fmt::format("{} #{} at offset {}: {}", ev.persistence_id, ev.seq_nr,
@@ -273,7 +275,8 @@ result<step_report> run_step(pg::connection& conn, int64_t max_events, apply_mod
   }
   if (auto err = flush_deltas())
     return rollback(*err);
-  report.offset = rows->back().global_offset;
+  // Past the rows of other types too: they are not scanned again.
+  report.offset = batch->scanned_to;
   if (auto res = conn.exec_prepared("cat_offset_store",
                                     {projection_name, std::to_string(report.offset)});
       !res)
@@ -317,7 +320,7 @@ void poll(projection_pointer self) {
       persistence_log().info("catalogue projection: running again");
     st.failing = false;
     st.offset = res->offset;
-    if (res->applied < batch)
+    if (res->read < batch)
       return;
   }
 }

@@ -43,6 +43,8 @@ catalogue_projection_actor spawn_catalogue_projection(caf::actor_system& sys,
 struct step_report {
   /// Journal rows applied in this step.
   int64_t applied = 0;
+  /// Rows of the projection's event types read (a full batch: more may follow).
+  int64_t read = 0;
   /// The stored offset after the step.
   int64_t offset = 0;
 };

@@ -83,9 +83,8 @@ private:
 /// Waits until the projection has applied every product/inventory event.
 void catch_up(test::test_system& ts, test::test_database& db,
               const catalogue_projection_actor& proj) {
-  auto head = std::stoll(db.query("SELECT coalesce(max(global_offset), 0) FROM journal "
-                                  "WHERE event_type LIKE 'product.%' "
-                                  "OR event_type LIKE 'inventory.%'"));
+  // The projection's offset passes events of other types as well.
+  auto head = std::stoll(db.query("SELECT coalesce(max(global_offset), 0) FROM journal"));
   bool done = test::eventually([&] {
     auto off = test::ask<int64_t>(ts.sys, proj, stats_atom_v);
     return off && *off >= head;
@@ -362,8 +361,8 @@ TEST_CASE("the projection applies every event exactly once across restarts",
     catch_up(ts, db, proj);
   }
   CHECK(db.query("SELECT reserved FROM catalogue_products WHERE sku = 'E-1'") == "30");
-  auto head = db.query(
-    "SELECT max(global_offset) FROM journal WHERE event_type <> 'cart.item_added'");
+  // The stored offset passes the cart event too, so it is not scanned again.
+  auto head = db.query("SELECT max(global_offset) FROM journal");
   CHECK(db.query("SELECT last_offset FROM projection_offsets WHERE name = 'catalogue'") == head);
 
   for (int i = 0; i < 5; ++i)

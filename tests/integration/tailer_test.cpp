@@ -29,12 +29,11 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> race(test::test_database& 
   std::vector<int64_t> seen;
   int64_t last = 0;
   auto poll = [&] {
-    auto rows = tailer.read(*tail_conn, last, 100);
-    REQUIRE(rows);
-    for (const auto& r : *rows) {
+    auto batch = tailer.read(*tail_conn, last, 100);
+    REQUIRE(batch);
+    for (const auto& r : batch->rows)
       seen.push_back(r.global_offset);
-      last = r.global_offset;
-    }
+    last = batch->scanned_to;
   };
 
   REQUIRE(a->exec("BEGIN"));
@@ -100,24 +99,72 @@ TEST_CASE("the tailer reads in batches and filters by event type prefix",
   // Shares the letters of the prefix but not its dot.
   REQUIRE(conn->exec("INSERT INTO journal (persistence_id, seq_nr, event_type, payload) "
                      "VALUES ('y|1', 1, 'productXcreated', '{}')"));
+  auto head = journal_head(*conn);
+  REQUIRE(head);
   journal_tailer all;
   auto first = all.read(*conn, 0, 4);
   REQUIRE(first);
-  REQUIRE(first->size() == 4);
-  auto rest = all.read(*conn, first->back().global_offset, 100);
+  REQUIRE(first->rows.size() == 4);
+  // A full batch may stop short of the head.
+  CHECK(first->scanned_to == first->rows.back().global_offset);
+  auto rest = all.read(*conn, first->scanned_to, 100);
   REQUIRE(rest);
-  CHECK(rest->size() == 7);
-  CHECK(rest->front().global_offset > first->back().global_offset);
+  CHECK(rest->rows.size() == 7);
+  CHECK(rest->rows.front().global_offset > first->rows.back().global_offset);
+  CHECK(rest->rows.back().global_offset == *head);
+  CHECK(rest->scanned_to == *head);
 
   journal_tailer products{{"product."}};
   auto only = products.read(*conn, 0, 100);
   REQUIRE(only);
-  REQUIRE(only->size() == 5);
-  for (const auto& r : *only)
+  REQUIRE(only->rows.size() == 5);
+  for (const auto& r : only->rows)
     CHECK(r.event_type == "product.created");
-  CHECK(only->front().payload == R"({"i": 2})");
+  CHECK(only->rows.front().payload == R"({"i": 2})");
+  // The rows after the last product event were scanned too: the next read
+  // starts after them.
+  CHECK(only->rows.back().global_offset < *head);
+  CHECK(only->scanned_to == *head);
+  auto none = products.read(*conn, only->scanned_to, 100);
+  REQUIRE(none);
+  CHECK(none->rows.empty());
+  CHECK(none->scanned_to == *head);
+  // A full filtered batch ends at its last row.
+  auto two = products.read(*conn, 0, 2);
+  REQUIRE(two);
+  REQUIRE(two->rows.size() == 2);
+  CHECK(two->scanned_to == two->rows.back().global_offset);
   CHECK(escape_like("a_b%c\\") == "a\\_b\\%c\\\\");
-  auto head = journal_head(*conn);
-  REQUIRE(head);
-  CHECK(*head == rest->back().global_offset);
+}
+
+TEST_CASE("a filtered tailer passes rows of other types once, not on every read",
+          "[integration][tailer]") {
+  test::test_database db;
+  auto conn = db.connect();
+  auto insert = [&](const std::string& id, const char* type) {
+    REQUIRE(conn->exec_params("INSERT INTO journal (persistence_id, seq_nr, event_type, payload)"
+                              " VALUES ($1, 1, $2, '{}')",
+                              {id, type}));
+  };
+  journal_tailer products{{"product."}};
+  // An empty journal: nothing scanned.
+  auto empty = products.read(*conn, 0, 10);
+  REQUIRE(empty);
+  CHECK(empty->rows.empty());
+  CHECK(empty->scanned_to == 0);
+  insert("product|p", "product.created");
+  for (int i = 0; i < 50; ++i)
+    insert("cart|" + std::to_string(i), "cart.item_added");
+  auto first = products.read(*conn, 0, 10);
+  REQUIRE(first);
+  REQUIRE(first->rows.size() == 1);
+  // Only rows after scanned_to are looked at next: a later product event is
+  // found, and the 50 cart rows before it are not read again.
+  insert("product|q", "product.created");
+  auto second = products.read(*conn, first->scanned_to, 10);
+  REQUIRE(second);
+  REQUIRE(second->rows.size() == 1);
+  CHECK(second->rows[0].persistence_id == "product|q");
+  CHECK(second->scanned_to == second->rows[0].global_offset);
+  CHECK(second->scanned_to - first->scanned_to == 1);
 }
