@@ -1,5 +1,6 @@
 // JSON in Agora: Boost.JSON parses, builds and serializes (correct escaping).
-// Nothing in Agora writes JSON by hand. Request bodies are parsed with
+// The one exception is json_writer.hpp, which writes the hottest answers
+// straight into text (escaping through Boost.JSON). Request bodies are parsed with
 // Boost.JSON too (net/http/body.hpp says why). simdjson is linked but not
 // used yet: parsing is not where request time goes (an add-item body parses
 // in about 0.4 us, bench/json_bench.cpp).
