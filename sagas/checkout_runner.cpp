@@ -133,12 +133,8 @@ inventory::outcome_fn inventory_outcome(const ctx_ptr& c) {
 void price(const ctx_ptr& c) {
   tell(c, c->deps->carts, c->st.cart_id, cart::begin_checkout{c->id(), c->st.customer_id},
        [c](cart::state cart) {
-         std::vector<std::string> skus;
-         for (const auto& l : cart.lines)
-           skus.push_back(l.sku);
          c->deps->cache->lookup_all(
-           skus, [c, cart = std::move(cart)](
-                   std::unordered_map<std::string, catalogue::product_info> products) {
+           cart.skus(), [c, cart](catalogue::product_refs products) {
              auto priced = price_cart(cart, products, c->st.shipping_address,
                                       c->deps->cfg->shipping);
              if (!priced)

@@ -30,25 +30,26 @@ int64_t shipping_cost(const std::string& address, const config::shipping_section
 
 } // namespace
 
-result<checkout::priced>
-price_cart(const cart::state& cart,
-           const std::unordered_map<std::string, catalogue::product_info>& products,
-           const std::string& address, const config::shipping_section& shipping) {
+result<checkout::priced> price_cart(const cart::state& cart,
+                                    const catalogue::product_refs& products,
+                                    const std::string& address,
+                                    const config::shipping_section& shipping) {
   if (cart.lines.empty())
     return make_problem(errc::cart_empty, "the cart has no items");
   checkout::priced out;
   out.customer_id = cart.customer_id;
   out.currency = cart.currency;
-  for (const auto& l : cart.lines) {
-    auto p = products.find(l.sku);
-    if (p == products.end() || !p->second.listed)
+  for (size_t i = 0; i < cart.lines.size(); ++i) {
+    const auto& l = cart.lines[i];
+    const auto* p = i < products.size() ? products[i].get() : nullptr;
+    if (!p || !p->listed)
       return about_sku(errc::product_unavailable, l.sku,
                        "product " + l.sku + " is no longer available");
-    if (p->second.currency != cart.currency)
+    if (p->currency != cart.currency)
       return about_sku(errc::currency_mismatch, l.sku,
-                       "product " + l.sku + " is priced in " + p->second.currency +
+                       "product " + l.sku + " is priced in " + p->currency +
                          ", the cart in " + cart.currency);
-    order::item item{l.sku, p->second.name, l.quantity, p->second.price_cents, 0};
+    order::item item{l.sku, p->name, l.quantity, p->price_cents, 0};
     if (__builtin_mul_overflow(l.quantity, item.unit_price_cents, &item.line_total_cents) ||
         __builtin_add_overflow(out.subtotal_cents, item.line_total_cents, &out.subtotal_cents))
       return about_sku(errc::invalid_request, l.sku, "the cart's total is too large");

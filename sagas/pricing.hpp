@@ -3,7 +3,6 @@
 #pragma once
 
 #include <string>
-#include <unordered_map>
 
 #include "actors/cart/cart.hpp"
 #include "actors/catalogue/product_cache.hpp"
@@ -12,13 +11,14 @@
 
 namespace agora::sagas {
 
-/// Prices `cart`. `products` holds what the catalogue knows of its SKUs;
-/// `address` is the checkout's shipping address (JSON object text, with
-/// optional numeric lat/lon). Problems: cart_empty, product_unavailable
-/// {sku} for an unknown or retired product, currency_mismatch {sku}.
-result<checkout::priced>
-price_cart(const cart::state& cart,
-           const std::unordered_map<std::string, catalogue::product_info>& products,
-           const std::string& address, const config::shipping_section& shipping);
+/// Prices `cart`. `products` holds what the catalogue knows of its lines'
+/// SKUs, line by line (null: never created); `address` is the checkout's
+/// shipping address (JSON object text, with optional numeric lat/lon).
+/// Problems: cart_empty, product_unavailable {sku} for an unknown or retired
+/// product, currency_mismatch {sku}.
+result<checkout::priced> price_cart(const cart::state& cart,
+                                    const catalogue::product_refs& products,
+                                    const std::string& address,
+                                    const config::shipping_section& shipping);
 
 } // namespace agora::sagas

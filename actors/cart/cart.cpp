@@ -37,6 +37,14 @@ const line* state::find(std::string_view sku) const noexcept {
   return i == lines.end() ? nullptr : &*i;
 }
 
+std::vector<std::string_view> state::skus() const {
+  std::vector<std::string_view> out;
+  out.reserve(lines.size());
+  for (const auto& l : lines)
+    out.push_back(l.sku);
+  return out;
+}
+
 namespace {
 
 using events = std::vector<event>;

@@ -233,6 +233,9 @@ struct state {
   /// The line of `sku`, or nullptr.
   const line* find(std::string_view sku) const noexcept;
 
+  /// The SKUs of the lines, in order (views into the lines).
+  std::vector<std::string_view> skus() const;
+
   friend bool operator==(const state&, const state&) = default;
 };
 

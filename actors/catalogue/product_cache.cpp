@@ -1,7 +1,6 @@
 #include "actors/catalogue/product_cache.hpp"
 
 #include <atomic>
-#include <mutex>
 
 namespace agora::catalogue {
 
@@ -12,16 +11,21 @@ product_info to_info(const product::state& st) {
 void product_cache::store(const product::state& st) {
   if (!st.exists)
     return;
+  auto info = std::make_shared<const product_info>(to_info(st));
   std::unique_lock guard{mtx_};
-  entries_[st.sku] = to_info(st);
+  entries_[st.sku] = std::move(info);
+}
+
+product_ref product_cache::find_ref(std::string_view sku) const {
+  std::shared_lock guard{mtx_};
+  auto i = entries_.find(sku);
+  return i == entries_.end() ? nullptr : i->second;
 }
 
 std::optional<product_info> product_cache::find(std::string_view sku) const {
-  std::shared_lock guard{mtx_};
-  auto i = entries_.find(std::string(sku));
-  if (i == entries_.end())
-    return std::nullopt;
-  return i->second;
+  if (auto ref = find_ref(sku))
+    return *ref;
+  return std::nullopt;
 }
 
 size_t product_cache::size() const {
@@ -41,33 +45,26 @@ void product_cache::lookup(const std::string& sku, lookup_fn done) {
                  });
 }
 
-void product_cache::lookup_all(const std::vector<std::string>& skus, batch_fn done) {
+void product_cache::lookup_all(const std::vector<std::string_view>& skus, batch_fn done) {
+  product_refs found(skus.size());
+  std::vector<size_t> misses;
+  for (size_t i = 0; i < skus.size(); ++i)
+    if (!(found[i] = find_ref(skus[i])))
+      misses.push_back(i);
+  if (misses.empty())
+    return done(std::move(found));
+  // Each answer fills its own position; the last one calls `done`.
   struct gather {
-    std::mutex mtx;
-    std::unordered_map<std::string, product_info> found;
+    product_refs found;
     std::atomic<size_t> missing;
     batch_fn done;
   };
-  auto g = std::make_shared<gather>();
-  g->done = std::move(done);
-  std::vector<std::string> misses;
-  for (auto& sku : skus) {
-    if (auto hit = find(sku))
-      g->found.emplace(sku, std::move(*hit));
-    else
-      misses.push_back(sku);
-  }
-  if (misses.empty())
-    return g->done(std::move(g->found));
-  g->missing = misses.size();
-  for (auto& sku : misses)
-    lookup(sku, [g](std::optional<product_info> info) {
-      {
-        std::lock_guard guard{g->mtx};
-        if (info)
-          g->found.emplace(info->sku, std::move(*info));
-      }
-      if (--g->missing == 0)
+  auto g = std::make_shared<gather>(std::move(found), misses.size(), std::move(done));
+  for (auto i : misses)
+    lookup(std::string(skus[i]), [g, i](std::optional<product_info> info) {
+      if (info)
+        g->found[i] = std::make_shared<const product_info>(std::move(*info));
+      if (g->missing.fetch_sub(1, std::memory_order_acq_rel) == 1)
         g->done(std::move(g->found));
     });
 }

@@ -36,10 +36,17 @@ struct product_info {
 
 product_info to_info(const product::state& st);
 
+/// A cached entry: shared, never changed (a change stores a new one).
+using product_ref = std::shared_ptr<const product_info>;
+
+/// The products of a list of SKUs, position by position (null: the SKU was
+/// never created).
+using product_refs = std::vector<product_ref>;
+
 class product_cache {
 public:
   using lookup_fn = std::function<void(std::optional<product_info>)>;
-  using batch_fn = std::function<void(std::unordered_map<std::string, product_info>)>;
+  using batch_fn = std::function<void(product_refs)>;
 
   /// Must be set before the first lookup that can miss.
   void attach(runtime::region_ref<product::product_traits> products) { products_ = products; }
@@ -54,14 +61,25 @@ public:
   /// hit, else after asking its entity. `done` may run on any thread.
   void lookup(const std::string& sku, lookup_fn done);
 
-  /// Resolves several SKUs; `done` gets the ones that exist (listed or not).
-  void lookup_all(const std::vector<std::string>& skus, batch_fn done);
+  /// Resolves several SKUs; `done` gets their products (listed or not) in
+  /// the same order — at once when all are cached.
+  void lookup_all(const std::vector<std::string_view>& skus, batch_fn done);
 
   size_t size() const;
 
 private:
+  /// Lookups by string_view without building a string.
+  struct sku_hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+
+  product_ref find_ref(std::string_view sku) const;
+
   mutable std::shared_mutex mtx_;
-  std::unordered_map<std::string, product_info> entries_;
+  std::unordered_map<std::string, product_ref, sku_hash, std::equal_to<>> entries_;
   runtime::region_ref<product::product_traits> products_;
 };
 

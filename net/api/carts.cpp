@@ -27,13 +27,12 @@ problem cart_not_found(std::string_view id) {
 /// Replies with the cart rendered at current catalogue prices.
 void reply_cart(services& s, std::string cart_id, cart::state st, http::responder res,
                 unsigned status = 200) {
-  std::vector<std::string> skus;
-  skus.reserve(st.lines.size());
-  for (auto& l : st.lines)
-    skus.push_back(l.sku);
+  // Views into the lines: they stay in place when st moves (its vector
+  // hands over its buffer).
+  auto skus = st.skus();
   s.cache->lookup_all(skus, [cart_id = std::move(cart_id), st = std::move(st), res,
-                             status](std::unordered_map<std::string, catalogue::product_info> p) {
-    auto out = http::response::json(status, json::serialize(render_cart(cart_id, st, p)));
+                             status](catalogue::product_refs p) {
+    auto out = http::response::json(status, render_cart(cart_id, st, p));
     if (status == 201)
       out.with_header("Location", "/api/v1/carts/" + cart_id);
     res.send(std::move(out));

@@ -1,5 +1,6 @@
 #include "net/api/render.hpp"
 
+#include "actors/common/json_writer.hpp"
 #include "actors/common/time.hpp"
 #include "actors/order/order_json.hpp"
 
@@ -59,36 +60,34 @@ json::object render_levels(std::string_view sku, const inventory::levels& lv) {
   return o;
 }
 
-json::object render_cart(const std::string& cart_id, const cart::state& st,
-                         const std::unordered_map<std::string, catalogue::product_info>& products) {
-  json::object o;
-  o["cart_id"] = cart_id;
-  if (st.customer_id)
-    o["customer_id"] = *st.customer_id;
-  else
-    o["customer_id"] = nullptr;
-  o["status"] = cart::to_string(st.status);
-  json::array items;
-  items.reserve(st.lines.size());
+std::string render_cart(const std::string& cart_id, const cart::state& st,
+                        const catalogue::product_refs& products) {
+  json_writer w;
+  w.begin_object()
+    .member("cart_id", cart_id)
+    .member("customer_id", st.customer_id)
+    .member("status", cart::to_string(st.status));
+  w.key("items").begin_array();
   int64_t subtotal = 0;
-  for (auto& line : st.lines) {
-    json::object item;
-    auto i = products.find(line.sku);
-    int64_t unit = i != products.end() ? i->second.price_cents : 0;
-    item["sku"] = line.sku;
-    item["name"] = i != products.end() ? i->second.name : std::string{};
-    item["quantity"] = line.quantity;
-    item["unit_price_cents"] = unit;
-    item["line_total_cents"] = unit * line.quantity;
+  for (size_t i = 0; i < st.lines.size(); ++i) {
+    const auto& line = st.lines[i];
+    const auto* p = i < products.size() ? products[i].get() : nullptr;
+    int64_t unit = p ? p->price_cents : 0;
+    w.begin_object()
+      .member("sku", line.sku)
+      .member("name", p ? std::string_view{p->name} : std::string_view{})
+      .member("quantity", line.quantity)
+      .member("unit_price_cents", unit)
+      .member("line_total_cents", unit * line.quantity)
+      .end_object();
     subtotal += unit * line.quantity;
-    items.push_back(std::move(item));
   }
-  o["items"] = std::move(items);
-  o["subtotal_cents"] = subtotal;
-  o["currency"] = st.currency;
-  o["version"] = st.version;
-  o["updated_at"] = format_rfc3339(st.updated_at);
-  return o;
+  w.end_array()
+    .member("subtotal_cents", subtotal)
+    .member("currency", st.currency)
+    .member("version", st.version);
+  w.key("updated_at").time(st.updated_at);
+  return w.end_object().take();
 }
 
 json::object render_me(const customer::state& st) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <string>
-#include <unordered_map>
 
 #include "actors/cart/cart.hpp"
 #include "actors/catalogue/product_cache.hpp"
@@ -26,9 +25,11 @@ json::object render_product_view(const persistence::catalogue::product_view& p);
 /// `{sku, on_hand, reserved, available}`.
 json::object render_levels(std::string_view sku, const inventory::levels& lv);
 
-/// The cart body with current catalogue prices from `products`.
-json::object render_cart(const std::string& cart_id, const cart::state& st,
-                         const std::unordered_map<std::string, catalogue::product_info>& products);
+/// The cart body's JSON text, with current catalogue prices from `products`
+/// (line by line, as product_cache::lookup_all answers). Written directly,
+/// not through a json::value: every cart request answers with it.
+std::string render_cart(const std::string& cart_id, const cart::state& st,
+                        const catalogue::product_refs& products);
 
 /// `{customer_id, email, name, role, created_at}`.
 json::object render_me(const customer::state& st);

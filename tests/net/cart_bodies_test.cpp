@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "net/api/cart_bodies.hpp"
+#include "net/api/render.hpp"
 
 #include "actors/common/json.hpp"
 
@@ -138,4 +139,50 @@ TEST_CASE("checkout bodies: each rejection names its field", "[net][cart_bodies]
     REQUIRE_FALSE(parsed);
     CHECK(parsed.error().code == errc::invalid_request);
   }
+}
+
+TEST_CASE("render_cart writes the cart body of the contract, line by line from the products",
+          "[net][cart]") {
+  cart::state st;
+  st.exists = true;
+  st.currency = "USD";
+  st.version = 4;
+  st.updated_at = 1'764'000'000'123'456;
+  st.lines = {{"MUG-1", 2}, {"GONE-9", 1}, {"TEE-\"3\"", 3}};
+  // The second SKU was never created: no name, no price.
+  catalogue::product_refs products{
+    std::make_shared<const catalogue::product_info>(
+      catalogue::product_info{"MUG-1", "Mug", 1'250, "USD", true}),
+    nullptr,
+    std::make_shared<const catalogue::product_info>(
+      catalogue::product_info{"TEE-\"3\"", "Tee \"vintage\"\n", 999, "USD", true})};
+  auto text = render_cart("c-1", st, products);
+  auto parsed = parse_json(text);
+  REQUIRE(parsed);
+  auto line = [](const char* sku, const char* name, int64_t qty, int64_t unit) {
+    return json::object{{"sku", sku},
+                        {"name", name},
+                        {"quantity", qty},
+                        {"unit_price_cents", unit},
+                        {"line_total_cents", qty * unit}};
+  };
+  json::object expected{{"cart_id", "c-1"},
+                        {"customer_id", nullptr},
+                        {"status", "open"},
+                        {"items", json::array{line("MUG-1", "Mug", 2, 1'250),
+                                              line("GONE-9", "", 1, 0),
+                                              line("TEE-\"3\"", "Tee \"vintage\"\n", 3, 999)}},
+                        {"subtotal_cents", 2 * 1'250 + 3 * 999},
+                        {"currency", "USD"},
+                        {"version", 4},
+                        {"updated_at", "2025-11-24T16:00:00.123Z"}};
+  CHECK(*parsed == json::value(expected));
+
+  st.customer_id = "cust-1";
+  st.lines.clear();
+  parsed = parse_json(render_cart("c-1", st, {}));
+  REQUIRE(parsed);
+  CHECK(parsed->at("customer_id") == "cust-1");
+  CHECK(parsed->at("items").as_array().empty());
+  CHECK(parsed->at("subtotal_cents") == 0);
 }
