@@ -313,6 +313,44 @@ TEST_CASE("inventory events before the product are kept until the product lists"
   CHECK(page->items[0].name == "Desk Lamp");
 }
 
+TEST_CASE("the search vector follows name and description changes, not stock changes",
+          "[integration][catalogue]") {
+  test::test_database db;
+  event_writer w{db};
+  w.created("K-1", "Kettle", "Boils water fast", 3999, "Kitchen");
+  w.inventory("K-1", "inventory.adjusted", 10, 10);
+  auto conn = db.connect();
+  REQUIRE(project_catalogue_once(*conn));
+  auto vector = [&] { return db.query("SELECT search::text FROM catalogue_products"); };
+  auto found = [&](const char* q) {
+    auto page = list_products(*conn, search(q));
+    REQUIRE(page);
+    return page->items.size();
+  };
+  CHECK(found("kettle") == 1);
+  CHECK(found("boils") == 1);
+  auto before = vector();
+  // Stock changes leave the vector as it was (it is not recomputed).
+  w.inventory("K-1", "inventory.reserved", 2);
+  w.inventory("K-1", "inventory.committed", 2);
+  REQUIRE(project_catalogue_once(*conn));
+  CHECK(vector() == before);
+  CHECK(db.query("SELECT on_hand || '/' || reserved FROM catalogue_products") == "8/0");
+  // A new description and a new name are searchable at once.
+  w.write("product|K-1", "product.patched",
+          json::object{{"description", "Steams milk"}, {"at", 1700000000500000}});
+  REQUIRE(project_catalogue_once(*conn));
+  CHECK(found("boils") == 0);
+  CHECK(found("steams") == 1);
+  CHECK(found("kettle") == 1);
+  w.product("product.replaced", "K-1", "Milk Frother", "Steams milk", 4999, "Kitchen");
+  REQUIRE(project_catalogue_once(*conn));
+  CHECK(found("kettle") == 0);
+  CHECK(found("frother") == 1);
+  CHECK(vector() == db.query("SELECT (setweight(to_tsvector('english', 'Milk Frother'), 'A') || "
+                             "setweight(to_tsvector('english', 'Steams milk'), 'B'))::text"));
+}
+
 TEST_CASE("a batch's stock changes add up as if applied one by one",
           "[integration][catalogue]") {
   test::test_database db;
