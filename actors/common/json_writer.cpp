@@ -1,12 +1,26 @@
 #include "actors/common/json_writer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 
 
 namespace agora {
 
-json_writer::json_writer() {
-  out_.reserve(512);
+namespace {
+
+/// The bytes a JSON string holds as they are: printable ASCII but `"` and `\\`.
+constexpr auto plain_char = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c <= 0x7e; ++c)
+    t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
+} // namespace
+
+json_writer::json_writer(std::size_t size_hint) {
+  out_.reserve(size_hint);
 }
 
 void json_writer::separate() {
@@ -39,10 +53,8 @@ json_writer& json_writer::close(char c) {
 void json_writer::append_string(std::string_view s) {
   // Printable ASCII without quote or backslash needs no escaping: most
   // strings (ids, SKUs, codes, times) are copied as they are.
-  bool plain = true;
-  for (char c : s)
-    plain &= c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
-  if (plain) {
+  auto plain = [](char c) { return plain_char[static_cast<unsigned char>(c)]; };
+  if (std::all_of(s.begin(), s.end(), plain)) {
     out_ += '"';
     out_ += s;
     out_ += '"';

@@ -20,7 +20,8 @@ namespace agora {
 
 class json_writer {
 public:
-  json_writer();
+  /// `size_hint`: the bytes to reserve (the text can grow past them).
+  explicit json_writer(std::size_t size_hint = 512);
 
   json_writer& begin_object() { return open('{'); }
   json_writer& end_object() { return close('}'); }

@@ -62,7 +62,8 @@ json::object render_levels(std::string_view sku, const inventory::levels& lv) {
 
 std::string render_cart(const std::string& cart_id, const cart::state& st,
                         const catalogue::product_refs& products) {
-  json_writer w;
+  // About 130 bytes per line and 200 around them.
+  json_writer w{256 + 160 * st.lines.size()};
   w.begin_object()
     .member("cart_id", cart_id)
     .member("customer_id", st.customer_id)

@@ -67,7 +67,14 @@ TEST_CASE("json_writer writes nested objects and arrays that parse back to the s
   w.key("empty_object").begin_object().end_object();
   w.key("list").begin_array();
   for (int64_t i = 0; i < 3; ++i)
-    w.begin_object().member("i", i).key("inner").begin_array().value(i).value("v").end_array().end_object();
+    w.begin_object()
+      .member("i", i)
+      .key("inner")
+      .begin_array()
+      .value(i)
+      .value("v")
+      .end_array()
+      .end_object();
   w.end_array();
   w.key(text).value(int64_t{7});
   auto written = w.end_object().take();
