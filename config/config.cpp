@@ -208,6 +208,11 @@ const std::vector<setting>& settings() {
     integer("catalogue", "poll_interval_ms",
             &field<&c::catalogue, &c::catalogue_section::poll_interval_ms>, 1, 60000,
             "How often the catalogue read model polls the journal for new events."),
+    integer("catalogue", "read_cache_ms",
+            &field<&c::catalogue, &c::catalogue_section::read_cache_ms>, 0, 500,
+            "Serve a product list, search, suggest or categories answer again from the "
+            "node's cache for this long (0: never). With the poll interval, the read model "
+            "must stay within the contract's one second."),
     boolean("catalogue", "seed_demo", &field<&c::catalogue, &c::catalogue_section::seed_demo>,
             "Seed the demo catalogue (about 250 products) once, on an empty database."),
     // -- inventory --

@@ -75,6 +75,9 @@ struct config {
   struct catalogue_section {
     /// How often the read-model projection polls the journal.
     int64_t poll_interval_ms = 100;
+    /// How long a list, search, suggest or categories answer is served again
+    /// from the node's cache (0: never).
+    int64_t read_cache_ms = 250;
     /// Seed the demo catalogue on an empty database.
     bool seed_demo = false;
   } catalogue;

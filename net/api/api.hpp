@@ -16,6 +16,7 @@
 #include "actors/runtime/region.hpp"
 #include "config/config.hpp"
 #include "net/api/catalogue_client.hpp"
+#include "net/api/read_cache.hpp"
 #include "net/auth/jwt.hpp"
 #include "net/auth/password.hpp"
 #include "net/auth/revocations.hpp"
@@ -42,6 +43,8 @@ struct services {
   payment::gateway_actor gateway;
   catalogue::product_cache* cache = nullptr;
   catalogue_client catalogue;
+  /// Recent catalogue read-model answers (null: none kept).
+  read_cache* reads = nullptr;
   auth::token_service* tokens = nullptr;
   auth::password_hasher* hasher = nullptr;
   auth::revocation_list* revocations = nullptr;

@@ -2,6 +2,9 @@
 // to the product entity (always current); lists, search, suggestions and
 // categories come from the read model fed by the journal.
 #include "net/api/api.hpp"
+
+#include <fmt/format.h>
+
 #include "net/api/common.hpp"
 #include "net/api/render.hpp"
 
@@ -186,6 +189,32 @@ void retire_product(services& s, http::request& req, http::responder res) {
 
 // -- read model ---------------------------------------------------------------
 
+/// Answers from the read cache when it holds a fresh body under `key`.
+bool reply_cached(services& s, const http::responder& res, const std::string& key) {
+  if (!s.reads)
+    return false;
+  auto body = s.reads->find(key);
+  if (!body)
+    return false;
+  res.json(200, std::move(*body));
+  return true;
+}
+
+/// Sends `body` (200) and keeps it in the read cache under `key`.
+void reply_and_cache(services& s, const http::responder& res, std::string key,
+                     const json::value& body) {
+  auto text = json::serialize(body);
+  if (s.reads)
+    s.reads->store(std::move(key), text);
+  res.json(200, std::move(text));
+}
+
+/// The read cache key of a product list: every field of the query.
+std::string list_key(const persistence::catalogue::list_request& q) {
+  return fmt::format("list\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", q.q, q.category,
+                     q.min_price, q.max_price, q.sort, q.limit, q.cursor);
+}
+
 void list_products(services& s, http::request& req, http::responder res) {
   auto page = http::page_query(req);
   if (!page)
@@ -211,7 +240,11 @@ void list_products(services& s, http::request& req, http::responder res) {
         invalid_field("sort", "must be one of relevance, price_asc, price_desc, name"));
     q.sort = std::string(*v);
   }
-  s.catalogue.list(std::move(q), [res](result<persistence::catalogue::product_page> page) {
+  auto key = list_key(q);
+  if (reply_cached(s, res, key))
+    return;
+  s.catalogue.list(std::move(q), [&s, res, key = std::move(key)](
+                                   result<persistence::catalogue::product_page> page) mutable {
     if (!page)
       return res.error(page.error());
     json::array items;
@@ -224,7 +257,7 @@ void list_products(services& s, http::request& req, http::responder res) {
       body["next_cursor"] = *page->next_cursor;
     else
       body["next_cursor"] = nullptr;
-    reply_json(res, 200, body);
+    reply_and_cache(s, res, std::move(key), body);
   });
 }
 
@@ -237,8 +270,12 @@ void suggest_products(services& s, http::request& req, http::responder res) {
   auto limit = http::query_int(req, "limit", 1, 50);
   if (!limit)
     return res.error(limit.error());
+  auto key = fmt::format("suggest\x1f{}\x1f{}", *prefix, limit->value_or(10));
+  if (reply_cached(s, res, key))
+    return;
   s.catalogue.suggest(std::string(*prefix), limit->value_or(10),
-                      [res](result<std::vector<std::string>> names) {
+                      [&s, res, key = std::move(key)](
+                        result<std::vector<std::string>> names) mutable {
                         if (!names)
                           return res.error(names.error());
                         json::array arr;
@@ -246,13 +283,15 @@ void suggest_products(services& s, http::request& req, http::responder res) {
                           arr.emplace_back(n);
                         json::object body;
                         body["suggestions"] = std::move(arr);
-                        reply_json(res, 200, body);
+                        reply_and_cache(s, res, std::move(key), body);
                       });
 }
 
 void list_categories(services& s, http::request&, http::responder res) {
+  if (reply_cached(s, res, "categories"))
+    return;
   s.catalogue.categories(
-    [res](result<std::vector<persistence::catalogue::category_count>> cats) {
+    [&s, res](result<std::vector<persistence::catalogue::category_count>> cats) {
     if (!cats)
       return res.error(cats.error());
     json::array arr;
@@ -264,7 +303,7 @@ void list_categories(services& s, http::request&, http::responder res) {
     }
     json::object body;
     body["items"] = std::move(arr);
-    reply_json(res, 200, body);
+    reply_and_cache(s, res, "categories", body);
   });
 }
 

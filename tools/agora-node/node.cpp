@@ -300,6 +300,8 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     auto probe = persistence::spawn_pg_probe(sys, cfg.pg.conninfo);
     s.catalogue = net::api::catalogue_client{sys, queries,
                                              std::chrono::milliseconds(cfg.http.request_timeout_ms)};
+    net::api::read_cache reads{std::chrono::milliseconds(cfg.catalogue.read_cache_ms)};
+    s.reads = &reads;
     s.readiness = [&sys, probe](std::function<void(bool, std::string)> done) {
       runtime::spawn_oneshot(sys, [probe, done](caf::event_based_actor* self) {
         self->request(probe, 2s, caf::ping_atom_v)
