@@ -123,17 +123,32 @@ void fail_all(entity_actor<Traits>* self, const problem& p) {
       env.reply(p);
 }
 
+/// Arms the timer for the state's next deadline, unless one is pending for
+/// that deadline or an earlier one: a timer that fires before the deadline
+/// it finds then (the earlier one was resolved meanwhile) arms for it. So a
+/// deadline that moves later schedules nothing. Inventory's does on every
+/// commit of its earliest reservation, and arming each time left one clock
+/// event per commit pending for the whole reservation TTL.
 template <class Traits>
 void arm_deadline(entity_actor<Traits>* self) {
   if constexpr (has_deadlines<Traits>) {
     auto& s = self->state;
     auto next = Traits::next_deadline(s.st);
-    if (!next || (s.armed_deadline && *s.armed_deadline == *next))
+    if (!next || (s.armed_deadline && *s.armed_deadline <= *next))
       return;
     s.armed_deadline = next;
     auto delay = std::max<int64_t>(0, *next - now_us());
     self->delayed_send(self, std::chrono::microseconds(delay), deadline_atom_v, *next);
   }
+}
+
+/// A timer is armed and the state still has a deadline.
+template <class Traits>
+bool deadline_ahead(entity_actor<Traits>* self) {
+  if constexpr (has_deadlines<Traits>)
+    return self->state.armed_deadline && Traits::next_deadline(self->state.st).has_value();
+  else
+    return false;
 }
 
 template <class Traits>
@@ -331,8 +346,13 @@ caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
         s.armed_deadline.reset();
         if (s.recovering)
           return; // recovery re-arms
-        envelope<Traits> env{s.id, Traits::on_deadline(now_us()), "deadline:" + s.id, {}};
-        process(self, env);
+        auto next = Traits::next_deadline(s.st);
+        auto now = now_us();
+        if (next && *next <= now) {
+          envelope<Traits> env{s.id, Traits::on_deadline(now), "deadline:" + s.id, {}};
+          process(self, env);
+        }
+        // Early (the deadline moved later) or done: wait for the next one.
         arm_deadline(self);
       } else {
         static_cast<void>(when);
@@ -349,8 +369,9 @@ caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
     [self](passivate_atom) {
       auto& s = self->state;
       bool busy = s.recovering || s.writing || !s.queued_rows.empty() || !s.replies.empty();
-      // An entity with a timer pending stays live so the timer fires.
-      if (busy || s.armed_deadline || s.stopping)
+      // An entity with a deadline ahead stays live so its timer fires (a
+      // timer armed for a deadline resolved since does not hold it).
+      if (busy || deadline_ahead(self) || s.stopping)
         return;
       if (auto region = caf::actor_cast<caf::actor>(s.region))
         self->send(region, passivate_atom_v, s.id);

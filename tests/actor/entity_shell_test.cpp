@@ -291,6 +291,46 @@ TEST_CASE("a timer derived from state fires a command and is re-armed on recover
   f.drain(r2);
 }
 
+TEST_CASE("a deadline that moves later arms no timer; a timer that finds its deadline "
+          "moved waits for the new one",
+          "[runtime]") {
+  fixture f;
+  auto r = f.region();
+  auto timers = [&] { return f.sched.clock().schedule().size(); };
+  auto events = [&] { return f.data->streams["counter|m"].size(); };
+  auto set = [&](timestamp_us at) {
+    auto rep = f.send(r, "m", counter::set_timer{at});
+    f.run();
+    REQUIRE(rep->has_value());
+    REQUIRE(rep->value());
+  };
+  set(now_us() + 3'600'000'000);
+  auto armed = timers();
+  // Later and later: the pending timer (earlier) stays the only one.
+  for (int64_t i = 2; i <= 5; ++i)
+    set(now_us() + i * 3'600'000'000);
+  CHECK(timers() == armed);
+  // The timer armed for the first hour fires: its deadline is 5 hours away
+  // now, so nothing runs and a timer is armed for it (a later deadline
+  // still arms nothing; the region's sweep timers moved meanwhile, so
+  // count afresh).
+  auto before = events();
+  f.sched.advance_time(std::chrono::hours(1) + std::chrono::seconds(1));
+  f.run();
+  CHECK(events() == before);
+  CHECK(f.data->streams["counter|m"].back().event_type == "counter.timer_set");
+  armed = timers();
+  set(now_us() + 6 * 3'600'000'000LL);
+  CHECK(timers() == armed);
+  // An earlier deadline arms at once and fires.
+  set(now_us() - 1);
+  CHECK(timers() == armed + 1);
+  f.sched.trigger_timeouts();
+  f.run();
+  CHECK(f.data->streams["counter|m"].back().event_type == "counter.timer_fired");
+  f.drain(r);
+}
+
 TEST_CASE("draining the region stops entities after their writes", "[runtime]") {
   fixture f;
   auto r = f.region();
