@@ -18,6 +18,7 @@
 // Optionally, for entities with timers (reservation TTLs):
 //     static std::optional<timestamp_us> next_deadline(const state&);
 //     static command on_deadline(timestamp_us now);   // decided like any command
+// The shell runs on_deadline once next_deadline(state) <= now (never early).
 //
 // decide() and apply_event() are pure: time, ids and anything else from
 // outside arrive in the command or in the context.
