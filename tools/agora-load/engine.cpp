@@ -79,10 +79,23 @@ struct plan {
   /// recorded; at t_drain whatever still runs is cut off.
   clock::time_point t_start, t_record, t_end, t_drain;
 
+  /// A connection of the measured journeys: each request times out after
+  /// --timeout.
   std::unique_ptr<connection> make_connection(asio::any_io_executor ex) const {
+    return connect_with(std::move(ex), opt->timeout_s);
+  }
+
+  /// A connection for set-up and verification, off the clock: at least 30 s
+  /// per request, so a short --timeout (a latency budget for the journeys)
+  /// does not fail the run before it starts or while it checks the result.
+  std::unique_ptr<connection> make_setup_connection(asio::any_io_executor ex) const {
+    return connect_with(std::move(ex), std::max(opt->timeout_s, 30.0));
+  }
+
+  std::unique_ptr<connection> connect_with(asio::any_io_executor ex, double timeout_s) const {
     return std::make_unique<connection>(
       std::move(ex), endpoints, host_header, opt->url.prefix,
-      std::chrono::milliseconds(static_cast<int64_t>(opt->timeout_s * 1000)));
+      std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
   }
 };
 
@@ -875,7 +888,7 @@ asio::awaitable<account> log_in(connection& conn, const std::string& email,
 /// Registers and logs in accounts [lane, lane + lanes, ...).
 asio::awaitable<void> register_lane(const plan& p, plan& out, std::string run_id, int lane,
                                     int lanes) {
-  auto conn = p.make_connection(co_await asio::this_coro::executor);
+  auto conn = p.make_setup_connection(co_await asio::this_coro::executor);
   const std::string password = "load-password-1";
   for (int i = lane; i < static_cast<int>(out.accounts.size()); i += lanes) {
     auto email = "load-" + run_id + "-" + std::to_string(i) + "@load.test";
@@ -932,7 +945,7 @@ struct readback {
 /// Reads back checkouts [lane, lane + lanes, ...) of `sample`.
 asio::awaitable<void> readback_lane(const plan& p, const std::vector<checkout_record>& sample,
                                     readback& out, int lane, int lanes) {
-  auto conn = p.make_connection(co_await asio::this_coro::executor);
+  auto conn = p.make_setup_connection(co_await asio::this_coro::executor);
   for (std::size_t i = static_cast<std::size_t>(lane); i < sample.size();
        i += static_cast<std::size_t>(lanes)) {
     const auto& rec = sample[i];
@@ -994,7 +1007,7 @@ level_map read_levels(asio::io_context& ioc, const plan& p) {
   level_map out;
   // (A named closure: a coroutine lambda's captures live in the closure.)
   auto lane = [&](int first, int lanes) -> asio::awaitable<void> {
-    auto conn = p.make_connection(co_await asio::this_coro::executor);
+    auto conn = p.make_setup_connection(co_await asio::this_coro::executor);
     for (std::size_t i = static_cast<std::size_t>(first); i < p.catalogue.size();
          i += static_cast<std::size_t>(lanes)) {
       const auto& sku = p.catalogue[i].sku;
@@ -1058,7 +1071,7 @@ void resolve_carts(asio::io_context& ioc, const plan& p, std::vector<checkout_re
   out.unknown.clear();
   out.not_completed = 0;
   auto lane = [&](std::size_t first, std::size_t lanes) -> asio::awaitable<void> {
-    auto conn = p.make_connection(co_await asio::this_coro::executor);
+    auto conn = p.make_setup_connection(co_await asio::this_coro::executor);
     for (std::size_t i = first; i < pending.size(); i += lanes) {
       const auto& rec = pending[i];
       const std::string* token =
@@ -1132,7 +1145,7 @@ verification::check check_levels(const settled_state& st) {
 /// first, 200 a page, until a page reaches older orders).
 asio::awaitable<void> count_orders(const plan& p, int64_t since_ms, order_tally& tally,
                                    int& pages) {
-  auto conn = p.make_connection(co_await asio::this_coro::executor);
+  auto conn = p.make_setup_connection(co_await asio::this_coro::executor);
   std::string cursor;
   for (pages = 0; pages < 100000;) {
     std::string target = "/api/v1/orders?limit=200";
@@ -1279,7 +1292,7 @@ flash_result verify_flash(asio::io_context& ioc, const plan& p, const run_stats&
   f.succeeded = stats.checkouts.size();
   // Checkouts cut off by the end of the run may still be compensating:
   // wait (up to 30 s) for reservations to drain.
-  auto conn = p.make_connection(ioc.get_executor());
+  auto conn = p.make_setup_connection(ioc.get_executor());
   auto deadline = clock::now() + 30s;
   // (A named closure: a coroutine lambda's captures live in the closure.)
   auto read = [&]() -> asio::awaitable<void> {
@@ -1469,7 +1482,7 @@ int run(const options& opt_in) {
     for (const auto& r : results)
       p.endpoints.push_back(r.endpoint());
 
-    auto conn = p.make_connection(setup_ioc.get_executor());
+    auto conn = p.make_setup_connection(setup_ioc.get_executor());
     // (A named closure: a coroutine lambda's captures live in the closure.)
     auto setup = [&]() -> asio::awaitable<void> {
       request_spec health{"GET", "/healthz"};

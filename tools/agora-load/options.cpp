@@ -417,7 +417,8 @@ Scenario options
                        admin@agora.local)
   --admin-password P   (default agora-admin-dev)
   --no-idempotency-key do not send Idempotency-Key on checkout POSTs
-  --timeout S          per-request timeout (default 30)
+  --timeout S          per-request timeout of the journeys (default 30); set-up and
+                       verification requests wait at least 30 s
   --verify-sample N    checkouts read back one by one at the end (default 200)
   --no-verify          skip the end-of-run verification
   --seed N             random seed (default: from the clock)
