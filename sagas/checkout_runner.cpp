@@ -67,7 +67,6 @@ struct attempt_ctx {
   caf::actor_system* sys = nullptr;
   state st;
   action act;
-  milliseconds timeout{0};
   done_fn done;
 
   const std::string& id() const { return st.checkout_id; }
@@ -106,13 +105,15 @@ void tell(const ctx_ptr& c, const runtime::region_ref<Traits>& region, const std
               });
 }
 
-/// Calls the gateway; a request that fails (timeout, gateway down) fails
-/// the attempt without knowing the outcome.
+/// Calls the gateway; a request that fails (gateway down) fails the attempt
+/// without knowing the outcome. The attempt's own timer bounds the wait: the
+/// request sets no CAF timeout of its own (two wake-ups of CAF's clock
+/// thread per call), and a late answer is ignored by the attempt's token.
 template <class Request, class Next>
 void call_gateway(const ctx_ptr& c, Request req, Next next) {
   runtime::spawn_oneshot(*c->sys, [c, req = std::move(req), next = std::move(next)](
                                     caf::event_based_actor* self) mutable {
-    self->request(c->deps->gateway, c->timeout, std::move(req))
+    self->request(c->deps->gateway, caf::infinite, std::move(req))
       .then([next](payment::gateway_result& g) mutable { next(std::move(g)); },
             [c](caf::error& err) {
               c->fail(make_problem(errc::unavailable,
@@ -505,7 +506,6 @@ void attempt(runner_actor* self, const std::string& id, saga_entry& e) {
   c->sys = &self->system();
   c->st = *e.st;
   c->act = e.current;
-  c->timeout = timeout;
   // Exactly one reply per attempt reaches the runner; late ones are ignored by token.
   c->done = [me, id, token](reply r) { caf::anon_send(me, reply_msg{id, token, std::move(r)}); };
   self->delayed_send(self, timeout, timeout_msg{id, token});

@@ -14,7 +14,6 @@ namespace agora::net::api {
 namespace {
 
 using persistence::claim_kind;
-using namespace std::chrono_literals;
 
 /// Keys are opaque printable ASCII, 1-255 characters.
 bool valid_key(std::string_view key) {
@@ -72,7 +71,10 @@ http::responder recording(services& s, persistence::idempotency_claim claim,
     auto shared = std::make_shared<http::response>(std::move(r));
     runtime::spawn_oneshot(*s.actor_system, [store = s.idempotency, done = std::move(done), shared,
                                              original](caf::event_based_actor* self) {
-      self->request(store, 5s, done)
+      // No CAF timeout (each one is two wake-ups of CAF's clock thread): the
+      // store bounds its statements, and the HTTP request timeout still
+      // answers a client whose reply does not come.
+      self->request(store, caf::infinite, done)
         .then([shared, original](bool) { original.send(std::move(*shared)); },
               [original](caf::error&) {
                 original.error(errc::unavailable, "the response could not be recorded; retry "
@@ -98,7 +100,7 @@ http::handler idempotent(services& s, http::handler inner) {
     auto saved = std::make_shared<http::request>(std::move(req));
     runtime::spawn_oneshot(*s.actor_system, [&s, inner, claim, saved,
                                              res](caf::event_based_actor* self) {
-      self->request(s.idempotency, 5s, claim)
+      self->request(s.idempotency, caf::infinite, claim)
         .then(
           [&s, inner, claim, saved, res](persistence::idempotency_record& rec) {
             switch (rec.what()) {

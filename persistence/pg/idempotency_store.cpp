@@ -146,8 +146,9 @@ void commit_batch(store_state& st) {
 }
 
 store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state> self,
-                                      std::string conninfo) {
+                                      std::string conninfo, int64_t write_timeout_ms) {
   self->state.conn = std::make_unique<pg::connection>(std::move(conninfo), "agora-idempotency");
+  self->state.conn->set_session("SET statement_timeout = " + std::to_string(write_timeout_ms));
   // Claims and completions arriving together share one transaction: the
   // commit message queues behind them.
   auto enqueue = [self](auto what, auto promise) {
@@ -178,8 +179,9 @@ store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state>
 
 } // namespace
 
-idempotency_store_actor spawn_idempotency_store(caf::actor_system& sys, std::string conninfo) {
-  return sys.spawn<caf::detached>(store_impl, std::move(conninfo));
+idempotency_store_actor spawn_idempotency_store(caf::actor_system& sys, std::string conninfo,
+                                                int64_t write_timeout_ms) {
+  return sys.spawn<caf::detached>(store_impl, std::move(conninfo), write_timeout_ms);
 }
 
 } // namespace agora::persistence

@@ -78,6 +78,10 @@ using idempotency_store_actor =
 /// node died) and may be taken over.
 inline constexpr int abandoned_claim_seconds = 60;
 
-idempotency_store_actor spawn_idempotency_store(caf::actor_system& sys, std::string conninfo);
+/// The store's statements run at most `write_timeout_ms` (its connection's
+/// statement_timeout, like the journal writers'), so every request gets an
+/// answer and callers need no timeout of their own.
+idempotency_store_actor spawn_idempotency_store(caf::actor_system& sys, std::string conninfo,
+                                                int64_t write_timeout_ms = 30000);
 
 } // namespace agora::persistence

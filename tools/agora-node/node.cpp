@@ -316,7 +316,8 @@ int run(const config& cfg, const sigset_t& stop_signals) {
                                       static_cast<size_t>(cfg.auth.hash_threads)};
     net::auth::revocation_list revocations;
     auto revocation_store = persistence::spawn_revocation_store(sys, cfg.pg.conninfo);
-    s.idempotency = persistence::spawn_idempotency_store(sys, cfg.pg.conninfo);
+    s.idempotency =
+      persistence::spawn_idempotency_store(sys, cfg.pg.conninfo, cfg.pg.write_timeout_ms);
     s.reader = persistence::pg::spawn_reader(sys, cfg.pg.conninfo);
     bool revocations_loaded = true;
     if (auto stored = persistence::load_revocations(cfg.pg.conninfo)) {
