@@ -192,7 +192,8 @@ const std::vector<setting>& settings() {
             "Most events written in one journal transaction."),
     integer("pg", "write_timeout_ms", &field<&c::pg, &c::pg_section::write_timeout_ms>, 1,
             one_day_ms,
-            "How long one journal batch may run in PostgreSQL before it fails as unavailable."),
+            "How long one journal or idempotency-store batch may run in PostgreSQL before it "
+            "fails as unavailable."),
     boolean("pg", "migrate", &field<&c::pg, &c::pg_section::migrate>,
             "Apply the SQL migrations at start-up."),
     // -- entity --

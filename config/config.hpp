@@ -55,8 +55,9 @@ struct config {
     int64_t readers = 2;
     /// Most events in one journal transaction.
     int64_t max_batch = 2000;
-    /// How long one journal batch may run in PostgreSQL (statement_timeout
-    /// of the writer connections) before it fails with `unavailable`.
+    /// How long one journal batch, or one batch of the idempotency store, may
+    /// run in PostgreSQL (statement_timeout of their connections) before it
+    /// fails with `unavailable`.
     int64_t write_timeout_ms = 30000;
     /// Apply the SQL migrations at start-up.
     bool migrate = true;
