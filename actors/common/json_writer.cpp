@@ -4,7 +4,6 @@
 #include <array>
 #include <charconv>
 
-
 namespace agora {
 
 namespace {

@@ -3,8 +3,6 @@
 // categories come from the read model fed by the journal.
 #include "net/api/api.hpp"
 
-#include <fmt/format.h>
-
 #include "net/api/common.hpp"
 #include "net/api/render.hpp"
 
@@ -211,8 +209,9 @@ void reply_and_cache(services& s, const http::responder& res, std::string key,
 
 /// The read cache key of a product list: every field of the query.
 std::string list_key(const persistence::catalogue::list_request& q) {
-  return fmt::format("list\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}", q.q, q.category,
-                     q.min_price, q.max_price, q.sort, q.limit, q.cursor);
+  return read_cache::key({"list", q.q, q.category, std::to_string(q.min_price),
+                          std::to_string(q.max_price), q.sort, std::to_string(q.limit),
+                          q.cursor});
 }
 
 void list_products(services& s, http::request& req, http::responder res) {
@@ -270,7 +269,7 @@ void suggest_products(services& s, http::request& req, http::responder res) {
   auto limit = http::query_int(req, "limit", 1, 50);
   if (!limit)
     return res.error(limit.error());
-  auto key = fmt::format("suggest\x1f{}\x1f{}", *prefix, limit->value_or(10));
+  auto key = read_cache::key({"suggest", *prefix, std::to_string(limit->value_or(10))});
   if (reply_cached(s, res, key))
     return;
   s.catalogue.suggest(std::string(*prefix), limit->value_or(10),
@@ -288,7 +287,7 @@ void suggest_products(services& s, http::request& req, http::responder res) {
 }
 
 void list_categories(services& s, http::request&, http::responder res) {
-  if (reply_cached(s, res, "categories"))
+  if (reply_cached(s, res, read_cache::key({"categories"})))
     return;
   s.catalogue.categories(
     [&s, res](result<std::vector<persistence::catalogue::category_count>> cats) {
@@ -303,7 +302,7 @@ void list_categories(services& s, http::request&, http::responder res) {
     }
     json::object body;
     body["items"] = std::move(arr);
-    reply_and_cache(s, res, "categories", body);
+    reply_and_cache(s, res, read_cache::key({"categories"}), body);
   });
 }
 

@@ -33,6 +33,16 @@ void read_cache::store(std::string key, std::string body, clock::time_point now)
   entries_.insert_or_assign(std::move(key), entry{std::move(body), now + ttl_});
 }
 
+std::string read_cache::key(std::initializer_list<std::string_view> parts) {
+  std::string k;
+  for (auto part : parts) {
+    k += std::to_string(part.size());
+    k += ':';
+    k += part;
+  }
+  return k;
+}
+
 std::size_t read_cache::size() const {
   std::lock_guard guard{mtx_};
   return entries_.size();

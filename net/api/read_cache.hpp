@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,6 +32,10 @@ public:
   void store(std::string key, std::string body, clock::time_point now = clock::now());
 
   std::size_t size() const;
+
+  /// A key made of `parts`, each prefixed with its length, so no choice of
+  /// parts (a query's text may hold any byte) can spell another's key.
+  static std::string key(std::initializer_list<std::string_view> parts);
 
 private:
   struct entry {

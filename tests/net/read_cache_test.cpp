@@ -53,3 +53,12 @@ TEST_CASE("a read cache with no time to live keeps nothing", "[net][read_cache]"
   CHECK_FALSE(cache.find("list"));
   CHECK(cache.size() == 0);
 }
+
+TEST_CASE("read cache keys cannot be spelled by other parts", "[net][read_cache]") {
+  using k = read_cache;
+  CHECK(k::key({"list", "a", "b"}) != k::key({"list", "ab", ""}));
+  CHECK(k::key({"list", "a:b", ""}) != k::key({"list", "a", "b"}));
+  CHECK(k::key({"list", "1:x"}) != k::key({"list", "", "x"}));
+  CHECK(k::key({"list", "a", "b"}) == k::key({"list", "a", "b"}));
+  CHECK(k::key({"categories"}) != k::key({"categories", ""}));
+}
