@@ -13,8 +13,8 @@
 #   flash-sale   agora-load: $FLASH_CUSTOMERS customers race for $FLASH_STOCK units
 #
 # Every scenario gets a fresh database on the PostgreSQL at <pg port> (fsync
-# on) and a fresh Release agora-node seeded with the demo catalogue. While a
-# scenario's measured window runs, the CPU time of the node, of PostgreSQL's
+# on) and a fresh Release agora-node seeded with the demo catalogue, then
+# ANALYZEd. While a scenario's measured window runs, the CPU time of the node, of PostgreSQL's
 # processes, of the load generator and of the whole machine is read from
 # /proc, with the node's context switches, the journal's events and commits
 # (/metrics) and PostgreSQL's committed transactions. Results go to
@@ -28,7 +28,7 @@
 # AGORA_BENCH_NODE_ARGS (extra node flags).
 set -euo pipefail
 
-usage() { sed -n '2,26s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,28s/^# \{0,1\}//p' "$0"; }
 (($# >= 3)) || { usage >&2; exit 2; }
 BUILD=$1 PG_PORT=$2 OUT=$3
 shift 3
