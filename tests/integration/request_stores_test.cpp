@@ -1,6 +1,7 @@
 // The small request-level stores against PostgreSQL: idempotency keys (claim,
 // replay, mismatch, in progress, release, takeover of abandoned claims) and
-// token revocations; both answer unavailable when the database is down.
+// token revocations; both answer unavailable when the database is down, and
+// the idempotency store when a statement outlasts its timeout.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -158,4 +159,30 @@ TEST_CASE("the request stores answer unavailable when PostgreSQL is down",
   auto loaded = load_revocations(unreachable);
   REQUIRE_FALSE(loaded);
   CHECK(loaded.error().code == errc::unavailable);
+}
+
+TEST_CASE("an idempotency store statement that outlasts its timeout answers unavailable",
+          "[integration][idempotency]") {
+  test::test_database db;
+  test::test_system ts;
+  auto store = spawn_idempotency_store(ts.sys, db.conninfo(), 300);
+  test::stop_on_exit guard{store};
+  CHECK(claim(ts.sys, store, "before", "h") == claim_kind::fresh);
+  // Another session holds the table: the claim waits for the lock until the
+  // statement timeout cancels it. Callers set no timeout of their own, so
+  // this bound is what answers them.
+  pg::connection locker{db.conninfo(), "idempotency-test-locker"};
+  REQUIRE(locker.exec("BEGIN"));
+  REQUIRE(locker.exec("LOCK TABLE idempotency_keys IN ACCESS EXCLUSIVE MODE"));
+  auto started = std::chrono::steady_clock::now();
+  auto r = test::ask<idempotency_record>(ts.sys, store,
+                                         idempotency_claim{"anonymous POST /x", "k", "h"});
+  auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE_FALSE(r);
+  CHECK(r.error() == caf::make_error(errc::unavailable));
+  CHECK(took < std::chrono::seconds(5));
+  REQUIRE(locker.exec("ROLLBACK"));
+  // The store reconnects (with its timeout again) and the key was not taken.
+  CHECK(claim(ts.sys, store, "k", "h") == claim_kind::fresh);
+  CHECK(db.query("SELECT count(*) FROM idempotency_keys WHERE key IN ('before', 'k')") == "2");
 }
