@@ -101,8 +101,11 @@ result<events> decide_start(const state& st, const start& cmd, const runtime::co
       return events{}; // a repeated start
     return make_problem(errc::conflict, "checkout " + ctx.entity_id + " exists already");
   }
-  return events{started{ctx.entity_id, cmd.cart_id, cmd.order_id, cmd.payment_id,
-                        cmd.customer_id, cmd.shipping_address, cmd.payment_token, ctx.now}};
+  events out{started{ctx.entity_id, cmd.cart_id, cmd.order_id, cmd.payment_id, cmd.customer_id,
+                     cmd.shipping_address, cmd.payment_token, ctx.now, cmd.refused}};
+  if (cmd.refused)
+    out.emplace_back(compensated{std::string(to_string(cmd.refused->code)), ctx.now});
+  return out;
 }
 
 verdict judge(const state& st, const record& cmd) {
@@ -200,6 +203,23 @@ void apply_reply(state& st, const step_attempted& ev) {
         st.current = *first;
       return;
   }
+}
+
+/// A checkout refused before its first step (checkout::start::refused): no
+/// step ran; reserve_inventory failed once with the refusal, and there is
+/// nothing to compensate.
+void refuse(state& st, const started& e) {
+  auto& s = st.at(step_name::reserve_inventory);
+  s.status = step_status::failed;
+  s.attempts = 1;
+  s.started_at = e.at;
+  s.finished_at = e.at;
+  s.error = e.refused;
+  st.current = step_name::reserve_inventory;
+  st.reason = std::string(to_string(e.refused->code));
+  st.failure = e.refused;
+  st.status = saga_status::compensated;
+  st.finished_at = e.at;
 }
 
 } // namespace
@@ -347,6 +367,8 @@ state checkout_traits::apply_event(state st, const event& ev) {
                  st.shipping_address = e.shipping_address;
                  st.payment_token = e.payment_token;
                  st.started_at = e.at;
+                 if (e.refused)
+                   return refuse(st, e);
                  st.at(step_name::price_cart).status = step_status::running;
                  st.at(step_name::price_cart).started_at = e.at;
                },
@@ -388,6 +410,9 @@ namespace {
 /// What a recorded event asks decide() again, or nullopt for events that
 /// decide() produces as consequences.
 std::optional<command> command_of(const event& ev, int max_attempts) {
+  if (auto* s = std::get_if<started>(&ev))
+    return command{start{s->cart_id, s->order_id, s->payment_id, s->customer_id,
+                         s->shipping_address, s->payment_token, s->refused}};
   if (auto* a = std::get_if<step_attempted>(&ev))
     return command{record{a->reply, max_attempts}};
   if (auto* r = std::get_if<resumed>(&ev))
@@ -425,8 +450,8 @@ replay_report replay(const std::vector<event>& history, int max_attempts) {
   const auto* first = std::get_if<started>(&history.front());
   if (!first)
     return diverge(0, "the history does not begin with checkout.started");
-  state st = checkout_traits::apply_event(state{}, history.front());
-  size_t i = 1;
+  state st;
+  size_t i = 0;
   while (i < history.size()) {
     const auto& ev = history[i];
     auto cmd = command_of(ev, max_attempts);

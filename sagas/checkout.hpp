@@ -18,6 +18,8 @@
 //   a step given up after the pivot (money was taken): stuck
 //   a compensation given up: stuck; an operator resumes (retries it) or
 //             closes the saga by hand (failed)
+//   refused at the start (start::refused, stock already short): started +
+//             compensated in one append, no step run
 #pragma once
 
 #include <array>
@@ -121,6 +123,13 @@ struct start {
   std::optional<std::string> customer_id;
   std::string shipping_address;
   std::string payment_token;
+  /// Set when the caller's stock check found a line short before the saga
+  /// began (inventory::check_all: out_of_stock). The checkout is recorded as
+  /// refused in one append, `started` with the refusal and `compensated`: no
+  /// step ran, reserve_inventory failed once, and nothing was locked or held,
+  /// so nothing is compensated. A flash sale's refusals cost one journal
+  /// write instead of a saga's round trips.
+  std::optional<problem> refused;
 };
 
 /// The runner's report of one attempt. Stale reports (not the step and
@@ -158,6 +167,8 @@ struct started {
   std::string shipping_address;
   std::string payment_token;
   timestamp_us at = 0;
+  /// start::refused: the checkout ended before its first step.
+  std::optional<problem> refused;
 
   friend bool operator==(const started&, const started&) = default;
 };
@@ -304,9 +315,9 @@ struct replay_report {
 };
 
 /// Re-executes the saga's decisions with today's code against a recorded
-/// history (the events in order): every recorded reply must be the answer to
-/// what next_action() asks for, and decide() must produce exactly the
-/// recorded events for it. `max_attempts` is the policy of the recording.
+/// history (the events in order): the start recorded in checkout.started
+/// and every recorded reply (which must be the answer to what next_action()
+/// asks for) must make decide() produce exactly the recorded events. `max_attempts` is the policy of the recording.
 replay_report replay(const std::vector<event>& history, int max_attempts = 3);
 
 // -- traits -------------------------------------------------------------------

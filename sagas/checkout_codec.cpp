@@ -2,7 +2,7 @@
 //
 //   checkout.started:        {"checkout_id","cart_id","order_id","payment_id",
 //                             "customer_id":str|null,"shipping_address":{...},
-//                             "payment_token","at"}
+//                             "payment_token","at","refused":{"code","message","details"}?}
 //   checkout.step_attempted: {"step","phase","attempt","ok","retryable","definite",
 //                             "error":{"code","message","details"}|null,
 //                             "priced":{...}?,"started_at","verdict","at"}
@@ -152,7 +152,8 @@ std::optional<event> decode_started(const json::object& o) {
   auto at = get_int(o, "at");
   if (!id || !cart || !order_id || !payment_id || !token || !at ||
       !read_nullable_string(o, "customer_id", e.customer_id) ||
-      !order::read_address(o, true, e.shipping_address))
+      !order::read_address(o, true, e.shipping_address) ||
+      (o.contains("refused") && !decode_problem(o, "refused", e.refused)))
     return std::nullopt;
   e.checkout_id = std::move(*id);
   e.cart_id = std::move(*cart);
@@ -282,6 +283,8 @@ std::string checkout_traits::encode_event(const event& ev) {
                  o["shipping_address"] = order::address_value(e.shipping_address);
                  o["payment_token"] = e.payment_token;
                  o["at"] = e.at;
+                 if (e.refused)
+                   o["refused"] = encode_problem(e.refused);
                },
                [&](const step_attempted& e) {
                  encode_reply(o, e.reply);

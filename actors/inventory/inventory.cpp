@@ -12,6 +12,17 @@ namespace agora::inventory {
 static_assert(runtime::entity_traits<inventory_traits>);
 static_assert(runtime::has_deadlines<inventory_traits>);
 
+problem out_of_stock(std::string_view sku, int64_t requested, int64_t available) {
+  json::object details;
+  details["sku"] = sku;
+  details["requested"] = requested;
+  details["available"] = available;
+  return make_problem(errc::out_of_stock,
+                      "SKU " + std::string(sku) + ": requested " + std::to_string(requested) +
+                        ", available " + std::to_string(available),
+                      json::serialize(details));
+}
+
 namespace {
 
 using events = std::vector<event>;
@@ -75,16 +86,8 @@ result<events> decide_reserve(const state& st, const reserve& cmd,
     return events{}; // a retried reserve: already done
   if (st.finished.contains(cmd.reservation_id) || st.committed.contains(cmd.reservation_id))
     return reservation_over(st, cmd.reservation_id, ctx);
-  if (st.available() < cmd.quantity) {
-    json::object details;
-    details["sku"] = ctx.entity_id;
-    details["requested"] = cmd.quantity;
-    details["available"] = st.available();
-    return make_problem(errc::out_of_stock,
-                        "SKU " + ctx.entity_id + ": requested " + std::to_string(cmd.quantity) +
-                          ", available " + std::to_string(st.available()),
-                        json::serialize(details));
-  }
+  if (st.available() < cmd.quantity)
+    return out_of_stock(ctx.entity_id, cmd.quantity, st.available());
   return events{reserved{cmd.reservation_id, cmd.quantity, cmd.expires_at, ctx.now}};
 }
 

@@ -174,6 +174,10 @@ struct state {
 /// always holds exactly the active reservations.
 bool hold_reservation(state& st, const std::string& id, reservation r);
 
+/// The refusal of a reservation (or of a checkout's stock check): 422
+/// `out_of_stock` with details {sku, requested, available}.
+problem out_of_stock(std::string_view sku, int64_t requested, int64_t available);
+
 // -- traits -------------------------------------------------------------------
 
 /// The inventory entity for the generic shell (actors/runtime/entity_traits.hpp).

@@ -9,16 +9,18 @@ namespace agora::inventory {
 
 namespace {
 
-/// Sends one command per SKU and calls `done` once with every SKU's outcome.
+/// Every SKU's answer, in SKU order.
+using answers = std::map<std::string, result<levels>>;
+
+/// Sends one command per SKU and calls `done` once with every SKU's answer.
 void fan_out(const runtime::region_ref<inventory_traits>& items,
              const std::vector<std::pair<std::string, command>>& commands,
-             const std::string& correlation_id,
-             std::function<void(std::map<std::string, std::optional<problem>>)> done) {
+             const std::string& correlation_id, std::function<void(answers)> done) {
   struct gather {
     std::mutex mtx;
     size_t missing = 0;
-    std::map<std::string, std::optional<problem>> outcomes;
-    std::function<void(std::map<std::string, std::optional<problem>>)> done;
+    answers all;
+    std::function<void(answers)> done;
   };
   auto g = std::make_shared<gather>();
   g->missing = commands.size();
@@ -27,25 +29,30 @@ void fan_out(const runtime::region_ref<inventory_traits>& items,
     return g->done({});
   for (const auto& [sku, cmd] : commands)
     items.tell(sku, cmd, correlation_id, [g, sku](result<levels> r) {
-      std::optional<problem> outcome;
-      if (!r)
-        outcome = r.error();
       bool last = false;
       {
         std::lock_guard guard{g->mtx};
-        g->outcomes.emplace(sku, std::move(outcome));
+        g->all.emplace(sku, std::move(r));
         last = --g->missing == 0;
       }
       if (last)
-        g->done(std::move(g->outcomes));
+        g->done(std::move(g->all));
     });
 }
 
+/// Lines naming the same SKU, merged.
+std::map<std::string, int64_t> merge(std::vector<line> lines) {
+  std::map<std::string, int64_t> merged;
+  for (auto& l : lines)
+    merged[std::move(l.sku)] += l.quantity;
+  return merged;
+}
+
 /// The first failure in SKU order, if any.
-std::optional<problem> first_failure(const std::map<std::string, std::optional<problem>>& all) {
-  for (const auto& [sku, outcome] : all)
-    if (outcome)
-      return outcome;
+std::optional<problem> first_failure(const answers& all) {
+  for (const auto& [sku, answer] : all)
+    if (!answer)
+      return answer.error();
   return std::nullopt;
 }
 
@@ -66,11 +73,8 @@ void apply_all(const runtime::region_ref<inventory_traits>& items, std::string r
 void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
                  std::vector<line> lines, timestamp_us expires_at, std::string correlation_id,
                  outcome_fn done) {
-  std::map<std::string, int64_t> merged;
-  for (auto& l : lines)
-    merged[l.sku] += l.quantity;
   std::vector<std::pair<std::string, command>> commands;
-  for (auto& [sku, quantity] : merged)
+  for (auto& [sku, quantity] : merge(std::move(lines)))
     commands.emplace_back(sku, reserve{reservation_id, quantity, expires_at});
   fan_out(items, commands, correlation_id,
           [items, reservation_id, correlation_id, done = std::move(done)](auto all) {
@@ -79,13 +83,28 @@ void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string
               return done(std::nullopt);
             // Undo the lines that were reserved, then report the refusal.
             std::vector<std::string> reserved;
-            for (auto& [sku, outcome] : all)
-              if (!outcome)
+            for (auto& [sku, answer] : all)
+              if (answer)
                 reserved.push_back(sku);
             release_all(items, reservation_id, std::move(reserved), correlation_id,
                         [refusal, done](std::optional<problem> release_failed) {
                           done(release_failed ? release_failed : refusal);
                         });
+          });
+}
+
+void check_all(const runtime::region_ref<inventory_traits>& items, std::vector<line> lines,
+               std::string correlation_id, outcome_fn done) {
+  auto wanted = merge(std::move(lines));
+  std::vector<std::pair<std::string, command>> commands;
+  for (const auto& [sku, quantity] : wanted)
+    commands.emplace_back(sku, get{});
+  fan_out(items, commands, correlation_id,
+          [wanted = std::move(wanted), done = std::move(done)](answers all) {
+            for (const auto& [sku, answer] : all)
+              if (answer && answer->available() < wanted.at(sku))
+                return done(out_of_stock(sku, wanted.at(sku), answer->available()));
+            done(std::nullopt);
           });
 }
 

@@ -32,6 +32,14 @@ void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string
                  std::vector<line> lines, timestamp_us expires_at, std::string correlation_id,
                  outcome_fn done);
 
+/// Reads every line's SKU and calls `done` with the refusal a reservation
+/// of all the lines would meet now (out_of_stock for the first short SKU in
+/// SKU order, as reserve_all reports it), or nullopt. It holds nothing, so
+/// only a refusal is definite: the stock may go before a reservation is made.
+/// A SKU that cannot be read counts as not short (the reservation decides).
+void check_all(const runtime::region_ref<inventory_traits>& items, std::vector<line> lines,
+               std::string correlation_id, outcome_fn done);
+
 /// Releases the reservation on every SKU (unknown or finished ids are no-ops).
 void release_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
                  std::vector<std::string> skus, std::string correlation_id, outcome_fn done);

@@ -8,6 +8,7 @@
 #include "net/api/render.hpp"
 
 #include "actors/common/ids.hpp"
+#include "actors/inventory/reservations.hpp"
 #include "net/http/body.hpp"
 #include "sagas/checkout.hpp"
 
@@ -190,13 +191,22 @@ void remove_item(services& s, http::request& req, http::responder res) {
               cart::remove_item{std::string(req.param("sku")), access_of(req)});
 }
 
-/// The answer of a checkout that was waited for: 201 with the order once
-/// completed, 422 with the reason once compensated, else 202 with its status.
-void reply_checkout_outcome(services& s, const checkout::state& st, http::responder res) {
+/// 202 with the checkout's ids and its status now: `running`, or
+/// `compensated` for a checkout refused at once (its reason is read with
+/// GET /checkouts/{id}).
+void reply_checkout_status(const checkout::state& st, const http::responder& res) {
   json::object body;
   body["checkout_id"] = st.checkout_id;
   body["order_id"] = st.order_id;
   body["status"] = checkout::to_string(st.status);
+  auto out = http::response::json(202, json::serialize(body));
+  out.with_header("Location", "/api/v1/checkouts/" + st.checkout_id);
+  res.send(std::move(out));
+}
+
+/// The answer of a checkout that was waited for: 201 with the order once
+/// completed, 422 with the reason once compensated, else 202 with its status.
+void reply_checkout_outcome(services& s, const checkout::state& st, http::responder res) {
   if (st.status == checkout::saga_status::compensated) {
     // The failure carries the saga's reason as its code (out_of_stock, ...).
     auto p = st.failure.value_or(make_problem(errc::conflict, "checkout was compensated"));
@@ -205,11 +215,12 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
     d["checkout_id"] = st.checkout_id;
     return res.error(p.code, p.message, json::serialize(d));
   }
-  if (st.status != checkout::saga_status::completed) {
-    auto out = http::response::json(202, json::serialize(body));
-    out.with_header("Location", "/api/v1/checkouts/" + st.checkout_id);
-    return res.send(std::move(out));
-  }
+  if (st.status != checkout::saga_status::completed)
+    return reply_checkout_status(st, res);
+  json::object body;
+  body["checkout_id"] = st.checkout_id;
+  body["order_id"] = st.order_id;
+  body["status"] = checkout::to_string(st.status);
   ask(s.orders, st.order_id, order::get{}, st.checkout_id, std::move(res),
       [body = std::move(body), id = st.checkout_id](const order::state& o,
                                                     http::responder& res) mutable {
@@ -218,6 +229,31 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
         out.with_header("Location", "/api/v1/checkouts/" + id);
         res.send(std::move(out));
       });
+}
+
+/// Records the checkout and hands it to the runner unless it ended at once
+/// (refused); answers 202 with its status, or waits for its end.
+void begin_checkout(services& s, const std::string& rid, checkout::start cmd, bool waits,
+                    http::responder res) {
+  auto id = new_uuid();
+  s.checkouts.tell_new(id, std::move(cmd), rid,
+                       [&s, id, waits, res = std::move(res)](result<checkout::state> started) {
+                         if (!started)
+                           return res.error(started.error());
+                         const auto& st = *started;
+                         if (!st.terminal())
+                           s.runner.run(id);
+                         if (!waits)
+                           return reply_checkout_status(st, res);
+                         if (st.terminal())
+                           return reply_checkout_outcome(s, st, res);
+                         s.runner.watch(id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
+                                        [&s, res](result<checkout::state> done) {
+                                          if (!done)
+                                            return res.error(done.error());
+                                          reply_checkout_outcome(s, *done, res);
+                                        });
+                       });
 }
 
 /// POST /carts/{id}/checkout[?wait=true]: starts the saga (the caller must
@@ -251,24 +287,19 @@ void start_checkout(services& s, http::request& req, http::responder res) {
               }
               checkout::start cmd{cart_id,     new_uuid(), new_uuid(),
                                   cart.customer_id ? cart.customer_id : binding, body.first,
-                                  body.second};
-              auto id = new_uuid();
-              s.checkouts.tell_new(
-                id, std::move(cmd), rid,
-                [&s, id, waits, res = std::move(res)](result<checkout::state> started) {
-                    if (!started)
-                      return res.error(started.error());
-                    const auto& st = *started;
-                    s.runner.run(id);
-                    if (!waits)
-                      return reply_checkout_outcome(s, st, res);
-                    s.runner.watch(id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
-                                   [&s, res](result<checkout::state> done) {
-                                     if (!done)
-                                       return res.error(done.error());
-                                     reply_checkout_outcome(s, *done, res);
-                                   });
-                  });
+                                  body.second, std::nullopt};
+              std::vector<inventory::line> lines;
+              for (const auto& l : cart.lines)
+                lines.push_back({l.sku, l.quantity});
+              // A checkout whose stock is already short is recorded as refused
+              // in one append instead of running the saga to its reservation.
+              inventory::check_all(
+                s.inventory, std::move(lines), rid,
+                [&s, rid, cmd = std::move(cmd), waits,
+                 res = std::move(res)](std::optional<problem> refused) mutable {
+                  cmd.refused = std::move(refused);
+                  begin_checkout(s, rid, std::move(cmd), waits, std::move(res));
+                });
             });
 }
 

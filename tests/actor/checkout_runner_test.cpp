@@ -128,7 +128,7 @@ struct fixture : deterministic_system {
     ask(deps.checkouts, "co-1",
         checkout::start{"cart-1", "order-1", "pay-1", std::nullopt,
                         R"({"name":"A","line1":"B","city":"C","postal_code":"D","country":"DE"})",
-                        token});
+                        token, std::nullopt});
     return "co-1";
   }
 

@@ -212,3 +212,47 @@ TEST_CASE("a reservation retried after one of its lines finished is refused and 
   CHECK(a[1].event_type == "inventory.reserved");
   CHECK(a[2].event_type == "inventory.released");
 }
+
+TEST_CASE("a stock check reports the refusal a reservation would meet, and holds nothing",
+          "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 10);
+  f.stock("B", 5);
+  REQUIRE_FALSE(f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::reserve_all(f.items, "r-0", {{"B", 3}}, in_an_hour(), "co-0", done);
+  }));
+  auto check = [&](std::vector<inventory::line> lines) {
+    return f.outcome_of([&](inventory::outcome_fn done) {
+      inventory::check_all(f.items, std::move(lines), "co-1", done);
+    });
+  };
+  auto reserve = [&](std::vector<inventory::line> lines) {
+    return f.outcome_of([&](inventory::outcome_fn done) {
+      inventory::reserve_all(f.items, "r-1", std::move(lines), in_an_hour(), "co-1", done);
+    });
+  };
+  auto a = f.levels("A");
+  auto b = f.levels("B");
+
+  CHECK_FALSE(check({{"A", 10}, {"B", 2}}));
+  CHECK_FALSE(check({}));
+  // B has 2 available (3 of 5 held): the first short SKU in SKU order, with
+  // exactly the problem the reservation itself gives.
+  for (const auto& lines : std::vector<std::vector<inventory::line>>{
+         {{"B", 3}, {"A", 11}}, {{"A", 6}, {"A", 5}}, {{"Z", 1}}, {{"B", 1}, {"B", 2}}}) {
+    auto refused = check(lines);
+    REQUIRE(refused);
+    CHECK(refused->code == errc::out_of_stock);
+    CHECK(refused == reserve(lines));
+  }
+  // Nothing was held or changed by the checks (nor by the refused reservations).
+  CHECK(f.levels("A") == a);
+  CHECK(f.levels("B") == b);
+  CHECK(f.levels("Z").on_hand == 0);
+
+  // A SKU that cannot be read is not called short: the reservation decides.
+  f.data->fail_next_loads = 1;
+  CHECK_FALSE(check({{"C", 1}}));
+  f.run_timeouts(); // the entity's recovery retry
+  CHECK(f.levels("C").available() == 0);
+}

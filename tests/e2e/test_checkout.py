@@ -233,6 +233,47 @@ class CheckoutRulesTest(CheckoutCase):
         self.assertEqual(err["details"]["sku"], skus[1])
         self.assert_compensated(r, "out_of_stock", skus, [5, 2])
 
+    def test_stock_already_gone_refuses_the_checkout_without_running_a_step(self):
+        cart_id, skus = self.stocked_cart([(2, 5)])
+        r = self.api.post("/api/v1/inventory/%s/adjust" % skus[0], {"delta": -4},
+                          token=self.admin_token())
+        self.assertEqual(r.status, 200, r)
+        cart_before = self.api.get("/api/v1/carts/%s" % cart_id).json
+        key = "refused-" + harness.random_token(10)
+        first = self.checkout(cart_id, key=key)
+        err = self.assert_error(first, 422, "out_of_stock")
+        self.assertEqual((err["details"]["sku"], err["details"]["requested"],
+                          err["details"]["available"]), (skus[0], 2, 1), err)
+        saga = self.assert_compensated(first, "out_of_stock", skus, [1])
+        steps = {s["name"]: s for s in saga["steps"]}
+        self.assertEqual((steps["price_cart"]["status"], steps["price_cart"]["attempts"]),
+                         ("pending", 0), saga)
+        reserve = steps["reserve_inventory"]
+        self.assertEqual((reserve["status"], reserve["attempts"], reserve["error"]),
+                         ("failed", 1, err["message"]), saga)
+        self.assertIsNotNone(saga["finished_at"])
+        # The cart was never locked: not one event of it.
+        self.assertEqual(self.api.get("/api/v1/carts/%s" % cart_id).json, cart_before)
+        r = self.api.get("/admin/v1/sagas/%s/timeline" % saga["checkout_id"],
+                         token=self.admin_token())
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([e["event"] for e in r.json["events"]],
+                         ["checkout.started", "checkout.compensated"], r.json)
+        # The same key answers the same refusal.
+        again = self.checkout(cart_id, key=key)
+        self.assertEqual((again.status, again.json), (first.status, first.json))
+        # Not waiting: 202 with the checkout's status, which has already ended.
+        r = self.checkout(cart_id, wait=False)
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(r.json["status"], "compensated", r)
+        self.assertEqual(r.header("Location"), "/api/v1/checkouts/" + r.json["checkout_id"])
+        self.assertEqual(self.saga(r.json["checkout_id"])["reason"], "out_of_stock")
+        # Stock back: the cart checks out.
+        r = self.api.post("/api/v1/inventory/%s/adjust" % skus[0], {"delta": 1},
+                          token=self.admin_token())
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.checkout(cart_id).status, 201)
+
     def test_an_empty_cart_is_compensated_with_cart_empty(self):
         cart = self.create_cart()
         r = self.checkout(cart["cart_id"])

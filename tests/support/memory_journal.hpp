@@ -1,6 +1,7 @@
 // An in-memory journal for deterministic actor tests only: it speaks the
 // journal_actor protocol with the same conflict rule as PostgreSQL
-// (unique persistence_id + seq_nr) and can be told to fail the next appends.
+// (unique persistence_id + seq_nr) and can be told to fail the next appends
+// or recovery loads.
 // Integration and end-to-end tests use the real PostgreSQL journal.
 #pragma once
 
@@ -23,6 +24,8 @@ struct memory_journal_data {
   int loads = 0;
   /// Fail this many upcoming appends with errc::unavailable.
   int fail_next_appends = 0;
+  /// Fail this many upcoming recovery loads with errc::unavailable.
+  int fail_next_loads = 0;
 };
 
 struct memory_journal_state {
@@ -59,9 +62,13 @@ memory_journal(persistence::journal_actor::stateful_pointer<memory_journal_state
       }
       return ack;
     },
-    [self](load_atom, const std::string& pid) -> persistence::recovered {
+    [self](load_atom, const std::string& pid) -> caf::result<persistence::recovered> {
       auto& d = *self->state.data;
       ++d.loads;
+      if (d.fail_next_loads > 0) {
+        --d.fail_next_loads;
+        return caf::make_error(errc::unavailable);
+      }
       persistence::recovered rec;
       int64_t after = 0;
       if (auto i = d.snapshots.find(pid); i != d.snapshots.end()) {

@@ -247,7 +247,7 @@ TEST_CASE("starting a checkout records it and asks for price_cart", "[checkout]"
   auto evs = test::run<traits>(st, valid_start(), at(1'000));
   REQUIRE(evs.size() == 1);
   CHECK(std::get<started>(evs[0]) == started{checkout_id, "cart-1", "order-1", "pay-1",
-                                             std::nullopt, address_text, "tok_visa", 1'000});
+                                             std::nullopt, address_text, "tok_visa", 1'000, std::nullopt});
   CHECK(st.exists);
   CHECK(st.checkout_id == checkout_id);
   CHECK(st.cart_id == "cart-1");
@@ -310,6 +310,50 @@ TEST_CASE("start validates its ids and happens once", "[checkout]") {
   REQUIRE(s.st.status == saga_status::completed);
   CHECK(test::run<traits>(s.st, valid_start(), at(9'000)).empty());
   CHECK(test::reject<traits>(s.st, other_order, at(9'000)).code == errc::conflict);
+}
+
+TEST_CASE("a start with a stock refusal records a refused checkout in one append",
+          "[checkout]") {
+  auto cmd = valid_start();
+  cmd.refused = make_problem(errc::out_of_stock, "SKU A: requested 2, available 1",
+                             R"({"sku":"A","requested":2,"available":1})");
+  state st;
+  auto evs = test::run<traits>(st, cmd, at(1'000));
+  REQUIRE(evs.size() == 2);
+  CHECK(std::get<started>(evs[0]).refused == cmd.refused);
+  CHECK(std::get<compensated>(evs[1]) == compensated{"out_of_stock", 1'000});
+
+  // Ended: nothing for a runner to do, no step ran, reserve_inventory failed once.
+  CHECK(st.status == saga_status::compensated);
+  CHECK(st.terminal());
+  CHECK(next_action(st).what == action::kind::finished);
+  CHECK(st.reason == std::optional<std::string>{"out_of_stock"});
+  CHECK(st.failure == cmd.refused);
+  CHECK(st.finished_at == std::optional<timestamp_us>{1'000});
+  CHECK(st.at(step_name::price_cart).status == step_status::pending);
+  const auto& reserve = st.at(step_name::reserve_inventory);
+  CHECK(reserve.status == step_status::failed);
+  CHECK(reserve.attempts == 1);
+  CHECK(reserve.error == cmd.refused);
+  CHECK((reserve.started_at == 1'000 && reserve.finished_at == 1'000));
+  for (auto step : forward_steps)
+    if (step != step_name::reserve_inventory)
+      CHECK(st.at(step).attempts == 0);
+
+  // A repeated start decides nothing; records are stale; it replays, and
+  // survives its codec and a snapshot.
+  CHECK(test::run<traits>(st, cmd, at(2'000)).empty());
+  reply r;
+  r.ok = true;
+  CHECK(test::reject<traits>(st, record{r, 3}, at(2'000)).code == errc::conflict);
+  CHECK(replay(evs).at_event == -1);
+  CHECK(test::check_history<traits>(evs) == st);
+  auto without_end = replay({evs[0]});
+  CHECK(without_end.at_event == 1);
+  CHECK_THAT(without_end.divergence, Contains("after the end of the recording"));
+  auto not_refused = evs;
+  std::get<started>(not_refused[0]).refused.reset();
+  CHECK(replay(not_refused).at_event == 1);
 }
 
 TEST_CASE("commands to a checkout that does not exist are not_found", "[checkout]") {
@@ -891,9 +935,9 @@ TEST_CASE("every checkout event round-trips through its journal payload",
           "[checkout][codec]") {
   using T = traits;
   started full{checkout_id, "cart-1", "order-1", "pay-1", "cust-1", address_text, tricky,
-               1'700'000'000'000'001};
+               1'700'000'000'000'001, std::nullopt};
   test::check_event_round_trip<T>(full);
-  test::check_event_round_trip<T>(started{"c", "k", "o", "p", std::nullopt, "", "", 0});
+  test::check_event_round_trip<T>(started{"c", "k", "o", "p", std::nullopt, "", "", 0, std::nullopt});
 
   reply r;
   r.step = step_name::price_cart;
@@ -934,7 +978,8 @@ TEST_CASE("every checkout event round-trips through its journal payload",
 
 TEST_CASE("checkout payloads have their documented fields", "[checkout][codec]") {
   using T = traits;
-  started s{checkout_id, "cart-1", "order-1", "pay-1", std::nullopt, address_text, "tok", 1};
+  started s{checkout_id, "cart-1", "order-1", "pay-1", std::nullopt, address_text, "tok", 1,
+            std::nullopt};
   CHECK(T::event_type(s) == "checkout.started");
   CHECK(test::keys_of(T::encode_event(s)) ==
         keys{"checkout_id", "cart_id", "order_id", "payment_id", "customer_id",
@@ -1052,7 +1097,8 @@ TEST_CASE("checkout decoding rejects malformed payloads", "[checkout][codec]") {
   CHECK(T::decode_event("checkout.step_attempted", with(good, "priced", "null")));
 
   auto start_text = T::encode_event(
-    started{checkout_id, "cart-1", "order-1", "pay-1", std::nullopt, address_text, "t", 1});
+    started{checkout_id, "cart-1", "order-1", "pay-1", std::nullopt, address_text, "t", 1,
+            std::nullopt});
   REQUIRE(T::decode_event("checkout.started", start_text));
   for (std::string_view key : {"checkout_id", "cart_id", "order_id", "payment_id", "customer_id",
                                "shipping_address", "payment_token", "at"}) {
@@ -1062,6 +1108,14 @@ TEST_CASE("checkout decoding rejects malformed payloads", "[checkout][codec]") {
   CHECK_FALSE(T::decode_event("checkout.started", with(start_text, "customer_id", "7")));
   CHECK_FALSE(T::decode_event("checkout.started", with(start_text, "shipping_address", "[]")));
   CHECK_FALSE(T::decode_event("checkout.started", with(start_text, "cart_id", "null")));
+  // The refusal is optional; when present it is a problem.
+  CHECK(T::decode_event("checkout.started",
+                        with(start_text, "refused",
+                             R"({"code":"out_of_stock","message":"m","details":{}})")));
+  CHECK_FALSE(T::decode_event("checkout.started", with(start_text, "refused", R"("sold out")")));
+  CHECK_FALSE(T::decode_event("checkout.started",
+                              with(start_text, "refused", R"({"code":"gone","message":"m",)"
+                                                          R"("details":{}})")));
 
   CHECK_FALSE(T::decode_event("checkout.completed", "{}"));
   CHECK_FALSE(T::decode_event("checkout.completed", R"({"at":"5"})"));
