@@ -191,9 +191,7 @@ void remove_item(services& s, http::request& req, http::responder res) {
               cart::remove_item{std::string(req.param("sku")), access_of(req)});
 }
 
-/// 202 with the checkout's ids and its status now: `running`, or
-/// `compensated` for a checkout refused at once (its reason is read with
-/// GET /checkouts/{id}).
+/// 202 with the checkout's ids and its status (running).
 void reply_checkout_status(const checkout::state& st, const http::responder& res) {
   json::object body;
   body["checkout_id"] = st.checkout_id;
@@ -232,7 +230,7 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
 }
 
 /// Records the checkout and hands it to the runner unless it ended at once
-/// (refused); answers 202 with its status, or waits for its end.
+/// (refused); answers 202, or waits for its end.
 void begin_checkout(services& s, const std::string& rid, checkout::start cmd, bool waits,
                     http::responder res) {
   auto id = new_uuid();
@@ -288,17 +286,21 @@ void start_checkout(services& s, http::request& req, http::responder res) {
               checkout::start cmd{cart_id,     new_uuid(), new_uuid(),
                                   cart.customer_id ? cart.customer_id : binding, body.first,
                                   body.second, std::nullopt};
+              if (!waits)
+                return begin_checkout(s, rid, std::move(cmd), waits, std::move(res));
+              // A waiting checkout whose stock is already short is answered 422
+              // out_of_stock at once: recorded as refused in one append instead
+              // of running the saga to its reservation and back. (Without
+              // ?wait=true the contract's 202 says "running": the saga runs.)
               std::vector<inventory::line> lines;
               for (const auto& l : cart.lines)
                 lines.push_back({l.sku, l.quantity});
-              // A checkout whose stock is already short is recorded as refused
-              // in one append instead of running the saga to its reservation.
               inventory::check_all(
                 s.inventory, std::move(lines), rid,
-                [&s, rid, cmd = std::move(cmd), waits,
+                [&s, rid, cmd = std::move(cmd),
                  res = std::move(res)](std::optional<problem> refused) mutable {
                   cmd.refused = std::move(refused);
-                  begin_checkout(s, rid, std::move(cmd), waits, std::move(res));
+                  begin_checkout(s, rid, std::move(cmd), true, std::move(res));
                 });
             });
 }

@@ -8,7 +8,8 @@ to end, and exports the saga's journal with `agora-saga export`:
   payment_declined  tok_declined       (compensated, payment_declined)
   payment_failed    tok_capture_fails  (compensated, payment_failed)
   out_of_stock      tok_ok; the stock of one line is taken away between
-                    adding it to the cart and the checkout
+                    adding it to the cart and the checkout, so the checkout
+                    is refused before its first step
                                        (compensated, out_of_stock)
   payment_timed_out tok_slow: every authorization attempt times out, the
                     compensation learns the late outcome and voids it
@@ -28,6 +29,11 @@ Usage (the node and agora-saga must use the same database):
   tests/tools/record_saga_fixtures.py --url http://127.0.0.1:8080 \
       --saga build/release/tools/agora-saga/agora-saga --out tests/fixtures/sagas \
       -- --pg.conninfo='host=127.0.0.1 port=5433 dbname=agora user=postgres'
+
+out_of_stock_at_reservation.json is not recorded by this script: the stock
+has to go between the checkout's stock check and its reservation, a race no
+script can time. It was recorded before the check existed, by the
+out_of_stock scenario above.
 
 Arguments after `--` go to agora-saga (configuration flags). Standard library
 only.
