@@ -3,7 +3,10 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -12,31 +15,42 @@
 #include "actors/common/log.hpp"
 #include "actors/type_ids.hpp"
 #include "persistence/pg/connection.hpp"
+#include "persistence/pg/pg_array.hpp"
 
 namespace agora::persistence {
 
 namespace {
 
-// Inserts the claim, or takes over one abandoned in progress; either way the
-// CTE returns a row. Otherwise the existing row tells what happened before
-// (the outer SELECT sees rows committed before the statement started).
+// Claims a batch of distinct keys in one statement: each is inserted, or
+// takes over a claim abandoned in progress; either way it is in `claimed`.
+// Otherwise the existing row tells what happened before (the outer SELECT
+// sees the rows as they were when the statement started).
 constexpr const char* claim_sql = R"(
-WITH claimed AS (
-  INSERT INTO idempotency_keys(scope, key, request_hash) VALUES ($1, $2, $3)
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY
+    AS t(scope, key, request_hash, i)),
+claimed AS (
+  INSERT INTO idempotency_keys(scope, key, request_hash)
+    SELECT scope, key, request_hash FROM input
   ON CONFLICT (scope, key) DO UPDATE
     SET request_hash = EXCLUDED.request_hash, created_at = now()
     WHERE idempotency_keys.status = 0
       AND idempotency_keys.created_at < now() - make_interval(secs => $4::int)
-  RETURNING 1)
-SELECT (SELECT count(*) FROM claimed), k.request_hash, k.status, coalesce(k.response::text, '')
-  FROM (SELECT 1) AS one
-  LEFT JOIN idempotency_keys k ON k.scope = $1 AND k.key = $2)";
+  RETURNING scope, key)
+SELECT c.key IS NOT NULL, k.request_hash, k.status, coalesce(k.response::text, '')
+  FROM input
+  LEFT JOIN claimed c ON c.scope = input.scope AND c.key = input.key
+  LEFT JOIN idempotency_keys k ON k.scope = input.scope AND k.key = input.key
+  ORDER BY input.i)";
 
-constexpr const char* complete_sql =
-  "UPDATE idempotency_keys SET status = $3::int, response = $4::jsonb "
-  "WHERE scope = $1 AND key = $2";
+constexpr const char* complete_sql = R"(
+UPDATE idempotency_keys k SET status = u.status, response = u.response
+  FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS u(scope, key, status, response)
+  WHERE k.scope = u.scope AND k.key = u.key)";
 
-constexpr const char* release_sql = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2";
+constexpr const char* release_sql = R"(
+DELETE FROM idempotency_keys k USING unnest($1::text[], $2::text[]) AS u(scope, key)
+  WHERE k.scope = u.scope AND k.key = u.key)";
 
 constexpr const char* purge_sql =
   "DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'";
@@ -70,64 +84,137 @@ void maybe_purge(store_state& st) {
     persistence_log().warn("idempotency keys: purge failed: {}", res.error().message);
 }
 
-/// Runs a claim; its record, or nullopt when the statement failed.
-std::optional<idempotency_record> run(pg::connection& conn, const idempotency_claim& c) {
-  auto res =
-    conn.exec_params(claim_sql, {c.scope, c.key, c.request_hash, std::to_string(abandoned_claim_seconds)});
-  if (!res) {
-    persistence_log().warn("idempotency keys: claim failed: {}", res.error().message);
-    return std::nullopt;
-  }
+/// What a claim's row says: fresh when `claimed`, else what the key's
+/// existing row (request hash, status, response) makes of it.
+idempotency_record judge(const idempotency_claim& c, bool claimed, const std::string* hash,
+                         int64_t status, std::string_view response) {
   idempotency_record out;
-  if (res.int64(0, 0) > 0) {
-    out.kind = static_cast<uint8_t>(claim_kind::fresh);
-  } else if (res.is_null(0, 1) || res.text(0, 1) != c.request_hash) {
-    // No visible row means another transaction inserted it just now.
-    out.kind = static_cast<uint8_t>(res.is_null(0, 1) ? claim_kind::in_progress : claim_kind::mismatch);
-  } else if (res.int64(0, 2) == 0) {
-    out.kind = static_cast<uint8_t>(claim_kind::in_progress);
-  } else {
-    out.kind = static_cast<uint8_t>(claim_kind::replay);
-    out.status = static_cast<int32_t>(res.int64(0, 2));
-    out.response = std::string(res.text(0, 3));
+  claim_kind kind = claim_kind::replay;
+  if (claimed)
+    kind = claim_kind::fresh;
+  else if (!hash) // no visible row: another transaction inserted it just now
+    kind = claim_kind::in_progress;
+  else if (*hash != c.request_hash)
+    kind = claim_kind::mismatch;
+  else if (status == 0)
+    kind = claim_kind::in_progress;
+  out.kind = static_cast<uint8_t>(kind);
+  if (kind == claim_kind::replay) {
+    out.status = static_cast<int32_t>(status);
+    out.response = std::string(response);
   }
   return out;
 }
 
-/// Runs a completion; true when the statement succeeded.
-std::optional<bool> run(pg::connection& conn, const idempotency_completion& c) {
-  auto res = c.status > 0
-               ? conn.exec_params(complete_sql, {c.scope, c.key, std::to_string(c.status), c.response})
-               : conn.exec_params(release_sql, {c.scope, c.key});
-  if (!res) {
-    persistence_log().warn("idempotency keys: completion failed: {}", res.error().message);
-    return std::nullopt;
+using answer = std::variant<idempotency_record, bool>;
+
+/// A run of the batch in which every key is distinct: its claims and its
+/// completions do not see each other, so each kind is one statement.
+struct segment {
+  std::vector<std::size_t> claims, completions, releases;
+  std::set<std::pair<std::string_view, std::string_view>> keys;
+};
+
+/// Runs one segment's statements; false when one failed.
+bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const segment& seg,
+                 std::vector<answer>& answers) {
+  auto column = [&](const std::vector<std::size_t>& rows, auto field) {
+    pg::array_builder b;
+    for (auto i : rows)
+      std::visit([&](const auto& what) { field(b, what); }, batch[i].what);
+    return b.finish();
+  };
+  auto scope = [](pg::array_builder& b, const auto& w) { b.add(w.scope); };
+  auto key = [](pg::array_builder& b, const auto& w) { b.add(w.key); };
+  if (!seg.claims.empty()) {
+    auto hash = [](pg::array_builder& b, const auto& w) {
+      if constexpr (requires { w.request_hash; })
+        b.add(w.request_hash);
+    };
+    auto res = conn.exec_params(claim_sql, {column(seg.claims, scope), column(seg.claims, key),
+                                            column(seg.claims, hash),
+                                            std::to_string(abandoned_claim_seconds)});
+    if (!res || res.rows() != static_cast<int>(seg.claims.size())) {
+      persistence_log().warn("idempotency keys: claims failed: {}",
+                             res ? "a row per claim was expected" : res.error().message);
+      return false;
+    }
+    for (int r = 0; r < res.rows(); ++r) {
+      auto i = seg.claims[static_cast<std::size_t>(r)];
+      std::optional<std::string> hash_text;
+      if (!res.is_null(r, 1))
+        hash_text = std::string(res.text(r, 1));
+      answers[i] = judge(std::get<idempotency_claim>(batch[i].what), res.text(r, 0) == "t",
+                         hash_text ? &*hash_text : nullptr,
+                         res.is_null(r, 2) ? 0 : res.int64(r, 2), res.text(r, 3));
+    }
   }
+  if (!seg.completions.empty()) {
+    auto status = [](pg::array_builder& b, const auto& w) {
+      if constexpr (requires { w.status; })
+        b.add(int64_t{w.status});
+    };
+    auto response = [](pg::array_builder& b, const auto& w) {
+      if constexpr (requires { w.response; })
+        b.add(w.response);
+    };
+    auto res = conn.exec_params(complete_sql,
+                                {column(seg.completions, scope), column(seg.completions, key),
+                                 column(seg.completions, status), column(seg.completions, response)});
+    if (!res) {
+      persistence_log().warn("idempotency keys: completions failed: {}", res.error().message);
+      return false;
+    }
+  }
+  if (!seg.releases.empty()) {
+    auto res = conn.exec_params(release_sql,
+                                {column(seg.releases, scope), column(seg.releases, key)});
+    if (!res) {
+      persistence_log().warn("idempotency keys: releases failed: {}", res.error().message);
+      return false;
+    }
+  }
+  for (auto i : seg.completions)
+    answers[i] = true;
+  for (auto i : seg.releases)
+    answers[i] = true;
   return true;
 }
 
-/// Runs the batch in one transaction (one commit for all; a single entry
-/// runs on its own) and answers every entry once it is committed, or all
-/// of them with `unavailable` when anything failed.
+/// Runs the batch in one transaction (one commit for all; a batch that is
+/// one statement runs on its own) and answers every entry once it is
+/// committed, or all of them with `unavailable` when anything failed. The
+/// batch is cut into segments of distinct keys, in arrival order, so a key
+/// claimed or completed twice in one batch is judged as if one at a time.
 void commit_batch(store_state& st) {
   auto batch = std::move(st.batch);
   st.batch.clear();
   auto& conn = *st.conn;
   maybe_purge(st);
-  using answer = std::variant<idempotency_record, bool>;
-  std::vector<answer> answers;
-  answers.reserve(batch.size());
-  bool ok = batch.size() == 1 || static_cast<bool>(conn.exec("BEGIN"));
-  for (std::size_t i = 0; ok && i < batch.size(); ++i)
-    std::visit(
-      [&](const auto& what) {
-        if (auto a = run(conn, what))
-          answers.emplace_back(std::move(*a));
-        else
-          ok = false;
-      },
+  std::vector<segment> segments(1);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto [scope, key] = std::visit(
+      [](const auto& w) { return std::pair<std::string_view, std::string_view>{w.scope, w.key}; },
       batch[i].what);
-  if (ok && batch.size() > 1)
+    if (segments.back().keys.contains({scope, key}))
+      segments.emplace_back();
+    auto& seg = segments.back();
+    seg.keys.insert({scope, key});
+    if (std::holds_alternative<idempotency_claim>(batch[i].what))
+      seg.claims.push_back(i);
+    else if (std::get<idempotency_completion>(batch[i].what).status > 0)
+      seg.completions.push_back(i);
+    else
+      seg.releases.push_back(i);
+  }
+  const auto& only = segments.front();
+  bool one_statement = segments.size() == 1 && (only.claims.empty() + only.completions.empty() +
+                                                only.releases.empty()) == 2;
+  std::vector<answer> answers(batch.size());
+  bool ok = one_statement || static_cast<bool>(conn.exec("BEGIN"));
+  for (std::size_t s = 0; ok && s < segments.size(); ++s)
+    ok = run_segment(conn, batch, segments[s], answers);
+  if (ok && !one_statement)
     ok = static_cast<bool>(conn.exec("COMMIT"));
   if (!ok)
     conn.reset(); // drops an open transaction with the connection

@@ -68,8 +68,10 @@ TEST_CASE("idempotency claims and completions arriving together share one transa
   auto store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard{store};
   CHECK(claim(ts.sys, store, "done", "h") == claim_kind::fresh);
+  CHECK(claim(ts.sys, store, "failed", "h") == claim_kind::fresh);
   // Sent without waiting, they queue in the store's mailbox and are written
-  // in one transaction; each still gets its own answer, in order.
+  // in one transaction, each kind as one statement per run of distinct keys;
+  // each still gets its own answer, in order.
   caf::scoped_actor self{ts.sys};
   const std::string scope = "anonymous POST /x";
   for (int i = 0; i < 20; ++i) {
@@ -81,20 +83,31 @@ TEST_CASE("idempotency claims and completions arriving together share one transa
   self->send(store, idempotency_claim{scope, "k1", "other"}); // another body
   self->send(store, idempotency_completion{scope, "done", 200, R"({"body":"{}"})"});
   self->send(store, idempotency_claim{scope, "done", "h"}); // sees the completion above
+  self->send(store, idempotency_completion{scope, "failed", 0, ""}); // released...
+  self->send(store, idempotency_claim{scope, "failed", "h"});       // ...and claimed again
+  const std::string tricky = R"(a "key", {with} \ array, NULL syntax)";
+  self->send(store, idempotency_claim{scope, tricky, "h"});
+  self->send(store, idempotency_completion{scope, tricky, 201, R"({"body":"{\"a\":\"}\"}"})"});
   std::vector<claim_kind> kinds;
-  bool completed = false;
-  for (int i = 0; i < 24; ++i)
+  int completed = 0;
+  for (int i = 0; i < 28; ++i)
     self->receive([&](idempotency_record& r) { kinds.push_back(r.what()); },
-                  [&](bool ok) { completed = ok; },
+                  [&](bool ok) { completed += ok ? 1 : 0; },
                   [&](caf::error& e) { FAIL("store failed: " << ts.sys.render(e)); },
                   caf::after(std::chrono::seconds(10)) >> [] { FAIL("no answer"); });
-  REQUIRE(kinds.size() == 23);
+  REQUIRE(kinds.size() == 25);
   for (int i = 0; i < 20; ++i)
     CHECK(kinds[static_cast<std::size_t>(i)] == claim_kind::fresh);
   CHECK(kinds[20] == claim_kind::in_progress);
   CHECK(kinds[21] == claim_kind::mismatch);
   CHECK(kinds[22] == claim_kind::replay);
-  CHECK(completed);
+  CHECK(kinds[23] == claim_kind::fresh);
+  CHECK(kinds[24] == claim_kind::fresh);
+  CHECK(completed == 3);
+  idempotency_record rec;
+  CHECK(claim(ts.sys, store, tricky, "h", &rec) == claim_kind::replay);
+  CHECK(rec.status == 201);
+  CHECK(rec.response == R"({"body": "{\"a\":\"}\"}"})");
   // Committed: a fresh store replays them.
   auto fresh_store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard2{fresh_store};
