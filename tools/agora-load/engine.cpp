@@ -186,6 +186,9 @@ struct customer {
   connection* conn = nullptr;
   int account = -1;
   clock::time_point journey_start{};
+  /// flash-sale: the cart filled before the sale opens (empty when that
+  /// failed: the journey then fills one itself).
+  std::string cart_id;
 };
 
 // -- a worker: one io_context, its customers, its statistics ------------------
@@ -207,12 +210,18 @@ public:
       int acct = plan_.accounts.empty()
                    ? -1
                    : (first_customer + i) % static_cast<int>(plan_.accounts.size());
-      customers_.push_back(customer{conns_.back().get(), acct});
+      customers_.push_back(customer{conns_.back().get(), acct, {}, {}});
     }
-    for (auto& c : conns_)
-      asio::co_spawn(ioc, connect_one(c.get()), asio::detached);
+    preparing_ = true;
+    if (once())
+      for (auto& c : customers_)
+        asio::co_spawn(ioc, fill_flash_cart(c), asio::detached);
+    else
+      for (auto& c : conns_)
+        asio::co_spawn(ioc, connect_one(c.get()), asio::detached);
     ioc.run();
     ioc.restart();
+    preparing_ = false;
   }
 
   /// Phase 2: runs the load until every journey is done or cut off.
@@ -259,6 +268,8 @@ private:
   uint64_t shipments_ = 0;
 
   bool once() const { return opt_.scenario == scenario::flash_sale; }
+  /// Before the clock starts (prepare_closed): nothing is recorded.
+  bool preparing_ = false;
 
   asio::awaitable<void> connect_one(connection* c) {
     std::string failure;
@@ -304,7 +315,7 @@ private:
 
   /// Inside the measured window (flash sale: everything from the start).
   bool in_window(clock::time_point t) const {
-    return t >= plan_.t_record && (once() || t < plan_.t_end);
+    return !preparing_ && t >= plan_.t_record && (once() || t < plan_.t_end);
   }
 
   /// One request: sends it, classifies the answer, records it when its
@@ -416,7 +427,7 @@ private:
       int acct = plan_.accounts.empty()
                    ? -1
                    : static_cast<int>(n % plan_.accounts.size());
-      customer c{conn, acct, due};
+      customer c{conn, acct, due, {}};
       jr = co_await journey(c);
       release(conn);
     } else {
@@ -676,18 +687,39 @@ private:
     co_return succeeded();
   }
 
-  asio::awaitable<journey_result> flash_journey(customer& c) {
+  /// The flash sale's shopping before it opens (not measured): connect,
+  /// create a cart, add the SKU. The race is the checkouts.
+  asio::awaitable<void> fill_flash_cart(customer& c) {
+    co_await connect_one(c.conn);
+    auto filled = co_await fill_cart(c);
+    if (auto* id = std::get_if<std::string>(&filled))
+      c.cart_id = std::move(*id);
+  }
+
+  /// POST /carts and the flash-sale SKU added: the cart id, or the answer
+  /// that ended the journey.
+  asio::awaitable<std::variant<std::string, journey_result>> fill_cart(customer& c) {
     auto cart = co_await create_cart(c);
-    if (auto* ended = std::get_if<journey_result>(&cart))
-      co_return *ended;
-    const auto& cart_id = std::get<std::string>(cart);
+    if (std::holds_alternative<journey_result>(cart))
+      co_return cart;
     auto body = add_body(plan_.flash_sku, 1);
-    request_spec spec{"POST", "/api/v1/carts/" + cart_id + "/items", &body, token_of(c)};
+    request_spec spec{"POST", "/api/v1/carts/" + std::get<std::string>(cart) + "/items", &body,
+                      token_of(c)};
     auto a = co_await call(c, "POST /carts/{id}/items", spec, 200);
     if (!a.ok())
       co_return ended_by(a);
+    co_return cart;
+  }
+
+  asio::awaitable<journey_result> flash_journey(customer& c) {
+    if (c.cart_id.empty()) {
+      auto filled = co_await fill_cart(c);
+      if (auto* ended = std::get_if<journey_result>(&filled))
+        co_return *ended;
+      c.cart_id = std::get<std::string>(filled);
+    }
     cart_lines lines{{plan_.flash_sku, 1}};
-    co_return co_await check_out(c, cart_id, lines);
+    co_return co_await check_out(c, c.cart_id, lines);
   }
 
   // -- mixed ---------------------------------------------------------------------
