@@ -399,9 +399,11 @@ Scenarios (journeys)
               of this run, or delivers a shipped one); customers register
               automatically; verified like checkout
   browse      list a page, full-text search, read one product
-  flash-sale  an admin creates one SKU with --stock units; every customer races
-              to buy one unit; checks exactly min(stock, customers) sold,
-              on_hand and reserved left as they must be: "zero oversell"
+  flash-sale  an admin creates one SKU with --stock units; every customer
+              fills a cart with one unit before the sale opens (not
+              measured), then all race to check out at the same instant;
+              checks exactly min(stock, customers) sold, on_hand and
+              reserved left as they must be: "zero oversell"
 
 Scenario options
   --lines N|MIN-MAX    lines per cart, 1-5; a range is drawn uniformly per

@@ -1,0 +1,63 @@
+"""agora-load against a real node: a flash sale whose carts are filled before
+the sale opens (only the checkouts are measured) sells exactly the stock and
+verifies itself; a short closed-loop checkout run verifies itself too."""
+
+import json
+import os
+import subprocess
+import tempfile
+import unittest
+
+import harness
+
+
+class AgoraLoadTest(harness.NodeTestCase):
+    node_flags = ("--catalogue.seed_demo=true",)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The product list is a read model filled a moment after the seed.
+        harness.wait_until(lambda: cls.api.get("/api/v1/products?limit=1").json["items"],
+                           timeout=30, what="the demo catalogue to be listed")
+
+    def run_load(self, *args):
+        binary = os.environ.get("AGORA_LOAD_BIN", "")
+        self.assertTrue(os.access(binary, os.X_OK), "AGORA_LOAD_BIN=%r" % binary)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "result.json")
+            proc = subprocess.run(
+                [binary, "--url", "http://127.0.0.1:%d" % self.node.port, "--progress", "never",
+                 "--out", out, "--seed", "7", *args],
+                capture_output=True, text=True, timeout=240)
+            self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+            with open(out) as f:
+                return json.load(f), proc.stdout
+
+    def test_a_flash_sale_measures_the_checkouts_and_sells_exactly_the_stock(self):
+        result, text = self.run_load("--scenario", "flash-sale", "--customers", "120",
+                                     "--stock", "15")
+        self.assertTrue(result["verification"]["ok"], text)
+        flash = result["flash_sale"]
+        self.assertEqual((flash["succeeded"], flash["on_hand"], flash["reserved"]), (15, 0, 0))
+        self.assertTrue(flash["zero_oversell"], flash)
+        # The carts were filled before the sale opened: the race is the checkouts.
+        self.assertEqual(list(result["requests"]), ["POST /carts/{id}/checkout"], result)
+        statuses = result["requests"]["POST /carts/{id}/checkout"]["statuses"]
+        self.assertEqual(statuses, {"201": 15, "422": 105}, result)
+        outcomes = result["journeys"]["flash-sale"]["outcomes"]
+        self.assertEqual(outcomes, {"ok": 15, "out_of_stock": 105}, result)
+
+    def test_a_closed_loop_checkout_run_verifies_itself(self):
+        result, text = self.run_load("--scenario", "checkout", "--customers", "4",
+                                     "--warmup", "0.5", "--duration", "2", "--lines", "1-3")
+        self.assertTrue(result["verification"]["ok"], text)
+        journeys = result["journeys"]["checkout"]["outcomes"]
+        self.assertGreater(journeys.get("ok", 0), 0, result)
+        figures = result["verification"]["figures"]
+        self.assertEqual(figures["orders_created"], figures["checkouts_reported"]
+                         + figures["cut_off_completed_unreported"], figures)
+
+
+if __name__ == "__main__":
+    unittest.main()
