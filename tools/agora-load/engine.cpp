@@ -1650,6 +1650,7 @@ int run(const options& opt_in) {
     t.join();
   if (show)
     std::fprintf(stderr, "\n");
+  std::fprintf(stderr, "agora-load: load done%s\n", opt.verify ? "; verifying..." : "");
 
   run_stats stats;
   clock::time_point last_done = p.t_start;

@@ -218,10 +218,10 @@ def main():
             rate = decided / secs
             f = r.get("flash_sale", {})
             ok = rate >= 20000 and ver.get("ok", False)
-            # Its CPU sample spans the whole agora-load run (run.sh): spread
-            # over the run's decisions, set-up and verification included.
+            # Its CPU sample spans the race (run.sh): every checkout, the
+            # winners' whole sagas included, spread over the decisions.
             run_rate = decided / cpu["seconds"] if cpu and cpu.get("seconds") else None
-            costs.append((name, per_op(cpu, run_rate, "decision (the whole run: an upper bound)")))
+            costs.append((name, per_op(cpu, run_rate, "decision (the race; the winners' sagas included)")))
             rows.append((f"flash-sale ({who}, {f.get('stock')} units)",
                          f"{fmt(rate)} decisions/s ({decided} in {secs:.2f} s)",
                          f"{ms(j.get('p50_ms'))} / {ms(j.get('p99_ms'))}",
