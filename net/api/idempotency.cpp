@@ -2,11 +2,9 @@
 
 #include <memory>
 
-#include <caf/all.hpp>
 #include <openssl/evp.h>
 
 #include "actors/common/json.hpp"
-#include "actors/runtime/oneshot.hpp"
 #include "net/api/api.hpp"
 
 namespace agora::net::api {
@@ -69,17 +67,13 @@ http::responder recording(services& s, persistence::idempotency_claim claim,
       done.response = encode_response(r);
     }
     auto shared = std::make_shared<http::response>(std::move(r));
-    runtime::spawn_oneshot(*s.actor_system, [store = s.idempotency, done = std::move(done), shared,
-                                             original](caf::event_based_actor* self) {
-      // No CAF timeout (each one is two wake-ups of CAF's clock thread): the
-      // store bounds its statements, and the HTTP request timeout still
-      // answers a client whose reply does not come.
-      self->request(store, caf::infinite, done)
-        .then([shared, original](bool) { original.send(std::move(*shared)); },
-              [original](caf::error&) {
-                original.error(errc::unavailable, "the response could not be recorded; retry "
-                                                  "with the same Idempotency-Key");
-              });
+    // The store bounds its statements, and the HTTP request timeout still
+    // answers a client whose reply does not come.
+    persistence::complete(s.idempotency, std::move(done), [shared, original](result<bool> ok) {
+      if (ok)
+        return original.send(std::move(*shared));
+      original.error(errc::unavailable,
+                     "the response could not be recorded; retry with the same Idempotency-Key");
     });
   };
   return http::responder{std::make_shared<http::detail::reply_slot>(
@@ -98,31 +92,27 @@ http::handler idempotent(services& s, http::handler inner) {
                                          body_digest(req.body)};
     // The request outlives this call: the handler runs once the claim is in.
     auto saved = std::make_shared<http::request>(std::move(req));
-    runtime::spawn_oneshot(*s.actor_system, [&s, inner, claim, saved,
-                                             res](caf::event_based_actor* self) {
-      self->request(s.idempotency, caf::infinite, claim)
-        .then(
-          [&s, inner, claim, saved, res](persistence::idempotency_record& rec) {
-            switch (rec.what()) {
-              case claim_kind::fresh:
-                return inner(*saved, recording(s, claim, res));
-              case claim_kind::replay:
-                if (auto r = decode_response(rec.status, rec.response))
-                  return res.send(std::move(*r));
-                return res.error(errc::internal, "the recorded response is unreadable");
-              case claim_kind::mismatch:
-                return res.error(errc::conflict,
-                                 "this Idempotency-Key was used with another request body");
-              case claim_kind::in_progress:
-                return res.error(errc::conflict,
-                                 "a request with this Idempotency-Key is still running",
-                                 R"({"reason":"in_progress"})");
-            }
-          },
-          [res](caf::error&) {
-            res.error(errc::unavailable, "idempotency keys are unavailable; retry");
-          });
-    });
+    persistence::claim(
+      s.idempotency, claim,
+      [&s, inner, claim, saved, res](result<persistence::idempotency_record> rec) {
+        if (!rec)
+          return res.error(errc::unavailable, "idempotency keys are unavailable; retry");
+        switch (rec->what()) {
+          case claim_kind::fresh:
+            return inner(*saved, recording(s, claim, res));
+          case claim_kind::replay:
+            if (auto r = decode_response(rec->status, rec->response))
+              return res.send(std::move(*r));
+            return res.error(errc::internal, "the recorded response is unreadable");
+          case claim_kind::mismatch:
+            return res.error(errc::conflict,
+                             "this Idempotency-Key was used with another request body");
+          case claim_kind::in_progress:
+            return res.error(errc::conflict,
+                             "a request with this Idempotency-Key is still running",
+                             R"({"reason":"in_progress"})");
+        }
+      });
   };
 }
 

@@ -5,7 +5,6 @@
 #include <optional>
 #include <set>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -59,12 +58,30 @@ constexpr const char* purge_sql =
 /// claims and completions that arrived with it.
 using store_actor = idempotency_store_actor::extend<caf::reacts_to<commit_atom>>;
 
-/// A claim or a completion waiting for the batch's transaction.
+/// A claim or a completion waiting for the batch's transaction, and where
+/// its answer goes: a response promise, or a callback.
 struct pending {
   std::variant<idempotency_claim, idempotency_completion> what;
-  std::variant<caf::typed_response_promise<idempotency_record>, caf::typed_response_promise<bool>>
+  std::variant<caf::typed_response_promise<idempotency_record>, caf::typed_response_promise<bool>,
+               claim_fn, completion_fn>
     promise;
 };
+
+/// Delivers an answer (the value, or `unavailable` when `value` is empty).
+template <class T>
+void deliver(caf::typed_response_promise<T>& rp, std::optional<T> value) {
+  if (value)
+    rp.deliver(std::move(*value));
+  else
+    rp.deliver(caf::make_error(errc::unavailable));
+}
+template <class T>
+void deliver(std::function<void(result<T>)>& done, std::optional<T> value) {
+  if (value)
+    done(std::move(*value));
+  else
+    done(make_problem(errc::unavailable, "idempotency keys are unavailable"));
+}
 
 struct store_state {
   static inline const char* name = "idempotency-store";
@@ -218,18 +235,26 @@ void commit_batch(store_state& st) {
     ok = static_cast<bool>(conn.exec("COMMIT"));
   if (!ok)
     conn.reset(); // drops an open transaction with the connection
-  for (std::size_t i = 0; i < batch.size(); ++i)
-    std::visit(
-      [&](auto& rp) {
-        using value = std::conditional_t<
-          std::is_same_v<std::decay_t<decltype(rp)>, caf::typed_response_promise<bool>>, bool,
-          idempotency_record>;
-        if (ok)
-          rp.deliver(std::get<value>(std::move(answers[i])));
-        else
-          rp.deliver(caf::make_error(errc::unavailable));
-      },
-      batch[i].promise);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& a = answers[i];
+    if (std::holds_alternative<idempotency_claim>(batch[i].what)) {
+      auto value = ok ? std::optional{std::get<idempotency_record>(std::move(a))} : std::nullopt;
+      std::visit(
+        [&](auto& to) {
+          if constexpr (requires { deliver(to, value); })
+            deliver(to, std::move(value));
+        },
+        batch[i].promise);
+    } else {
+      auto value = ok ? std::optional{std::get<bool>(a)} : std::nullopt;
+      std::visit(
+        [&](auto& to) {
+          if constexpr (requires { deliver(to, value); })
+            deliver(to, value);
+        },
+        batch[i].promise);
+    }
+  }
 }
 
 store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state> self,
@@ -257,6 +282,8 @@ store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state>
       enqueue(std::move(c), rp);
       return rp;
     },
+    [=](claim_request& r) { enqueue(std::move(r.claim), std::move(r.done)); },
+    [=](completion_request& r) { enqueue(std::move(r.completion), std::move(r.done)); },
     [=](commit_atom) {
       self->state.commit_scheduled = false;
       commit_batch(self->state);
@@ -265,6 +292,15 @@ store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state>
 }
 
 } // namespace
+
+void claim(const idempotency_store_actor& store, idempotency_claim c, claim_fn done) {
+  caf::anon_send(store, claim_request{std::move(c), std::move(done)});
+}
+
+void complete(const idempotency_store_actor& store, idempotency_completion c,
+              completion_fn done) {
+  caf::anon_send(store, completion_request{std::move(c), std::move(done)});
+}
 
 idempotency_store_actor spawn_idempotency_store(caf::actor_system& sys, std::string conninfo,
                                                 int64_t write_timeout_ms) {

@@ -5,13 +5,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/common/problem.hpp"
 #include "actors/type_ids.hpp"
 
 namespace agora::persistence {
@@ -69,10 +72,33 @@ typename Inspector::result_type inspect(Inspector& f, idempotency_completion& x)
   return f(caf::meta::type_name("idempotency_completion"), x.scope, x.key, x.status, x.response);
 }
 
-/// Both fail with errc::unavailable when PostgreSQL cannot be reached.
+/// Where an answer goes when the caller is not an actor (an HTTP handler):
+/// called once, on the store's thread, after the batch commits. It must not
+/// block. Both fail with errc::unavailable when PostgreSQL cannot be reached.
+using claim_fn = std::function<void(result<idempotency_record>)>;
+using completion_fn = std::function<void(result<bool>)>;
+
+/// A claim or a completion with its callback: the hot path's messages,
+/// node-local (they carry a callback), spawning no actor for the answer.
+struct claim_request {
+  idempotency_claim claim;
+  claim_fn done;
+};
+struct completion_request {
+  idempotency_completion completion;
+  completion_fn done;
+};
+
+/// Both forms fail with errc::unavailable when PostgreSQL cannot be reached.
 using idempotency_store_actor =
   caf::typed_actor<caf::replies_to<idempotency_claim>::with<idempotency_record>,
-                   caf::replies_to<idempotency_completion>::with<bool>>;
+                   caf::replies_to<idempotency_completion>::with<bool>,
+                   caf::reacts_to<claim_request>, caf::reacts_to<completion_request>>;
+
+/// Sends a claim or a completion whose answer goes to `done`.
+void claim(const idempotency_store_actor& store, idempotency_claim c, claim_fn done);
+void complete(const idempotency_store_actor& store, idempotency_completion c,
+              completion_fn done);
 
 /// A claim still in progress after this long is considered abandoned (its
 /// node died) and may be taken over.
@@ -85,3 +111,12 @@ idempotency_store_actor spawn_idempotency_store(caf::actor_system& sys, std::str
                                                 int64_t write_timeout_ms = 30000);
 
 } // namespace agora::persistence
+
+namespace caf {
+
+template <>
+struct allowed_unsafe_message_type<agora::persistence::claim_request> : std::true_type {};
+template <>
+struct allowed_unsafe_message_type<agora::persistence::completion_request> : std::true_type {};
+
+} // namespace caf

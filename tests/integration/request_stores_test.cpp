@@ -4,7 +4,9 @@
 // the idempotency store when a statement outlasts its timeout.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
+#include <future>
 
 #include "actors/common/time.hpp"
 #include "persistence/pg/idempotency_store.hpp"
@@ -152,6 +154,49 @@ TEST_CASE("revocations are stored and loaded back unexpired only", "[integration
   REQUIRE(loaded->size() == 1);
   CHECK(loaded->front().first == "jti-1");
   CHECK(std::llabs(loaded->front().second - in_an_hour) < 1'000);
+}
+
+TEST_CASE("idempotency claims and completions sent with a callback are answered through it",
+          "[integration][idempotency]") {
+  test::test_database db;
+  test::test_system ts;
+  auto store = spawn_idempotency_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard{store};
+  auto claimed = [&](const idempotency_store_actor& to, std::string key) {
+    std::promise<result<idempotency_record>> answer;
+    persistence::claim(to, idempotency_claim{"anonymous POST /x", std::move(key), "h"},
+                       [&answer](result<idempotency_record> r) { answer.set_value(std::move(r)); });
+    auto f = answer.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    return f.get();
+  };
+  auto completed = [&](const idempotency_store_actor& to, std::string key) {
+    std::promise<result<bool>> answer;
+    persistence::complete(to, idempotency_completion{"anonymous POST /x", std::move(key), 201, "{}"},
+                          [&answer](result<bool> r) { answer.set_value(std::move(r)); });
+    auto f = answer.get_future();
+    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    return f.get();
+  };
+  auto first = claimed(store, "cb");
+  REQUIRE(first);
+  CHECK(first->what() == claim_kind::fresh);
+  auto done = completed(store, "cb");
+  REQUIRE(done);
+  CHECK(*done);
+  auto again = claimed(store, "cb");
+  REQUIRE(again);
+  CHECK(again->what() == claim_kind::replay);
+  CHECK(again->status == 201);
+  // A store that cannot reach PostgreSQL answers unavailable through the callbacks too.
+  auto down = spawn_idempotency_store(ts.sys, unreachable);
+  test::stop_on_exit guard2{down};
+  auto lost = claimed(down, "cb");
+  REQUIRE_FALSE(lost);
+  CHECK(lost.error().code == errc::unavailable);
+  auto not_recorded = completed(down, "cb");
+  REQUIRE_FALSE(not_recorded);
+  CHECK(not_recorded.error().code == errc::unavailable);
 }
 
 TEST_CASE("the request stores answer unavailable when PostgreSQL is down",
