@@ -96,9 +96,41 @@ result<events> decide_reserve(const state& st, const reserve& cmd,
 result<events> decide_release(const state& st, const std::string& id,
                               const runtime::context& ctx) {
   auto i = st.reservations.find(id);
-  if (i == st.reservations.end())
+  if (i == st.reservations.end()) {
+    if (st.admissions.contains(id))
+      return events{admission_withdrawn{id, ctx.now}};
     return events{};
+  }
   return events{released{id, i->second.quantity, ctx.now}};
+}
+
+/// The live admissions' total at `now`, without `id`'s own.
+int64_t admitted_except(const state& st, const std::string& id, timestamp_us now) {
+  int64_t total = st.admitted;
+  for (const auto& [until, expired_id] : st.admission_expiries) {
+    if (until > now)
+      break;
+    total -= st.admissions.at(expired_id).quantity;
+  }
+  if (auto i = st.admissions.find(id); i != st.admissions.end() && i->second.until > now)
+    total -= i->second.quantity;
+  return total;
+}
+
+result<events> decide_admit(const state& st, const admit& cmd, const runtime::context& ctx) {
+  if (cmd.reservation_id.empty() || cmd.reservation_id.size() > max_reservation_id_length)
+    return invalid_field("reservation_id", "reservation_id must be 1-200 bytes");
+  if (cmd.quantity < 1 || cmd.quantity > max_quantity)
+    return invalid_field("quantity", "quantity must be an integer 1-1000000000");
+  if (st.reservations.contains(cmd.reservation_id))
+    return events{}; // reserved already
+  if (auto i = st.admissions.find(cmd.reservation_id);
+      i != st.admissions.end() && i->second.until > ctx.now && i->second.quantity == cmd.quantity)
+    return events{}; // a repeated admission
+  auto left = st.available() - admitted_except(st, cmd.reservation_id, ctx.now);
+  if (left < cmd.quantity)
+    return out_of_stock(ctx.entity_id, cmd.quantity, std::max<int64_t>(left, 0));
+  return events{admitted{cmd.reservation_id, cmd.quantity, cmd.until, ctx.now}};
 }
 
 /// commit: a repeated commit decides nothing; a reservation that was
@@ -125,6 +157,22 @@ result<events> decide_expire(const state& st, const expire& cmd, const runtime::
 /// Moves an active reservation to the finished set; returns its quantity as
 /// recorded in the state (0 if it was not active). Unindexes it too (see
 /// hold_reservation).
+void drop_admission(state& st, const std::string& id) {
+  auto i = st.admissions.find(id);
+  if (i == st.admissions.end())
+    return;
+  st.admission_expiries.erase({i->second.until, id});
+  st.admitted -= i->second.quantity;
+  st.admissions.erase(i);
+}
+
+void drop_expired_admissions(state& st, timestamp_us now) {
+  while (!st.admission_expiries.empty() && st.admission_expiries.begin()->first <= now) {
+    auto id = st.admission_expiries.begin()->second;
+    drop_admission(st, id);
+  }
+}
+
 int64_t finish_reservation(state& st, const std::string& id) {
   int64_t quantity = 0;
   if (auto i = st.reservations.find(id); i != st.reservations.end()) {
@@ -149,6 +197,7 @@ result<std::vector<event>> inventory_traits::decide(const state& st, const comma
       [&](const release& c) { return decide_release(st, c.reservation_id, ctx); },
       [&](const commit& c) { return decide_commit(st, c.reservation_id, ctx); },
       [&](const expire& c) { return decide_expire(st, c, ctx); },
+      [&](const admit& c) { return decide_admit(st, c, ctx); },
       [&](const get&) { return result<events>{events{}}; },
     },
     cmd);
@@ -167,6 +216,7 @@ state inventory_traits::apply_event(state st, const event& ev) {
                  st.updated_at = e.at;
                },
                [&](const reserved& e) {
+                 drop_admission(st, e.reservation_id); // the admission became the reservation
                  hold_reservation(st, e.reservation_id, reservation{e.quantity, e.expires_at});
                  st.reserved += e.quantity;
                  st.updated_at = e.at;
@@ -186,10 +236,24 @@ state inventory_traits::apply_event(state st, const event& ev) {
                  st.reserved -= finish_reservation(st, e.reservation_id);
                  st.updated_at = e.at;
                },
+               [&](const admitted& e) {
+                 drop_expired_admissions(st, e.at);
+                 drop_admission(st, e.reservation_id);
+                 st.admissions.emplace(e.reservation_id,
+                                       admit{e.reservation_id, e.quantity, e.until});
+                 st.admission_expiries.emplace(e.until, e.reservation_id);
+                 st.admitted += e.quantity;
+               },
+               [&](const admission_withdrawn& e) { drop_admission(st, e.reservation_id); },
              },
              ev);
-  ++st.version;
+  if (!ephemeral(ev))
+    ++st.version;
   return st;
+}
+
+bool ephemeral(const event& ev) noexcept {
+  return std::holds_alternative<admitted>(ev) || std::holds_alternative<admission_withdrawn>(ev);
 }
 
 bool hold_reservation(state& st, const std::string& id, reservation r) {

@@ -75,10 +75,25 @@ struct expire {
   timestamp_us now = 0;
 };
 
+/// A checkout's admission (the stock check before its saga, with
+/// ?wait=true): holds `quantity` for `reservation_id` in memory until its
+/// reservation arrives, it is released, or `until` passes, so that checkouts
+/// arriving together see each other before any of them has reserved. It is
+/// refused with out_of_stock when `available` minus the other live
+/// admissions is short. Advisory only: nothing is journaled, a reservation
+/// never looks at admissions, and a restart or passivation forgets them.
+struct admit {
+  std::string reservation_id;
+  int64_t quantity = 0;
+  timestamp_us until = 0;
+
+  friend bool operator==(const admit&, const admit&) = default;
+};
+
 /// A read: decides no events and never fails.
 struct get {};
 
-using command = std::variant<adjust, reserve, release, commit, expire, get>;
+using command = std::variant<adjust, reserve, release, commit, expire, admit, get>;
 
 // -- events -------------------------------------------------------------------
 
@@ -131,7 +146,31 @@ struct expired {
   friend bool operator==(const expired&, const expired&) = default;
 };
 
-using event = std::variant<adjusted, reserved, released, committed, expired>;
+/// An admission taken (ephemeral: applied, never journaled). Admissions
+/// whose `until` is at or before `at` are dropped first.
+struct admitted {
+  std::string reservation_id;
+  int64_t quantity = 0;
+  timestamp_us until = 0;
+  timestamp_us at = 0;
+
+  friend bool operator==(const admitted&, const admitted&) = default;
+};
+
+/// An admission released before its reservation (ephemeral).
+struct admission_withdrawn {
+  std::string reservation_id;
+  timestamp_us at = 0;
+
+  friend bool operator==(const admission_withdrawn&, const admission_withdrawn&) = default;
+};
+
+using event = std::variant<adjusted, reserved, released, committed, expired, admitted,
+                           admission_withdrawn>;
+
+/// True for the events that only change memory (admissions): the shell
+/// applies them without journaling them, and they count in no version.
+bool ephemeral(const event& ev) noexcept;
 
 // -- state --------------------------------------------------------------------
 
@@ -161,6 +200,12 @@ struct state {
   /// Number of events applied.
   int64_t version = 0;
   timestamp_us updated_at = 0;
+  /// Live admissions (admit) by reservation id, the same by `until`, and
+  /// their total quantity. Memory only: not in snapshots, empty after
+  /// recovery.
+  std::map<std::string, admit> admissions;
+  std::set<std::pair<timestamp_us, std::string>> admission_expiries;
+  int64_t admitted = 0;
 
   /// `on_hand - reserved`.
   int64_t available() const noexcept { return on_hand - reserved; }
@@ -196,6 +241,7 @@ struct levels {
 
 struct inventory_traits {
   static constexpr std::string_view type = "inventory";
+  static bool ephemeral(const event& ev) noexcept { return inventory::ephemeral(ev); }
   using state = inventory::state;
   using command = inventory::command;
   using event = inventory::event;

@@ -66,6 +66,10 @@ std::string_view inventory_traits::event_type(const event& ev) {
                       [](const released&) { return std::string_view{"inventory.released"}; },
                       [](const committed&) { return std::string_view{"inventory.committed"}; },
                       [](const expired&) { return std::string_view{"inventory.expired"}; },
+                      [](const admitted&) { return std::string_view{"inventory.admitted"}; },
+                      [](const admission_withdrawn&) {
+                        return std::string_view{"inventory.admission_withdrawn"};
+                      },
                     },
                     ev);
 }
@@ -92,6 +96,22 @@ std::string inventory_traits::encode_event(const event& ev) {
                           [](const released& e) { return encode_finish(e); },
                           [](const committed& e) { return encode_finish(e); },
                           [](const expired& e) { return encode_finish(e); },
+                          // Ephemeral (never journaled, never decoded): for
+                          // logs and tests only.
+                          [](const admitted& e) {
+                            json::object o;
+                            o["reservation_id"] = e.reservation_id;
+                            o["quantity"] = e.quantity;
+                            o["until"] = e.until;
+                            o["at"] = e.at;
+                            return o;
+                          },
+                          [](const admission_withdrawn& e) {
+                            json::object o;
+                            o["reservation_id"] = e.reservation_id;
+                            o["at"] = e.at;
+                            return o;
+                          },
                         },
                         ev);
   return json::serialize(obj);

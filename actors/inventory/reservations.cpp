@@ -93,18 +93,28 @@ void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string
           });
 }
 
-void check_all(const runtime::region_ref<inventory_traits>& items, std::vector<line> lines,
-               std::string correlation_id, outcome_fn done) {
-  auto wanted = merge(std::move(lines));
+void admit_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
+               std::vector<line> lines, timestamp_us until, std::string correlation_id,
+               outcome_fn done) {
   std::vector<std::pair<std::string, command>> commands;
-  for (const auto& [sku, quantity] : wanted)
-    commands.emplace_back(sku, get{});
+  for (auto& [sku, quantity] : merge(std::move(lines)))
+    commands.emplace_back(sku, admit{reservation_id, quantity, until});
   fan_out(items, commands, correlation_id,
-          [wanted = std::move(wanted), done = std::move(done)](answers all) {
+          [items, reservation_id, correlation_id, done = std::move(done)](answers all) {
+            std::optional<problem> refusal;
             for (const auto& [sku, answer] : all)
-              if (answer && answer->available() < wanted.at(sku))
-                return done(out_of_stock(sku, wanted.at(sku), answer->available()));
-            done(std::nullopt);
+              if (!answer && answer.error().code == errc::out_of_stock) {
+                refusal = answer.error();
+                break;
+              }
+            if (!refusal)
+              return done(std::nullopt);
+            std::vector<std::string> admitted;
+            for (const auto& [sku, answer] : all)
+              if (answer)
+                admitted.push_back(sku);
+            release_all(items, reservation_id, std::move(admitted), correlation_id,
+                        [refusal, done](std::optional<problem>) { done(refusal); });
           });
 }
 

@@ -32,15 +32,20 @@ void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string
                  std::vector<line> lines, timestamp_us expires_at, std::string correlation_id,
                  outcome_fn done);
 
-/// Reads every line's SKU and calls `done` with the refusal a reservation
-/// of all the lines would meet now (out_of_stock for the first short SKU in
-/// SKU order, as reserve_all reports it), or nullopt. It holds nothing, so
-/// only a refusal is definite: the stock may go before a reservation is made.
-/// A SKU that cannot be read counts as not short (the reservation decides).
-void check_all(const runtime::region_ref<inventory_traits>& items, std::vector<line> lines,
-               std::string correlation_id, outcome_fn done);
+/// Admits a checkout on every line's SKU (inventory::admit, memory only,
+/// until `until`), or on none: `done` gets nullopt, or the first refusal in
+/// SKU order (out_of_stock, as reserve_all reports it, with `available`
+/// less the other live admissions), after the lines admitted are withdrawn.
+/// Checkouts arriving together see each other's admissions before any has
+/// reserved. Advisory: a SKU that cannot be reached counts as admitted (the
+/// reservation decides), and the reservation of `reservation_id` takes the
+/// admission's place.
+void admit_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
+               std::vector<line> lines, timestamp_us until, std::string correlation_id,
+               outcome_fn done);
 
-/// Releases the reservation on every SKU (unknown or finished ids are no-ops).
+/// Releases the reservation (or the admission) on every SKU (unknown or
+/// finished ids are no-ops).
 void release_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
                  std::vector<std::string> skus, std::string correlation_id, outcome_fn done);
 

@@ -233,6 +233,9 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
   } else {
     for (auto& ev : *decided) {
       s.st = Traits::apply_event(std::move(s.st), ev);
+      if constexpr (has_ephemeral_events<Traits>)
+        if (Traits::ephemeral(ev))
+          continue;
       ++s.seq;
       s.queued_rows.push_back(persistence::event_row{s.pid, s.seq,
                                                      std::string(Traits::event_type(ev)),

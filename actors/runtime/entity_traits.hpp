@@ -65,6 +65,13 @@ concept has_deadlines = requires(const typename T::state& st, timestamp_us now) 
   { T::on_deadline(now) } -> std::convertible_to<typename T::command>;
 };
 
+/// Entities with events that only change memory: the shell applies an event
+/// for which `ephemeral(ev)` is true without journaling it.
+template <class T>
+concept has_ephemeral_events = requires(const typename T::event& ev) {
+  { T::ephemeral(ev) } -> std::same_as<bool>;
+};
+
 /// The persistence id of an entity: `"<type>|<id>"`.
 inline std::string persistence_id(std::string_view type, std::string_view id) {
   std::string out;

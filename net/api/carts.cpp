@@ -229,29 +229,42 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
       });
 }
 
-/// Records the checkout and hands it to the runner unless it ended at once
-/// (refused); answers 202, or waits for its end.
-void begin_checkout(services& s, const std::string& rid, checkout::start cmd, bool waits,
-                    http::responder res) {
-  auto id = new_uuid();
-  s.checkouts.tell_new(id, std::move(cmd), rid,
-                       [&s, id, waits, res = std::move(res)](result<checkout::state> started) {
-                         if (!started)
-                           return res.error(started.error());
-                         const auto& st = *started;
-                         if (!st.terminal())
-                           s.runner.run(id);
-                         if (!waits)
-                           return reply_checkout_status(st, res);
-                         if (st.terminal())
-                           return reply_checkout_outcome(s, st, res);
-                         s.runner.watch(id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
-                                        [&s, res](result<checkout::state> done) {
-                                          if (!done)
-                                            return res.error(done.error());
-                                          reply_checkout_outcome(s, *done, res);
-                                        });
-                       });
+/// Records checkout `id` and hands it to the runner unless it ended at once
+/// (refused); answers 202, or waits for its end. `admitted`: the SKUs its
+/// admission holds (inventory::admit_all), withdrawn if the checkout ends
+/// without reserving them (the reservation takes an admission's place).
+void begin_checkout(services& s, const std::string& rid, std::string id, checkout::start cmd,
+                    bool waits, std::vector<std::string> admitted, http::responder res) {
+  auto withdraw = [&s, rid, id, admitted = std::move(admitted)](const checkout::state* st) {
+    if (admitted.empty() ||
+        (st && st->at(checkout::step_name::reserve_inventory).attempts > 0))
+      return;
+    inventory::release_all(s.inventory, checkout::step_key(id, checkout::step_name::reserve_inventory),
+                           admitted, rid, [](std::optional<problem>) {});
+  };
+  s.checkouts.tell_new(
+    id, std::move(cmd), rid,
+    [&s, id, waits, withdraw, res = std::move(res)](result<checkout::state> started) {
+      if (!started) {
+        withdraw(nullptr);
+        return res.error(started.error());
+      }
+      const auto& st = *started;
+      if (!st.terminal())
+        s.runner.run(id);
+      if (!waits)
+        return reply_checkout_status(st, res);
+      if (st.terminal())
+        return reply_checkout_outcome(s, st, res);
+      s.runner.watch(id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
+                     [&s, withdraw, res](result<checkout::state> done) {
+                       if (!done)
+                         return res.error(done.error());
+                       if (done->terminal())
+                         withdraw(&*done);
+                       reply_checkout_outcome(s, *done, res);
+                     });
+    });
 }
 
 /// POST /carts/{id}/checkout[?wait=true]: starts the saga (the caller must
@@ -286,21 +299,33 @@ void start_checkout(services& s, http::request& req, http::responder res) {
               checkout::start cmd{cart_id,     new_uuid(), new_uuid(),
                                   cart.customer_id ? cart.customer_id : binding, body.first,
                                   body.second, std::nullopt};
+              auto id = new_uuid();
               if (!waits)
-                return begin_checkout(s, rid, std::move(cmd), waits, std::move(res));
-              // A waiting checkout whose stock is already short is answered 422
-              // out_of_stock at once: recorded as refused in one append instead
-              // of running the saga to its reservation and back. (Without
-              // ?wait=true the contract's 202 says "running": the saga runs.)
+                return begin_checkout(s, rid, std::move(id), std::move(cmd), false, {},
+                                      std::move(res));
+              // A waiting checkout is admitted first: checkouts arriving
+              // together see each other's admissions, and one whose stock is
+              // short is answered 422 out_of_stock at once, recorded as
+              // refused in one append instead of running the saga to its
+              // reservation and back. (Without ?wait=true the contract's 202
+              // says "running": the saga runs.)
               std::vector<inventory::line> lines;
-              for (const auto& l : cart.lines)
+              std::vector<std::string> skus;
+              for (const auto& l : cart.lines) {
                 lines.push_back({l.sku, l.quantity});
-              inventory::check_all(
-                s.inventory, std::move(lines), rid,
-                [&s, rid, cmd = std::move(cmd),
+                skus.push_back(l.sku);
+              }
+              auto until = now_us() + s.cfg->checkout.wait_ms * 1000;
+              inventory::admit_all(
+                s.inventory, checkout::step_key(id, checkout::step_name::reserve_inventory),
+                std::move(lines), until, rid,
+                [&s, rid, id, cmd = std::move(cmd), skus = std::move(skus),
                  res = std::move(res)](std::optional<problem> refused) mutable {
+                  if (refused)
+                    skus.clear(); // admit_all withdrew what it had admitted
                   cmd.refused = std::move(refused);
-                  begin_checkout(s, rid, std::move(cmd), true, std::move(res));
+                  begin_checkout(s, rid, std::move(id), std::move(cmd), true, std::move(skus),
+                                 std::move(res));
                 });
             });
 }

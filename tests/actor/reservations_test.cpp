@@ -2,6 +2,10 @@
 // retries that never believe stock is held when it is not.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
+#include "actors/common/json.hpp"
 #include "actors/inventory/reservations.hpp"
 #include "tests/support/deterministic_system.hpp"
 #include "tests/support/memory_journal.hpp"
@@ -213,7 +217,7 @@ TEST_CASE("a reservation retried after one of its lines finished is refused and 
   CHECK(a[2].event_type == "inventory.released");
 }
 
-TEST_CASE("a stock check reports the refusal a reservation would meet, and holds nothing",
+TEST_CASE("admissions let checkouts arriving together see each other before they reserve",
           "[inventory][reservations]") {
   fixture f;
   f.stock("A", 10);
@@ -221,38 +225,71 @@ TEST_CASE("a stock check reports the refusal a reservation would meet, and holds
   REQUIRE_FALSE(f.outcome_of([&](inventory::outcome_fn done) {
     inventory::reserve_all(f.items, "r-0", {{"B", 3}}, in_an_hour(), "co-0", done);
   }));
-  auto check = [&](std::vector<inventory::line> lines) {
+  auto admit = [&](const std::string& id, std::vector<inventory::line> lines) {
     return f.outcome_of([&](inventory::outcome_fn done) {
-      inventory::check_all(f.items, std::move(lines), "co-1", done);
+      inventory::admit_all(f.items, id, std::move(lines), in_an_hour(), id, done);
     });
   };
-  auto reserve = [&](std::vector<inventory::line> lines) {
+  auto reserve = [&](const std::string& id, std::vector<inventory::line> lines) {
     return f.outcome_of([&](inventory::outcome_fn done) {
-      inventory::reserve_all(f.items, "r-1", std::move(lines), in_an_hour(), "co-1", done);
+      inventory::reserve_all(f.items, id, std::move(lines), in_an_hour(), id, done);
     });
   };
+  auto journaled = f.data->appends;
   auto a = f.levels("A");
   auto b = f.levels("B");
 
-  CHECK_FALSE(check({{"A", 10}, {"B", 2}}));
-  CHECK_FALSE(check({}));
-  // B has 2 available (3 of 5 held): the first short SKU in SKU order, with
-  // exactly the problem the reservation itself gives.
-  for (const auto& lines : std::vector<std::vector<inventory::line>>{
-         {{"B", 3}, {"A", 11}}, {{"A", 6}, {"A", 5}}, {{"Z", 1}}, {{"B", 1}, {"B", 2}}}) {
-    auto refused = check(lines);
-    REQUIRE(refused);
-    CHECK(refused->code == errc::out_of_stock);
-    CHECK(refused == reserve(lines));
-  }
-  // Nothing was held or changed by the checks (nor by the refused reservations).
+  // B has 2 available (3 of 5 reserved): two admissions of one unit fit, the
+  // third does not, though nothing more was reserved.
+  CHECK_FALSE(admit("c-1", {{"A", 1}, {"B", 1}}));
+  CHECK_FALSE(admit("c-2", {{"B", 1}}));
+  auto refused = admit("c-3", {{"A", 2}, {"B", 1}});
+  REQUIRE(refused);
+  CHECK(refused->code == errc::out_of_stock);
+  CHECK(parse_json(refused->details)->as_object().at("sku").as_string() == "B");
+  CHECK(parse_json(refused->details)->as_object().at("available").as_int64() == 0);
+  // Repeating an admission changes nothing; lines of one SKU are merged.
+  CHECK_FALSE(admit("c-2", {{"B", 1}}));
+  CHECK(admit("c-4", {{"A", 5}, {"A", 5}})); // 10 of A, 1 admitted already
+  // Nothing was journaled, nothing reserved.
+  CHECK(f.data->appends == journaled);
   CHECK(f.levels("A") == a);
   CHECK(f.levels("B") == b);
-  CHECK(f.levels("Z").on_hand == 0);
 
-  // A SKU that cannot be read is not called short: the reservation decides.
+  // The refused checkout's admission on A was withdrawn: 9 of A are free.
+  CHECK_FALSE(admit("c-5", {{"A", 9}}));
+  CHECK(admit("c-6", {{"A", 1}}));
+  // A reservation takes its admission's place (it does not count twice)...
+  CHECK_FALSE(reserve("c-1", {{"A", 1}, {"B", 1}}));
+  CHECK(f.levels("B").available() == 1);
+  CHECK(admit("c-7", {{"B", 1}})); // c-2's admission holds the last unit
+  // ...and a release withdraws an admission that never reserved.
+  REQUIRE_FALSE(f.outcome_of([&](inventory::outcome_fn done) {
+    inventory::release_all(f.items, "c-2", {"B"}, "c-2", done);
+  }));
+  CHECK_FALSE(admit("c-7", {{"B", 1}}));
+  // Reservations ignore admissions: the reservation decides.
+  CHECK_FALSE(reserve("c-8", {{"A", 1}}));
+  CHECK(f.levels("A").reserved == 2);
+
+  // A SKU that cannot be read counts as admitted: the reservation decides.
   f.data->fail_next_loads = 1;
-  CHECK_FALSE(check({{"C", 1}}));
+  CHECK_FALSE(admit("c-9", {{"C", 1}}));
   f.run_timeouts(); // the entity's recovery retry
   CHECK(f.levels("C").available() == 0);
+}
+
+TEST_CASE("admissions end when their time is up", "[inventory][reservations]") {
+  fixture f;
+  f.stock("A", 1);
+  auto admit = [&](const std::string& id, timestamp_us until) {
+    return f.outcome_of([&](inventory::outcome_fn done) {
+      inventory::admit_all(f.items, id, {{"A", 1}}, until, id, done);
+    });
+  };
+  CHECK_FALSE(admit("c-1", now_us() + 1'000'000));
+  CHECK(admit("c-2", in_an_hour()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'100));
+  CHECK_FALSE(admit("c-2", in_an_hour()));
+  CHECK(admit("c-3", in_an_hour()));
 }

@@ -309,3 +309,45 @@ TEST_CASE("reading stock decides nothing and never fails", "[inventory]") {
   CHECK(test::run<traits>(st, get{}, ctx(1, "SKU-1")).empty());
   CHECK(st.version == 1);
 }
+
+TEST_CASE("admissions hold stock in memory until their reservation, release or time",
+          "[inventory]") {
+  auto st = stocked(3);
+  auto before = st.version;
+  auto evs = test::run<traits>(st, admit{"c1", 2, 5'000}, ctx(1'000, "SKU-1"));
+  REQUIRE(evs.size() == 1);
+  CHECK(ephemeral(evs[0]));
+  CHECK(std::get<admitted>(evs[0]) == admitted{"c1", 2, 5'000, 1'000});
+  // Memory only: no version, no level, not in a snapshot.
+  CHECK(st.version == before);
+  CHECK((st.available() == 3 && st.admitted == 2));
+  auto back = traits::decode_state(traits::encode_state(st));
+  REQUIRE(back);
+  CHECK(back->admissions.empty());
+  // Another checkout finds one unit left for it.
+  auto p = test::reject<traits>(st, admit{"c2", 2, 5'000}, ctx(1'100, "SKU-1"));
+  CHECK(p.code == errc::out_of_stock);
+  CHECK(test::details(p).at("available") == json::value(1));
+  CHECK(test::run<traits>(st, admit{"c1", 2, 5'000}, ctx(1'200, "SKU-1")).empty()); // a repeat
+  CHECK_FALSE(ephemeral(event{reserved{"c1", 2, 9'000, 1'300}}));
+  // Its reservation takes the admission's place; a release withdraws one.
+  test::run<traits>(st, reserve{"c1", 2, 900'000}, ctx(1'300, "SKU-1"));
+  CHECK((st.admissions.empty() && st.admitted == 0 && st.reserved == 2));
+  CHECK(test::run<traits>(st, admit{"c1", 2, 5'000}, ctx(1'400, "SKU-1")).empty());
+  test::run<traits>(st, admit{"c3", 1, 5'000}, ctx(1'500, "SKU-1"));
+  auto withdrawn = test::run<traits>(st, release{"c3"}, ctx(1'600, "SKU-1"));
+  REQUIRE(withdrawn.size() == 1);
+  CHECK(std::get<admission_withdrawn>(withdrawn[0]) == admission_withdrawn{"c3", 1'600});
+  CHECK(st.admitted == 0);
+  // One whose time is up counts no more, and is dropped by the next admission.
+  test::run<traits>(st, admit{"c4", 1, 2'000}, ctx(1'700, "SKU-1"));
+  CHECK(test::reject<traits>(st, admit{"c5", 1, 9'000}, ctx(1'900, "SKU-1")).code ==
+        errc::out_of_stock);
+  test::run<traits>(st, admit{"c5", 1, 9'000}, ctx(2'000, "SKU-1"));
+  CHECK((st.admissions.size() == 1 && st.admissions.contains("c5") && st.admitted == 1));
+  // Bad ids and quantities are the reservation's 400s.
+  test::check_invalid_field(test::reject<traits>(st, admit{"", 1, 9'000}, ctx(2'100, "SKU-1")),
+                            "reservation_id");
+  test::check_invalid_field(test::reject<traits>(st, admit{"c6", 0, 9'000}, ctx(2'100, "SKU-1")),
+                            "quantity");
+}
