@@ -18,7 +18,7 @@
 //   a step given up after the pivot (money was taken): stuck
 //   a compensation given up: stuck; an operator resumes (retries it) or
 //             closes the saga by hand (failed)
-//   refused at the start (start::refused, stock already short): started +
+//   refused at the start (start::refused, its admission refused): started +
 //             compensated in one append, no step run
 #pragma once
 
@@ -123,8 +123,8 @@ struct start {
   std::optional<std::string> customer_id;
   std::string shipping_address;
   std::string payment_token;
-  /// Set when the caller's stock check found a line short before the saga
-  /// began (inventory::check_all: out_of_stock). The checkout is recorded as
+  /// Set when the caller's admission found a line short before the saga
+  /// began (inventory::admit_all: out_of_stock). The checkout is recorded as
   /// refused in one append, `started` with the refusal and `compensated`: no
   /// step ran, reserve_inventory failed once, and nothing was locked or held,
   /// so nothing is compensated. A flash sale's refusals cost one journal

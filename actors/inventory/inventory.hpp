@@ -219,7 +219,7 @@ struct state {
 /// always holds exactly the active reservations.
 bool hold_reservation(state& st, const std::string& id, reservation r);
 
-/// The refusal of a reservation (or of a checkout's stock check): 422
+/// The refusal of a reservation (or of a checkout's admission): 422
 /// `out_of_stock` with details {sku, requested, available}.
 problem out_of_stock(std::string_view sku, int64_t requested, int64_t available);
 

@@ -31,8 +31,8 @@ Usage (the node and agora-saga must use the same database):
       -- --pg.conninfo='host=127.0.0.1 port=5433 dbname=agora user=postgres'
 
 out_of_stock_at_reservation.json is not recorded by this script: the stock
-has to go between the checkout's stock check and its reservation, a race no
-script can time. It was recorded before the check existed, by the
+has to go between the checkout's admission and its reservation, a race no
+script can time. It was recorded before admissions existed, by the
 out_of_stock scenario above.
 
 Arguments after `--` go to agora-saga (configuration flags). Standard library

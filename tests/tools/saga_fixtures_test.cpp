@@ -72,8 +72,9 @@ const std::map<std::string, outcome> expected_outcomes = {
   {"payment_failed", {checkout::saga_status::compensated, "payment_failed"}},
   // The stock was gone when the checkout began: refused in one append.
   {"out_of_stock", {checkout::saga_status::compensated, "out_of_stock"}},
-  // The stock went between the check and the reservation (recorded before
-  // the check existed): the reservation refuses and the saga compensates.
+  // The stock went between the admission and the reservation (recorded
+  // before admissions existed): the reservation refuses and the saga
+  // compensates.
   {"out_of_stock_at_reservation", {checkout::saga_status::compensated, "out_of_stock"}},
   // tok_slow: authorization attempts time out (outcome unknown); the
   // compensation learns the late authorization and voids it.
