@@ -96,22 +96,9 @@ std::string inventory_traits::encode_event(const event& ev) {
                           [](const released& e) { return encode_finish(e); },
                           [](const committed& e) { return encode_finish(e); },
                           [](const expired& e) { return encode_finish(e); },
-                          // Ephemeral (never journaled, never decoded): for
-                          // logs and tests only.
-                          [](const admitted& e) {
-                            json::object o;
-                            o["reservation_id"] = e.reservation_id;
-                            o["quantity"] = e.quantity;
-                            o["until"] = e.until;
-                            o["at"] = e.at;
-                            return o;
-                          },
-                          [](const admission_withdrawn& e) {
-                            json::object o;
-                            o["reservation_id"] = e.reservation_id;
-                            o["at"] = e.at;
-                            return o;
-                          },
+                          // Ephemeral: never journaled, so never encoded.
+                          [](const admitted&) { return json::object{}; },
+                          [](const admission_withdrawn&) { return json::object{}; },
                         },
                         ev);
   return json::serialize(obj);

@@ -68,6 +68,31 @@ void apply_all(const runtime::region_ref<inventory_traits>& items, std::string r
           [done = std::move(done)](auto all) { done(first_failure(all)); });
 }
 
+/// Sends one command per SKU; when `refusal_of` finds a refusal among the
+/// answers, releases `reservation_id` on the SKUs that took theirs, then
+/// reports the refusal (or the release's failure, when `undo_must_hold`).
+template <class Pick>
+void all_or_none(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
+                 const std::vector<std::pair<std::string, command>>& commands,
+                 std::string correlation_id, Pick refusal_of, bool undo_must_hold,
+                 outcome_fn done) {
+  fan_out(items, commands, correlation_id,
+          [items, reservation_id, correlation_id, refusal_of, undo_must_hold,
+           done = std::move(done)](answers all) {
+            auto refusal = refusal_of(all);
+            if (!refusal)
+              return done(std::nullopt);
+            std::vector<std::string> took;
+            for (const auto& [sku, answer] : all)
+              if (answer)
+                took.push_back(sku);
+            release_all(items, reservation_id, std::move(took), correlation_id,
+                        [refusal, undo_must_hold, done](std::optional<problem> undo_failed) {
+                          done(undo_failed && undo_must_hold ? undo_failed : refusal);
+                        });
+          });
+}
+
 } // namespace
 
 void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
@@ -76,21 +101,8 @@ void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string
   std::vector<std::pair<std::string, command>> commands;
   for (auto& [sku, quantity] : merge(std::move(lines)))
     commands.emplace_back(sku, reserve{reservation_id, quantity, expires_at});
-  fan_out(items, commands, correlation_id,
-          [items, reservation_id, correlation_id, done = std::move(done)](auto all) {
-            auto refusal = first_failure(all);
-            if (!refusal)
-              return done(std::nullopt);
-            // Undo the lines that were reserved, then report the refusal.
-            std::vector<std::string> reserved;
-            for (auto& [sku, answer] : all)
-              if (answer)
-                reserved.push_back(sku);
-            release_all(items, reservation_id, std::move(reserved), correlation_id,
-                        [refusal, done](std::optional<problem> release_failed) {
-                          done(release_failed ? release_failed : refusal);
-                        });
-          });
+  all_or_none(items, std::move(reservation_id), commands, std::move(correlation_id),
+              first_failure, true, std::move(done));
 }
 
 void admit_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
@@ -99,23 +111,15 @@ void admit_all(const runtime::region_ref<inventory_traits>& items, std::string r
   std::vector<std::pair<std::string, command>> commands;
   for (auto& [sku, quantity] : merge(std::move(lines)))
     commands.emplace_back(sku, admit{reservation_id, quantity, until});
-  fan_out(items, commands, correlation_id,
-          [items, reservation_id, correlation_id, done = std::move(done)](answers all) {
-            std::optional<problem> refusal;
-            for (const auto& [sku, answer] : all)
-              if (!answer && answer.error().code == errc::out_of_stock) {
-                refusal = answer.error();
-                break;
-              }
-            if (!refusal)
-              return done(std::nullopt);
-            std::vector<std::string> admitted;
-            for (const auto& [sku, answer] : all)
-              if (answer)
-                admitted.push_back(sku);
-            release_all(items, reservation_id, std::move(admitted), correlation_id,
-                        [refusal, done](std::optional<problem>) { done(refusal); });
-          });
+  // Advisory: only a refusal counts, not a SKU that could not be reached.
+  auto first_refusal = [](const answers& all) -> std::optional<problem> {
+    for (const auto& [sku, answer] : all)
+      if (!answer && answer.error().code == errc::out_of_stock)
+        return answer.error();
+    return std::nullopt;
+  };
+  all_or_none(items, std::move(reservation_id), commands, std::move(correlation_id),
+              first_refusal, false, std::move(done));
 }
 
 void release_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,

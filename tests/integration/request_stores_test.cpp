@@ -162,39 +162,49 @@ TEST_CASE("idempotency claims and completions sent with a callback are answered 
   test::test_system ts;
   auto store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard{store};
-  auto claimed = [&](const idempotency_store_actor& to, std::string key) {
-    std::promise<result<idempotency_record>> answer;
-    persistence::claim(to, idempotency_claim{"anonymous POST /x", std::move(key), "h"},
-                       [&answer](result<idempotency_record> r) { answer.set_value(std::move(r)); });
-    auto f = answer.get_future();
+  // Waits for what `send` passes to its callback.
+  auto answered = [](auto send) {
+    using answer = decltype(send)::answer;
+    std::promise<answer> p;
+    send.to([&p](answer r) { p.set_value(std::move(r)); });
+    auto f = p.get_future();
     REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
     return f.get();
   };
-  auto completed = [&](const idempotency_store_actor& to, std::string key) {
-    std::promise<result<bool>> answer;
-    persistence::complete(to, idempotency_completion{"anonymous POST /x", std::move(key), 201, "{}"},
-                          [&answer](result<bool> r) { answer.set_value(std::move(r)); });
-    auto f = answer.get_future();
-    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-    return f.get();
+  struct claim_of {
+    using answer = result<idempotency_record>;
+    const idempotency_store_actor& store;
+    void to(claim_fn done) const {
+      persistence::claim(store, idempotency_claim{"anonymous POST /x", "cb", "h"}, done);
+    }
   };
-  auto first = claimed(store, "cb");
+  struct completion_of {
+    using answer = result<bool>;
+    const idempotency_store_actor& store;
+    void to(completion_fn done) const {
+      persistence::complete(store, idempotency_completion{"anonymous POST /x", "cb", 201, "{}"},
+                            done);
+    }
+  };
+  auto claimed = [&](const idempotency_store_actor& to) { return answered(claim_of{to}); };
+  auto completed = [&](const idempotency_store_actor& to) { return answered(completion_of{to}); };
+  auto first = claimed(store);
   REQUIRE(first);
   CHECK(first->what() == claim_kind::fresh);
-  auto done = completed(store, "cb");
+  auto done = completed(store);
   REQUIRE(done);
   CHECK(*done);
-  auto again = claimed(store, "cb");
+  auto again = claimed(store);
   REQUIRE(again);
   CHECK(again->what() == claim_kind::replay);
   CHECK(again->status == 201);
   // A store that cannot reach PostgreSQL answers unavailable through the callbacks too.
   auto down = spawn_idempotency_store(ts.sys, unreachable);
   test::stop_on_exit guard2{down};
-  auto lost = claimed(down, "cb");
+  auto lost = claimed(down);
   REQUIRE_FALSE(lost);
   CHECK(lost.error().code == errc::unavailable);
-  auto not_recorded = completed(down, "cb");
+  auto not_recorded = completed(down);
   REQUIRE_FALSE(not_recorded);
   CHECK(not_recorded.error().code == errc::unavailable);
 }
