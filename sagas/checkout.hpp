@@ -317,7 +317,8 @@ struct replay_report {
 /// Re-executes the saga's decisions with today's code against a recorded
 /// history (the events in order): the start recorded in checkout.started
 /// and every recorded reply (which must be the answer to what next_action()
-/// asks for) must make decide() produce exactly the recorded events. `max_attempts` is the policy of the recording.
+/// asks for) must make decide() produce exactly the recorded events.
+/// `max_attempts` is the policy of the recording.
 replay_report replay(const std::vector<event>& history, int max_attempts = 3);
 
 // -- traits -------------------------------------------------------------------

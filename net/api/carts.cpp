@@ -239,8 +239,9 @@ void begin_checkout(services& s, const std::string& rid, std::string id, checkou
     if (admitted.empty() ||
         (st && st->at(checkout::step_name::reserve_inventory).attempts > 0))
       return;
-    inventory::release_all(s.inventory, checkout::step_key(id, checkout::step_name::reserve_inventory),
-                           admitted, rid, [](std::optional<problem>) {});
+    auto reservation_id = checkout::step_key(id, checkout::step_name::reserve_inventory);
+    inventory::release_all(s.inventory, std::move(reservation_id), admitted, rid,
+                           [](std::optional<problem>) {});
   };
   s.checkouts.tell_new(
     id, std::move(cmd), rid,

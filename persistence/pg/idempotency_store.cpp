@@ -177,7 +177,8 @@ bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const 
     };
     auto res = conn.exec_params(complete_sql,
                                 {column(seg.completions, scope), column(seg.completions, key),
-                                 column(seg.completions, status), column(seg.completions, response)});
+                                 column(seg.completions, status),
+                                 column(seg.completions, response)});
     if (!res) {
       persistence_log().warn("idempotency keys: completions failed: {}", res.error().message);
       return false;

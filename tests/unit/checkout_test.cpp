@@ -247,7 +247,8 @@ TEST_CASE("starting a checkout records it and asks for price_cart", "[checkout]"
   auto evs = test::run<traits>(st, valid_start(), at(1'000));
   REQUIRE(evs.size() == 1);
   CHECK(std::get<started>(evs[0]) == started{checkout_id, "cart-1", "order-1", "pay-1",
-                                             std::nullopt, address_text, "tok_visa", 1'000, std::nullopt});
+                                             std::nullopt, address_text, "tok_visa", 1'000,
+                                             std::nullopt});
   CHECK(st.exists);
   CHECK(st.checkout_id == checkout_id);
   CHECK(st.cart_id == "cart-1");
@@ -937,7 +938,8 @@ TEST_CASE("every checkout event round-trips through its journal payload",
   started full{checkout_id, "cart-1", "order-1", "pay-1", "cust-1", address_text, tricky,
                1'700'000'000'000'001, std::nullopt};
   test::check_event_round_trip<T>(full);
-  test::check_event_round_trip<T>(started{"c", "k", "o", "p", std::nullopt, "", "", 0, std::nullopt});
+  test::check_event_round_trip<T>(
+    started{"c", "k", "o", "p", std::nullopt, "", "", 0, std::nullopt});
 
   reply r;
   r.step = step_name::price_cart;
