@@ -93,6 +93,10 @@ bool connection::connected() const noexcept {
   return conn_ && PQstatus(conn_.get()) == CONNECTION_OK;
 }
 
+int connection::socket_fd() const noexcept {
+  return conn_ ? PQsocket(conn_.get()) : -1;
+}
+
 void connection::reset() noexcept {
   conn_.reset();
 }

@@ -126,6 +126,10 @@ public:
   /// True when a statement of that name is registered.
   bool has_statement(std::string_view name) const noexcept;
 
+  /// The connection's socket (-1 when not connected), for inspection only:
+  /// the tests read the TCP options set on it.
+  int socket_fd() const noexcept;
+
   /// Runs one or more statements with the simple protocol (no parameters).
   outcome exec(std::string_view sql);
 

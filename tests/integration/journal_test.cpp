@@ -6,6 +6,10 @@
 #include <chrono>
 #include <thread>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include "actors/common/metrics.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/pg/connection.hpp"
@@ -332,4 +336,34 @@ TEST_CASE("a batch that outlasts pg.write_timeout_ms fails with unavailable, onc
     },
     std::chrono::seconds(10));
   CHECK(ok);
+}
+
+TEST_CASE("every PostgreSQL connection carries TCP keepalives and a user timeout",
+          "[integration][journal]") {
+  test::test_database db;
+  auto tcp_option = [](int fd, int level, int name) {
+    int value = -1;
+    socklen_t size = sizeof value;
+    REQUIRE(getsockopt(fd, level, name, &value, &size) == 0);
+    return value;
+  };
+  // The defaults, read back from the socket (the tests connect over TCP): a
+  // server that stops answering is noticed within about 30 s.
+  pg::connection conn{db.conninfo(), "keepalive-test"};
+  REQUIRE(conn.ensure_connected());
+  int fd = conn.socket_fd();
+  REQUIRE(fd >= 0);
+  CHECK(tcp_option(fd, SOL_SOCKET, SO_KEEPALIVE) == 1);
+  CHECK(tcp_option(fd, IPPROTO_TCP, TCP_KEEPIDLE) == 10);
+  CHECK(tcp_option(fd, IPPROTO_TCP, TCP_KEEPINTVL) == 5);
+  CHECK(tcp_option(fd, IPPROTO_TCP, TCP_KEEPCNT) == 3);
+  CHECK(tcp_option(fd, IPPROTO_TCP, TCP_USER_TIMEOUT) == 30000);
+  // The conninfo may say otherwise.
+  pg::connection tuned{db.conninfo() + " keepalives_idle=20 tcp_user_timeout=5000",
+                       "keepalive-test"};
+  REQUIRE(tuned.ensure_connected());
+  CHECK(tcp_option(tuned.socket_fd(), IPPROTO_TCP, TCP_KEEPIDLE) == 20);
+  CHECK(tcp_option(tuned.socket_fd(), IPPROTO_TCP, TCP_USER_TIMEOUT) == 5000);
+  conn.reset();
+  CHECK(conn.socket_fd() == -1);
 }
