@@ -404,6 +404,11 @@ class CheckoutConcurrencyTest(CheckoutCase):
         for r in results:
             if r.status == 422:
                 self.assertEqual(r.json["error"]["code"], "out_of_stock", r)
+                # Admitted checkouts hold the stock they will reserve, so every
+                # refusal came at admission: one append, no step run.
+                saga = self.saga(r.json["error"]["details"]["checkout_id"])
+                self.assertEqual([s["status"] for s in saga["steps"][:2]],
+                                 ["pending", "failed"], saga)
         lv = self.levels(product["sku"])
         self.assertEqual((lv["on_hand"], lv["reserved"]), (0, 0), lv)
         orders = {r.json["order_id"] for r in results if r.status == 201}
