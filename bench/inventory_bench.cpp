@@ -139,6 +139,27 @@ void BM_inventory_decide_commit(benchmark::State& state) {
 }
 BENCHMARK(BM_inventory_decide_commit)->Apply(set_nonempty_live_args);
 
+/// A flash sale's admission: `live` reservations plus as many live
+/// admissions (checkouts admitted, not yet reserved) on the item.
+void BM_inventory_decide_admit(benchmark::State& state) {
+  auto st = hot_item(state.range(0));
+  for (int64_t i = 0; i < state.range(0); ++i)
+    st = fold(std::move(st),
+              inventory::admitted{reservation_id(3'000'000 + static_cast<uint64_t>(i)), 1,
+                                  live_expiry(i), fixed_now_us});
+  const inventory::command cmd =
+    inventory::admit{reservation_id(42), 2, fixed_now_us + 10'000'000};
+  auto once = inventory_traits::decide(st, cmd, ctx);
+  if (!verify(state, decided_one<inventory::admitted>(once), "admit was not accepted"))
+    return;
+  for (auto _ : state) {
+    auto r = inventory_traits::decide(st, cmd, ctx);
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_inventory_decide_admit)->Apply(set_live_args);
+
 // -- apply_event ----------------------------------------------------------------
 
 /// Fresh reservation ids for the fold benchmarks: more of them than the
