@@ -289,6 +289,20 @@ class CheckoutRulesTest(CheckoutCase):
         r = self.checkout(cart_id)
         self.assert_compensated(r, "product_unavailable", skus, [5])
 
+    def test_a_checkout_that_ends_before_reserving_gives_its_admission_back(self):
+        # Admitted on both lines, then refused at price_cart (one product was
+        # retired): its admission on the other SKU must not hold a unit.
+        cart_id, skus = self.stocked_cart([(1, 5), (1, 5)])
+        r = self.api.delete("/api/v1/products/%s" % skus[1], token=self.admin_token())
+        self.assertIn(r.status, (200, 204), r)
+        self.assert_compensated(self.checkout(cart_id), "product_unavailable", skus, [5, 5])
+        buyer = self.create_cart()
+        r = self.api.post("/api/v1/carts/%s/items" % buyer["cart_id"],
+                          {"sku": skus[0], "quantity": 5})
+        self.assertEqual(r.status, 200, r)
+        r = self.checkout(buyer["cart_id"])
+        self.assertEqual(r.status, 201, r)
+
     def test_a_cart_being_or_already_checked_out_is_409(self):
         cart_id, _ = self.stocked_cart()
         self.assertEqual(self.checkout(cart_id).status, 201)
