@@ -252,7 +252,9 @@ const std::vector<setting>& settings() {
             "How long one compensation attempt may take (it may wait for the outcome of a "
             "payment call that timed out)."),
     integer("checkout", "wait_ms", &field<&c::checkout, &c::checkout_section::wait_ms>, 0,
-            600000, "How long POST /carts/{id}/checkout?wait=true waits for the end."),
+            600000,
+            "How long POST /carts/{id}/checkout?wait=true waits for the end; also how long "
+            "its admission holds the stock for its reservation at most."),
     choice("checkout", "crash_after_step",
            &field<&c::checkout, &c::checkout_section::crash_after_step>,
            {"", "price_cart", "reserve_inventory", "authorize_payment", "place_order",

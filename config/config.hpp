@@ -110,7 +110,8 @@ struct config {
     /// How long a compensation attempt may take (it may have to learn the
     /// outcome of a gateway call that timed out).
     int64_t compensation_timeout_ms = 20000;
-    /// How long POST .../checkout?wait=true waits for the end.
+    /// How long POST .../checkout?wait=true waits for the end; also how long
+    /// its admission holds the stock for its reservation at most.
     int64_t wait_ms = 10000;
     /// Test hook: the node kills itself (SIGKILL) right after this step is
     /// recorded as done. Empty = never.
