@@ -59,29 +59,11 @@ constexpr const char* purge_sql =
 using store_actor = idempotency_store_actor::extend<caf::reacts_to<commit_atom>>;
 
 /// A claim or a completion waiting for the batch's transaction, and where
-/// its answer goes: a response promise, or a callback.
+/// its answer goes.
 struct pending {
   std::variant<idempotency_claim, idempotency_completion> what;
-  std::variant<caf::typed_response_promise<idempotency_record>, caf::typed_response_promise<bool>,
-               claim_fn, completion_fn>
-    promise;
+  std::variant<claim_fn, completion_fn> done;
 };
-
-/// Delivers an answer (the value, or `unavailable` when `value` is empty).
-template <class T>
-void deliver(caf::typed_response_promise<T>& rp, std::optional<T> value) {
-  if (value)
-    rp.deliver(std::move(*value));
-  else
-    rp.deliver(caf::make_error(errc::unavailable));
-}
-template <class T>
-void deliver(std::function<void(result<T>)>& done, std::optional<T> value) {
-  if (value)
-    done(std::move(*value));
-  else
-    done(make_problem(errc::unavailable, "idempotency keys are unavailable"));
-}
 
 struct store_state {
   static inline const char* name = "idempotency-store";
@@ -103,8 +85,9 @@ void maybe_purge(store_state& st) {
 
 /// What a claim's row says: fresh when `claimed`, else what the key's
 /// existing row (request hash, status, response) makes of it.
-idempotency_record judge(const idempotency_claim& c, bool claimed, const std::string* hash,
-                         int64_t status, std::string_view response) {
+idempotency_record judge(const idempotency_claim& c, bool claimed,
+                         std::optional<std::string_view> hash, int64_t status,
+                         std::string_view response) {
   idempotency_record out;
   claim_kind kind = claim_kind::replay;
   if (claimed)
@@ -115,7 +98,7 @@ idempotency_record judge(const idempotency_claim& c, bool claimed, const std::st
     kind = claim_kind::mismatch;
   else if (status == 0)
     kind = claim_kind::in_progress;
-  out.kind = static_cast<uint8_t>(kind);
+  out.kind = kind;
   if (kind == claim_kind::replay) {
     out.status = static_cast<int32_t>(status);
     out.response = std::string(response);
@@ -158,11 +141,10 @@ bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const 
     }
     for (int r = 0; r < res.rows(); ++r) {
       auto i = seg.claims[static_cast<std::size_t>(r)];
-      std::optional<std::string> hash_text;
+      std::optional<std::string_view> row_hash;
       if (!res.is_null(r, 1))
-        hash_text = std::string(res.text(r, 1));
-      answers[i] = judge(std::get<idempotency_claim>(batch[i].what), res.text(r, 0) == "t",
-                         hash_text ? &*hash_text : nullptr,
+        row_hash = res.text(r, 1);
+      answers[i] = judge(std::get<idempotency_claim>(batch[i].what), res.text(r, 0) == "t", row_hash,
                          res.is_null(r, 2) ? 0 : res.int64(r, 2), res.text(r, 3));
     }
   }
@@ -236,25 +218,13 @@ void commit_batch(store_state& st) {
     ok = static_cast<bool>(conn.exec("COMMIT"));
   if (!ok)
     conn.reset(); // drops an open transaction with the connection
+  auto unavailable = make_problem(errc::unavailable, "idempotency keys are unavailable");
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto& a = answers[i];
-    if (std::holds_alternative<idempotency_claim>(batch[i].what)) {
-      auto value = ok ? std::optional{std::get<idempotency_record>(std::move(a))} : std::nullopt;
-      std::visit(
-        [&](auto& to) {
-          if constexpr (requires { deliver(to, value); })
-            deliver(to, std::move(value));
-        },
-        batch[i].promise);
-    } else {
-      auto value = ok ? std::optional{std::get<bool>(a)} : std::nullopt;
-      std::visit(
-        [&](auto& to) {
-          if constexpr (requires { deliver(to, value); })
-            deliver(to, value);
-        },
-        batch[i].promise);
-    }
+    if (auto* done = std::get_if<claim_fn>(&batch[i].done))
+      (*done)(ok ? result<idempotency_record>{std::get<idempotency_record>(std::move(answers[i]))}
+                 : result<idempotency_record>{unavailable});
+    else
+      std::get<completion_fn>(batch[i].done)(ok ? result<bool>{true} : result<bool>{unavailable});
   }
 }
 
@@ -264,25 +234,15 @@ store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state>
   self->state.conn->set_session("SET statement_timeout = " + std::to_string(write_timeout_ms));
   // Claims and completions arriving together share one transaction: the
   // commit message queues behind them.
-  auto enqueue = [self](auto what, auto promise) {
+  auto enqueue = [self](auto what, auto done) {
     auto& st = self->state;
-    st.batch.push_back(pending{std::move(what), std::move(promise)});
+    st.batch.push_back(pending{std::move(what), std::move(done)});
     if (!st.commit_scheduled) {
       st.commit_scheduled = true;
       self->send(self, commit_atom_v);
     }
   };
   return {
-    [=](idempotency_claim& c) -> caf::result<idempotency_record> {
-      auto rp = self->make_response_promise<idempotency_record>();
-      enqueue(std::move(c), rp);
-      return rp;
-    },
-    [=](idempotency_completion& c) -> caf::result<bool> {
-      auto rp = self->make_response_promise<bool>();
-      enqueue(std::move(c), rp);
-      return rp;
-    },
     [=](claim_request& r) { enqueue(std::move(r.claim), std::move(r.done)); },
     [=](completion_request& r) { enqueue(std::move(r.completion), std::move(r.done)); },
     [=](commit_atom) {

@@ -10,7 +10,6 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/fwd.hpp>
-#include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -28,11 +27,6 @@ struct idempotency_claim {
   std::string request_hash;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, idempotency_claim& x) {
-  return f(caf::meta::type_name("idempotency_claim"), x.scope, x.key, x.request_hash);
-}
-
 enum class claim_kind : uint8_t {
   /// First use: run the request, then complete the key.
   fresh,
@@ -45,18 +39,13 @@ enum class claim_kind : uint8_t {
 };
 
 struct idempotency_record {
-  uint8_t kind = 0; // claim_kind
+  claim_kind kind = claim_kind::fresh;
   int32_t status = 0;
   /// What complete() stored: a JSON object text.
   std::string response;
 
-  claim_kind what() const noexcept { return static_cast<claim_kind>(kind); }
+  claim_kind what() const noexcept { return kind; }
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, idempotency_record& x) {
-  return f(caf::meta::type_name("idempotency_record"), x.kind, x.status, x.response);
-}
 
 /// Records the answer of a claimed key; `status` 0 releases the claim
 /// instead (the request failed in a way that must not be replayed).
@@ -67,19 +56,15 @@ struct idempotency_completion {
   std::string response;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, idempotency_completion& x) {
-  return f(caf::meta::type_name("idempotency_completion"), x.scope, x.key, x.status, x.response);
-}
-
-/// Where an answer goes when the caller is not an actor (an HTTP handler):
-/// called once, on the store's thread, after the batch commits. It must not
-/// block. Both fail with errc::unavailable when PostgreSQL cannot be reached.
+/// Where an answer goes: called once, on the store's thread, after the
+/// batch commits. It must not block. Both fail with errc::unavailable when
+/// PostgreSQL cannot be reached.
 using claim_fn = std::function<void(result<idempotency_record>)>;
 using completion_fn = std::function<void(result<bool>)>;
 
-/// A claim or a completion with its callback: the hot path's messages,
-/// node-local (they carry a callback), spawning no actor for the answer.
+/// A claim or a completion with its callback: node-local messages (they
+/// carry a callback), so a caller that is not an actor (an HTTP handler)
+/// spawns none for the answer.
 struct claim_request {
   idempotency_claim claim;
   claim_fn done;
@@ -89,11 +74,8 @@ struct completion_request {
   completion_fn done;
 };
 
-/// Both forms fail with errc::unavailable when PostgreSQL cannot be reached.
 using idempotency_store_actor =
-  caf::typed_actor<caf::replies_to<idempotency_claim>::with<idempotency_record>,
-                   caf::replies_to<idempotency_completion>::with<bool>,
-                   caf::reacts_to<claim_request>, caf::reacts_to<completion_request>>;
+  caf::typed_actor<caf::reacts_to<claim_request>, caf::reacts_to<completion_request>>;
 
 /// Sends a claim or a completion whose answer goes to `done`.
 void claim(const idempotency_store_actor& store, idempotency_claim c, claim_fn done);

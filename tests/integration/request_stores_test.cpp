@@ -7,6 +7,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <future>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <vector>
 
 #include "actors/common/time.hpp"
 #include "persistence/pg/idempotency_store.hpp"
@@ -22,20 +26,38 @@ namespace {
 constexpr const char* unreachable = "host=127.0.0.1 port=1 dbname=agora user=postgres "
                                     "connect_timeout=2";
 
-claim_kind claim(caf::actor_system& sys, const idempotency_store_actor& store,
-                 const std::string& key, const std::string& hash,
-                 idempotency_record* out = nullptr) {
-  auto r = test::ask<idempotency_record>(sys, store, idempotency_claim{"anonymous POST /x", key, hash});
+/// Waits (at most 10 s) for what a store call passes to its callback.
+template <class T, class Call>
+result<T> answer_of(Call call) {
+  auto answer = std::make_shared<std::promise<result<T>>>();
+  call([answer](result<T> r) { answer->set_value(std::move(r)); });
+  auto f = answer->get_future();
+  REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  return f.get();
+}
+
+result<idempotency_record> claimed(const idempotency_store_actor& store, idempotency_claim c) {
+  return answer_of<idempotency_record>(
+    [&](claim_fn done) { persistence::claim(store, std::move(c), std::move(done)); });
+}
+
+result<bool> completed(const idempotency_store_actor& store, idempotency_completion c) {
+  return answer_of<bool>(
+    [&](completion_fn done) { persistence::complete(store, std::move(c), std::move(done)); });
+}
+
+claim_kind claim_key(const idempotency_store_actor& store, const std::string& key,
+                     const std::string& hash, idempotency_record* out = nullptr) {
+  auto r = claimed(store, idempotency_claim{"anonymous POST /x", key, hash});
   REQUIRE(r);
   if (out)
     *out = *r;
   return r->what();
 }
 
-bool complete(caf::actor_system& sys, const idempotency_store_actor& store,
-              const std::string& key, int32_t status, const std::string& response) {
-  auto r = test::ask<bool>(sys, store,
-                           idempotency_completion{"anonymous POST /x", key, status, response});
+bool complete_key(const idempotency_store_actor& store, const std::string& key, int32_t status,
+                  const std::string& response) {
+  auto r = completed(store, idempotency_completion{"anonymous POST /x", key, status, response});
   return r && *r;
 }
 
@@ -47,18 +69,17 @@ TEST_CASE("an idempotency key is claimed once and then replays its response",
   test::test_system ts;
   auto store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard{store};
-  CHECK(claim(ts.sys, store, "k1", "h1") == claim_kind::fresh);
+  CHECK(claim_key(store, "k1", "h1") == claim_kind::fresh);
   // While the first request runs, repeats are told so.
-  CHECK(claim(ts.sys, store, "k1", "h1") == claim_kind::in_progress);
-  REQUIRE(complete(ts.sys, store, "k1", 201, R"({"body":"{}"})"));
+  CHECK(claim_key(store, "k1", "h1") == claim_kind::in_progress);
+  REQUIRE(complete_key(store, "k1", 201, R"({"body":"{}"})"));
   idempotency_record rec;
-  CHECK(claim(ts.sys, store, "k1", "h1", &rec) == claim_kind::replay);
+  CHECK(claim_key(store, "k1", "h1", &rec) == claim_kind::replay);
   CHECK(rec.status == 201);
   CHECK(rec.response == R"({"body": "{}"})");
-  CHECK(claim(ts.sys, store, "k1", "other body") == claim_kind::mismatch);
+  CHECK(claim_key(store, "k1", "other body") == claim_kind::mismatch);
   // Keys are per scope.
-  auto r = test::ask<idempotency_record>(ts.sys, store,
-                                         idempotency_claim{"customer:c1 POST /x", "k1", "h1"});
+  auto r = claimed(store, idempotency_claim{"customer:c1 POST /x", "k1", "h1"});
   REQUIRE(r);
   CHECK(r->what() == claim_kind::fresh);
 }
@@ -69,34 +90,60 @@ TEST_CASE("idempotency claims and completions arriving together share one transa
   test::test_system ts;
   auto store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard{store};
-  CHECK(claim(ts.sys, store, "done", "h") == claim_kind::fresh);
-  CHECK(claim(ts.sys, store, "failed", "h") == claim_kind::fresh);
+  CHECK(claim_key(store, "done", "h") == claim_kind::fresh);
+  CHECK(claim_key(store, "failed", "h") == claim_kind::fresh);
   // Sent without waiting, they queue in the store's mailbox and are written
   // in one transaction, each kind as one statement per run of distinct keys;
   // each still gets its own answer, in order.
-  caf::scoped_actor self{ts.sys};
-  const std::string scope = "anonymous POST /x";
+  struct answers {
+    std::mutex mtx;
+    std::vector<claim_kind> kinds;
+    int completed = 0;
+    int failed = 0;
+    int missing = 28;
+    std::promise<void> all;
+  };
+  auto got = std::make_shared<answers>();
+  auto note = [got](auto record) {
+    std::lock_guard lock{got->mtx};
+    if (!record)
+      ++got->failed;
+    else if constexpr (std::is_same_v<decltype(record), result<bool>>)
+      got->completed += *record ? 1 : 0;
+    else
+      got->kinds.push_back(record->what());
+    if (--got->missing == 0)
+      got->all.set_value();
+  };
+  auto send_claim = [&](const std::string& key, const std::string& hash) {
+    persistence::claim(store, idempotency_claim{"anonymous POST /x", key, hash},
+                       [note](result<idempotency_record> r) { note(std::move(r)); });
+  };
+  auto send_completion = [&](const std::string& key, int32_t status, std::string response) {
+    persistence::complete(store,
+                          idempotency_completion{"anonymous POST /x", key, status, response},
+                          [note](result<bool> r) { note(std::move(r)); });
+  };
   for (int i = 0; i < 20; ++i) {
-    idempotency_claim c{scope, std::to_string(i), "h"};
-    c.key.insert(0, 1, 'k'); // (not "k" + ...: g++ 12 warns falsely about that)
-    self->send(store, std::move(c));
+    std::string key = std::to_string(i);
+    key.insert(0, 1, 'k'); // (not "k" + ...: g++ 12 warns falsely about that)
+    send_claim(key, "h");
   }
-  self->send(store, idempotency_claim{scope, "k0", "h"});     // the same key again
-  self->send(store, idempotency_claim{scope, "k1", "other"}); // another body
-  self->send(store, idempotency_completion{scope, "done", 200, R"({"body":"{}"})"});
-  self->send(store, idempotency_claim{scope, "done", "h"}); // sees the completion above
-  self->send(store, idempotency_completion{scope, "failed", 0, ""}); // released...
-  self->send(store, idempotency_claim{scope, "failed", "h"});       // ...and claimed again
+  send_claim("k0", "h");                                 // the same key again
+  send_claim("k1", "other");                             // another body
+  send_completion("done", 200, R"({"body":"{}"})");
+  send_claim("done", "h");                               // sees the completion above
+  send_completion("failed", 0, "");                      // released...
+  send_claim("failed", "h");                             // ...and claimed again
   const std::string tricky = R"(a "key", {with} \ array, NULL syntax)";
-  self->send(store, idempotency_claim{scope, tricky, "h"});
-  self->send(store, idempotency_completion{scope, tricky, 201, R"({"body":"{\"a\":\"}\"}"})"});
-  std::vector<claim_kind> kinds;
-  int completed = 0;
-  for (int i = 0; i < 28; ++i)
-    self->receive([&](idempotency_record& r) { kinds.push_back(r.what()); },
-                  [&](bool ok) { completed += ok ? 1 : 0; },
-                  [&](caf::error& e) { FAIL("store failed: " << ts.sys.render(e)); },
-                  caf::after(std::chrono::seconds(10)) >> [] { FAIL("no answer"); });
+  send_claim(tricky, "h");
+  send_completion(tricky, 201, R"({"body":"{\"a\":\"}\"}"})");
+  REQUIRE(got->all.get_future().wait_for(std::chrono::seconds(10)) ==
+          std::future_status::ready);
+  std::lock_guard lock{got->mtx};
+  CHECK(got->failed == 0);
+  const auto& kinds = got->kinds;
+  const auto completed = got->completed;
   REQUIRE(kinds.size() == 25);
   for (int i = 0; i < 20; ++i)
     CHECK(kinds[static_cast<std::size_t>(i)] == claim_kind::fresh);
@@ -107,13 +154,13 @@ TEST_CASE("idempotency claims and completions arriving together share one transa
   CHECK(kinds[24] == claim_kind::fresh);
   CHECK(completed == 3);
   idempotency_record rec;
-  CHECK(claim(ts.sys, store, tricky, "h", &rec) == claim_kind::replay);
+  CHECK(claim_key(store, tricky, "h", &rec) == claim_kind::replay);
   CHECK(rec.status == 201);
   CHECK(rec.response == R"({"body": "{\"a\":\"}\"}"})");
   // Committed: a fresh store replays them.
   auto fresh_store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard2{fresh_store};
-  CHECK(claim(ts.sys, fresh_store, "k19", "h") == claim_kind::in_progress);
+  CHECK(claim_key(fresh_store, "k19", "h") == claim_kind::in_progress);
 }
 
 TEST_CASE("a released or abandoned idempotency claim can be taken again",
@@ -122,19 +169,19 @@ TEST_CASE("a released or abandoned idempotency claim can be taken again",
   test::test_system ts;
   auto store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard{store};
-  CHECK(claim(ts.sys, store, "k2", "h") == claim_kind::fresh);
-  REQUIRE(complete(ts.sys, store, "k2", 0, "")); // a 5xx: released
-  CHECK(claim(ts.sys, store, "k2", "h") == claim_kind::fresh);
+  CHECK(claim_key(store, "k2", "h") == claim_kind::fresh);
+  REQUIRE(complete_key(store, "k2", 0, "")); // a 5xx: released
+  CHECK(claim_key(store, "k2", "h") == claim_kind::fresh);
   // A claim left in progress by a node that died is taken over after a while.
   db.query("UPDATE idempotency_keys SET created_at = now() - interval '2 minutes' "
            "WHERE key = 'k2'");
-  CHECK(claim(ts.sys, store, "k2", "h") == claim_kind::fresh);
+  CHECK(claim_key(store, "k2", "h") == claim_kind::fresh);
   // Keys older than 48 hours are forgotten (purged on the store's first claim).
   db.query("UPDATE idempotency_keys SET created_at = now() - interval '3 days', status = 200, "
            "response = '{}' WHERE key = 'k2'");
   auto fresh_store = spawn_idempotency_store(ts.sys, db.conninfo());
   test::stop_on_exit guard2{fresh_store};
-  CHECK(claim(ts.sys, fresh_store, "k3", "h") == claim_kind::fresh);
+  CHECK(claim_key(fresh_store, "k3", "h") == claim_kind::fresh);
   CHECK(db.query("SELECT count(*) FROM idempotency_keys WHERE key = 'k2'") == "0");
 }
 
@@ -156,68 +203,18 @@ TEST_CASE("revocations are stored and loaded back unexpired only", "[integration
   CHECK(std::llabs(loaded->front().second - in_an_hour) < 1'000);
 }
 
-TEST_CASE("idempotency claims and completions sent with a callback are answered through it",
-          "[integration][idempotency]") {
-  test::test_database db;
-  test::test_system ts;
-  auto store = spawn_idempotency_store(ts.sys, db.conninfo());
-  test::stop_on_exit guard{store};
-  // Waits for what `send` passes to its callback.
-  auto answered = [](auto send) {
-    using answer = decltype(send)::answer;
-    std::promise<answer> p;
-    send.to([&p](answer r) { p.set_value(std::move(r)); });
-    auto f = p.get_future();
-    REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-    return f.get();
-  };
-  struct claim_of {
-    using answer = result<idempotency_record>;
-    const idempotency_store_actor& store;
-    void to(claim_fn done) const {
-      persistence::claim(store, idempotency_claim{"anonymous POST /x", "cb", "h"}, done);
-    }
-  };
-  struct completion_of {
-    using answer = result<bool>;
-    const idempotency_store_actor& store;
-    void to(completion_fn done) const {
-      persistence::complete(store, idempotency_completion{"anonymous POST /x", "cb", 201, "{}"},
-                            done);
-    }
-  };
-  auto claimed = [&](const idempotency_store_actor& to) { return answered(claim_of{to}); };
-  auto completed = [&](const idempotency_store_actor& to) { return answered(completion_of{to}); };
-  auto first = claimed(store);
-  REQUIRE(first);
-  CHECK(first->what() == claim_kind::fresh);
-  auto done = completed(store);
-  REQUIRE(done);
-  CHECK(*done);
-  auto again = claimed(store);
-  REQUIRE(again);
-  CHECK(again->what() == claim_kind::replay);
-  CHECK(again->status == 201);
-  // A store that cannot reach PostgreSQL answers unavailable through the callbacks too.
-  auto down = spawn_idempotency_store(ts.sys, unreachable);
-  test::stop_on_exit guard2{down};
-  auto lost = claimed(down);
-  REQUIRE_FALSE(lost);
-  CHECK(lost.error().code == errc::unavailable);
-  auto not_recorded = completed(down);
-  REQUIRE_FALSE(not_recorded);
-  CHECK(not_recorded.error().code == errc::unavailable);
-}
-
 TEST_CASE("the request stores answer unavailable when PostgreSQL is down",
           "[integration][idempotency][auth]") {
   test::base_conninfo(); // fails when AGORA_TEST_PG is unset, like every integration test
   test::test_system ts;
   auto idem = spawn_idempotency_store(ts.sys, unreachable);
   test::stop_on_exit guard1{idem};
-  auto r = test::ask<idempotency_record>(ts.sys, idem, idempotency_claim{"s", "k", "h"});
+  auto r = claimed(idem, idempotency_claim{"s", "k", "h"});
   REQUIRE_FALSE(r);
-  CHECK(r.error() == caf::make_error(errc::unavailable));
+  CHECK(r.error().code == errc::unavailable);
+  auto recorded = completed(idem, idempotency_completion{"s", "k", 201, "{}"});
+  REQUIRE_FALSE(recorded);
+  CHECK(recorded.error().code == errc::unavailable);
   auto revocations = spawn_revocation_store(ts.sys, unreachable);
   test::stop_on_exit guard2{revocations};
   auto stored = test::ask<bool>(ts.sys, revocations, revoke_atom_v, std::string{"jti"},
@@ -235,7 +232,7 @@ TEST_CASE("an idempotency store statement that outlasts its timeout answers unav
   test::test_system ts;
   auto store = spawn_idempotency_store(ts.sys, db.conninfo(), 300);
   test::stop_on_exit guard{store};
-  CHECK(claim(ts.sys, store, "before", "h") == claim_kind::fresh);
+  CHECK(claim_key(store, "before", "h") == claim_kind::fresh);
   // Another session holds the table: the claim waits for the lock until the
   // statement timeout cancels it. Callers set no timeout of their own, so
   // this bound is what answers them.
@@ -243,14 +240,13 @@ TEST_CASE("an idempotency store statement that outlasts its timeout answers unav
   REQUIRE(locker.exec("BEGIN"));
   REQUIRE(locker.exec("LOCK TABLE idempotency_keys IN ACCESS EXCLUSIVE MODE"));
   auto started = std::chrono::steady_clock::now();
-  auto r = test::ask<idempotency_record>(ts.sys, store,
-                                         idempotency_claim{"anonymous POST /x", "k", "h"});
+  auto r = claimed(store, idempotency_claim{"anonymous POST /x", "k", "h"});
   auto took = std::chrono::steady_clock::now() - started;
   REQUIRE_FALSE(r);
-  CHECK(r.error() == caf::make_error(errc::unavailable));
+  CHECK(r.error().code == errc::unavailable);
   CHECK(took < std::chrono::seconds(5));
   REQUIRE(locker.exec("ROLLBACK"));
   // The store reconnects (with its timeout again) and the key was not taken.
-  CHECK(claim(ts.sys, store, "k", "h") == claim_kind::fresh);
+  CHECK(claim_key(store, "k", "h") == claim_kind::fresh);
   CHECK(db.query("SELECT count(*) FROM idempotency_keys WHERE key IN ('before', 'k')") == "2");
 }
