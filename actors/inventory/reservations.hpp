@@ -39,7 +39,8 @@ void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string
 /// Checkouts arriving together see each other's admissions before any has
 /// reserved. Advisory: a SKU that cannot be reached counts as admitted (the
 /// reservation decides), and the reservation of `reservation_id` takes the
-/// admission's place.
+/// admission's place. Call it before anything reserves `reservation_id`:
+/// withdrawing is a release of that id.
 void admit_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
                std::vector<line> lines, timestamp_us until, std::string correlation_id,
                outcome_fn done);
