@@ -7,6 +7,7 @@
 
 #include "actors/common/ids.hpp"
 #include "net/http/body.hpp"
+#include "persistence/journal.hpp"
 #include "persistence/pg/connection.hpp"
 
 namespace agora::net::api {
@@ -136,9 +137,10 @@ void saga_timeline(services& s, http::request& req, http::responder res) {
     auto rows = conn->exec_params(
       "SELECT persistence_id, seq_nr, global_offset, event_type, payload::text, correlation_id, "
       "(extract(epoch FROM created_at) * 1000000)::bigint FROM journal "
-      "WHERE persistence_id = 'checkout|' || $1 OR correlation_id = $1 "
-      "OR (event_type = 'inventory.expired' AND payload->>'reservation_id' = $2) "
-      "ORDER BY global_offset",
+      "WHERE persistence_id = 'checkout|' || $1 OR " +
+        std::string(persistence::journal_correlated_sql) +
+        " OR (event_type = 'inventory.expired' AND payload->>'reservation_id' = $2) "
+        "ORDER BY global_offset",
       {id, checkout::step_key(id, checkout::step_name::reserve_inventory)});
     if (!rows)
       return res.error(errc::unavailable, "cannot read the journal: " + rows.error().message);

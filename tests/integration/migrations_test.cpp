@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "persistence/journal.hpp"
 #include "persistence/pg/migrations.hpp"
 #include "tests/integration/support/test_db.hpp"
 
@@ -78,4 +79,42 @@ TEST_CASE("migrating an unreachable database reports unavailable", "[integration
   auto res = pg::apply_migrations("host=127.0.0.1 port=1 dbname=none connect_timeout=2");
   REQUIRE_FALSE(res);
   CHECK(res.error().code == errc::unavailable);
+}
+
+TEST_CASE("reads by event type and by correlation id use the journal's partial indexes",
+          "[integration][migrations]") {
+  test::test_database db;
+  auto conn = db.connect();
+  // A saga's reservation and a cart edit sent with the same request id: only
+  // the first is found by correlation id (the cart's line edits are not in
+  // the index, and the condition leaves them out like the index does).
+  REQUIRE(conn->exec(
+    "INSERT INTO journal (persistence_id, seq_nr, event_type, payload, correlation_id) VALUES "
+    "('inventory|A', 1, 'inventory.reserved', '{}', 'c-1'), "
+    "('cart|x', 1, 'cart.item_added', '{}', 'c-1'), "
+    "('checkout|c-1', 1, 'checkout.step_attempted', '{}', 'c-1')"));
+  REQUIRE(conn->exec("SET enable_seqscan = off"));
+  std::string correlated = std::string("SELECT persistence_id FROM journal WHERE ") +
+                           persistence::journal_correlated_sql;
+  REQUIRE(conn->exec("PREPARE correlated(text) AS " + correlated));
+  auto found = conn->exec("EXECUTE correlated('c-1')");
+  REQUIRE(found);
+  REQUIRE(found.rows() == 1);
+  CHECK(found.text(0, 0) == "inventory|A");
+
+  auto plan = [&](const std::string& sql) {
+    auto res = conn->exec("EXPLAIN " + sql);
+    REQUIRE(res);
+    std::string text;
+    for (int r = 0; r < res.rows(); ++r)
+      text.append(res.text(r, 0)).append("\n");
+    return text;
+  };
+  CHECK_THAT(plan("EXECUTE correlated('c-1')"), Catch::Contains("journal_correlation"));
+  // Types inside and outside the index's exclusion list.
+  CHECK_THAT(plan("SELECT global_offset FROM journal WHERE event_type = 'checkout.started' "
+                  "ORDER BY global_offset DESC"),
+             Catch::Contains("journal_event_type_offset"));
+  CHECK_THAT(plan("SELECT global_offset FROM journal WHERE event_type = 'cart.item_added'"),
+             !Catch::Contains("journal_event_type_offset"));
 }

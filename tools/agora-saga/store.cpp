@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/runtime/entity_traits.hpp"
+#include "persistence/journal.hpp"
 #include "persistence/pg/connection.hpp"
 #include "persistence/pg/pg_array.hpp"
 
@@ -64,8 +65,8 @@ result<std::vector<journal_row>> saga_store::correlated_events(const std::string
   // (correlation id "deadline:<sku>"), yet it often explains what the saga
   // did next: it is found by its reservation id, "<checkout_id>/reserve_inventory".
   return query(std::string("SELECT") + row_columns +
-                 "FROM journal WHERE (correlation_id = $1 AND correlation_id <> '') "
-                 "OR (event_type = 'inventory.expired' AND payload->>'reservation_id' = $2) "
+                 "FROM journal WHERE " + persistence::journal_correlated_sql +
+                 " OR (event_type = 'inventory.expired' AND payload->>'reservation_id' = $2) "
                  "ORDER BY global_offset",
                {checkout_id,
                 checkout::step_key(checkout_id, checkout::step_name::reserve_inventory)});
