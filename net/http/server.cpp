@@ -22,6 +22,39 @@
 
 namespace agora::net::http {
 
+void detail::serialize_response(std::string& out, const response& r,
+                                std::string_view request_id, unsigned minor, bool keep_alive,
+                                bool with_body) {
+  auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+  auto length = std::to_string(with_body ? r.body.size() : 0);
+  auto line = [&out](std::string_view name, std::string_view value) {
+    out.append(name).append(": ").append(value).append("\r\n");
+  };
+  size_t size = 64 + reason.size() + request_id.size() + r.content_type.size() + length.size();
+  for (const auto& [name, value] : r.headers)
+    size += name.size() + value.size() + 4;
+  out.reserve(out.size() + size + (with_body ? r.body.size() : 0));
+  out.append(minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+    .append(std::to_string(r.status))
+    .append(" ")
+    .append(reason.data(), reason.size())
+    .append("\r\n");
+  line("Server", "agora");
+  line("X-Request-Id", request_id);
+  if (!r.content_type.empty())
+    line("Content-Type", r.content_type);
+  for (const auto& [name, value] : r.headers)
+    line(name, value);
+  if (minor == 0 && keep_alive)
+    line("Connection", "keep-alive");
+  else if (minor != 0 && !keep_alive)
+    line("Connection", "close");
+  line("Content-Length", length);
+  out.append("\r\n");
+  if (with_body)
+    out.append(r.body);
+}
+
 namespace {
 
 using clock = std::chrono::steady_clock;
@@ -472,25 +505,15 @@ private:
       net_log().debug("{} {} [{}]: {} in {:.3f} ms", to_string(method_),
                       route_ ? route_->pattern : "-", request_id_, r.status, elapsed * 1e3);
     bool keep = keep_alive_ && !close_after && !srv_.stopping.load();
-    res_ = {};
-    res_.version(version_ == 10 ? 10 : 11);
-    res_.result(static_cast<bhttp::status>(r.status));
-    res_.set(bhttp::field::server, "agora");
-    res_.set("X-Request-Id", request_id_);
-    if (!r.content_type.empty())
-      res_.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers)
-      res_.insert(k, v);
-    if (method_ != verb::head)
-      res_.body() = std::move(r.body);
-    res_.keep_alive(keep);
-    res_.prepare_payload();
+    out_.clear();
+    detail::serialize_response(out_, r, request_id_, version_ == 10 ? 0 : 1, keep,
+                               method_ != verb::head);
     lingering_ = close_after;
     stream_.expires_after(srv_.read_timeout);
-    bhttp::async_write(stream_, res_,
-                       [self = shared_from_this(), keep](beast::error_code ec, size_t) {
-                         self->on_write(ec, keep);
-                       });
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = shared_from_this(), keep](beast::error_code ec, size_t) {
+                        self->on_write(ec, keep);
+                      });
   }
 
   void on_write(beast::error_code ec, bool keep) {
@@ -541,7 +564,8 @@ private:
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::string_body> res_;
+  /// The response being written (its capacity is kept for the next one).
+  std::string out_;
   std::string remote_;
   uint64_t id_ = 0;
 

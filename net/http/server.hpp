@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "config/config.hpp"
 #include "net/auth/principal.hpp"
@@ -22,6 +24,19 @@ class token_service;
 } // namespace agora::net::auth
 
 namespace agora::net::http {
+
+namespace detail {
+
+/// Appends to `out` the bytes of `r` as Beast's serializer writes the same
+/// message after prepare_payload(): the status line (HTTP/1.`minor`), Server,
+/// X-Request-Id, Content-Type when set, the extra headers in order,
+/// Connection when `keep_alive` is not the version's default,
+/// Content-Length, then the body (left out with `with_body` false, for
+/// HEAD). One buffer, so a response leaves in one write.
+void serialize_response(std::string& out, const response& r, std::string_view request_id,
+                        unsigned minor, bool keep_alive, bool with_body);
+
+} // namespace detail
 
 /// The Beast HTTP/1.1 server. One start() and one stop() per instance.
 class http_server {

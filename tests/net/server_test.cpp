@@ -6,6 +6,7 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "actors/common/ids.hpp"
@@ -536,4 +537,46 @@ TEST_CASE("stop gives up on a stuck request after the grace period", "[net][serv
   std::lock_guard guard{f.parked_mtx};
   REQUIRE(f.parked.size() == 1);
   f.parked[0].json(200, "{}");
+}
+
+TEST_CASE("a response is written byte for byte as Beast's serializer writes it",
+          "[net][server]") {
+  struct example {
+    h::response r;
+    unsigned minor;
+    bool keep;
+    bool with_body;
+  };
+  auto created = h::response::json(201, R"({"id":"x"})");
+  created.with_header("Location", "/api/v1/carts/x");
+  std::vector<example> examples{
+    {h::response::json(200, R"({"a":[1,2,3]})"), 1, true, true},
+    {created, 1, false, true},
+    {h::response::no_content(), 1, true, true},
+    {h::response::error(make_problem(errc::unavailable, "down")), 1, true, true},
+    {h::response::error(make_problem(errc::not_found, "none")), 0, true, true},
+    {h::response::text(200, "ok\n"), 0, false, true},
+    {h::response::json(200, R"({"head":true})"), 1, true, false},
+    {h::response::text(418, ""), 1, true, true},
+  };
+  for (const auto& e : examples) {
+    wire_response m;
+    m.version(e.minor == 0 ? 10 : 11);
+    m.result(static_cast<bhttp::status>(e.r.status));
+    m.set(bhttp::field::server, "agora");
+    m.set("X-Request-Id", "req-1");
+    if (!e.r.content_type.empty())
+      m.set(bhttp::field::content_type, e.r.content_type);
+    for (const auto& [k, v] : e.r.headers)
+      m.insert(k, v);
+    if (e.with_body)
+      m.body() = e.r.body;
+    m.keep_alive(e.keep);
+    m.prepare_payload();
+    std::ostringstream beast_bytes;
+    beast_bytes << m;
+    std::string ours = "leading bytes stay";
+    h::detail::serialize_response(ours, e.r, "req-1", e.minor, e.keep, e.with_body);
+    CHECK(ours == "leading bytes stay" + beast_bytes.str());
+  }
 }
