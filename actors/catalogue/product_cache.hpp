@@ -51,8 +51,18 @@ public:
   /// Must be set before the first lookup that can miss.
   void attach(runtime::region_ref<product::product_traits> products) { products_ = products; }
 
-  /// The change hook for the product region.
+  /// Stores the product's current fields (after a miss, and from the hook).
   void store(const product::state& st);
+
+  /// The change hook for the product region: stores every settled state. An
+  /// entry stays while a change is pending (carts read prices; checkout
+  /// prices the cart from the product entities).
+  runtime::change_hook<product::product_traits> hook() {
+    return [this](const std::string&, const product::state* st) {
+      if (st)
+        store(*st);
+    };
+  }
 
   /// The cached entry, if any.
   std::optional<product_info> find(std::string_view sku) const;

@@ -167,7 +167,7 @@ template <class Traits>
 void on_durable_change(entity_actor<Traits>* self) {
   auto& s = self->state;
   if (s.on_change && s.seq == s.durable_seq)
-    s.on_change(s.id, s.st);
+    s.on_change(s.id, &s.st);
 }
 
 /// Quits when a stop was requested and nothing is left to persist.
@@ -197,9 +197,9 @@ void flush(entity_actor<Traits>* self) {
         auto& s = self->state;
         s.writing = false;
         s.durable_seq = ack.last_seq_nr;
+        on_durable_change(self);
         deliver_durable(self);
         maybe_snapshot(self);
-        on_durable_change(self);
         arm_deadline(self);
         if (!s.queued_rows.empty())
           flush(self);
@@ -228,6 +228,7 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
   s.last_active = now_us();
   context ctx{s.last_active, s.id, env.correlation_id};
   auto decided = Traits::decide(s.st, env.cmd, ctx);
+  bool was_durable = s.seq == s.durable_seq;
   if (!decided) {
     s.replies.push_back({s.seq, std::move(env.reply), std::move(decided).error()});
   } else {
@@ -245,6 +246,8 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
     if (env.reply)
       s.replies.push_back({s.seq, std::move(env.reply), make_view<Traits>(s.st)});
   }
+  if (was_durable && s.seq != s.durable_seq && s.on_change)
+    s.on_change(s.id, nullptr);
   deliver_durable(self);
   flush(self);
 }

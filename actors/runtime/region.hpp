@@ -31,10 +31,15 @@ struct region_settings {
   std::chrono::milliseconds journal_timeout{std::chrono::seconds(30)};
 };
 
-/// Called on the entity's thread whenever its durable state changed (after a
-/// write was acknowledged with nothing else pending, and after recovery).
+/// Called on the entity's thread with its durable state whenever that state
+/// changed: after recovery, and after a write was acknowledged with nothing
+/// else pending, before the replies that waited for the write go out. Called
+/// with nullptr when a decision leaves the entity with events not yet
+/// durable: until the next call its durable state is about to move. A cache
+/// that drops its entry then and stores the next state is never behind what
+/// asking the entity would answer.
 template <class Traits>
-using change_hook = std::function<void(const std::string& id, const typename Traits::state&)>;
+using change_hook = std::function<void(const std::string& id, const typename Traits::state*)>;
 
 /// A handle to the region of one entity type. Cheap to copy; thread-safe.
 template <class Traits>

@@ -9,6 +9,7 @@
 #include "actors/catalogue/product_cache.hpp"
 #include "actors/customer/customer.hpp"
 #include "actors/inventory/inventory.hpp"
+#include "actors/inventory/stock_cache.hpp"
 #include "actors/order/order.hpp"
 #include "actors/payment/gateway.hpp"
 #include "actors/payment/payment.hpp"
@@ -42,6 +43,9 @@ struct services {
   sagas::checkout_runner runner;
   payment::gateway_actor gateway;
   catalogue::product_cache* cache = nullptr;
+  /// Available stock of the settled inventory entities (null: ask the
+  /// entity every time).
+  inventory::stock_cache* stock = nullptr;
   catalogue_client catalogue;
   /// Recent catalogue read-model answers (null: none kept).
   read_cache* reads = nullptr;

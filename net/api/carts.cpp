@@ -115,8 +115,9 @@ void change_cart(services& s, const std::string& request_id, http::responder res
 }
 
 /// Shared by add (POST) and set (PUT) once the body is valid: looks up the
-/// product and its stock, then sends `make(product, available)` to the cart,
-/// which checks access, status, the product and the stock in one decision.
+/// product and its stock (the stock cache, else the inventory entity), then
+/// sends `make(product, available)` to the cart, which checks access,
+/// status, the product and the stock in one decision.
 template <class Make>
 void change_line(services& s, const http::request& req, http::responder res, std::string sku,
                  Make make) {
@@ -125,6 +126,8 @@ void change_line(services& s, const http::request& req, http::responder res, std
                          std::optional<catalogue::product_info> info) mutable {
     if (!info || !info->listed)
       return change_cart(s, rid, res, cart_id, make(std::nullopt, 0));
+    if (auto available = s.stock ? s.stock->available(sku) : std::nullopt)
+      return change_cart(s, rid, res, cart_id, make(info, *available));
     ask(s.inventory, sku, inventory::get{}, rid, res,
         [&s, rid, cart_id, info, make](const inventory::levels& lv, http::responder& res) {
           change_cart(s, rid, res, cart_id, make(info, lv.on_hand - lv.reserved));

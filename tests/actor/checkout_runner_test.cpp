@@ -71,9 +71,8 @@ struct fixture : deterministic_system {
     cfg.payments.gateway_latency_ms = 0;
     runtime::region_settings settings;
     settings.idle_timeout = std::chrono::hours(1);
-    products = runtime::spawn_region<product::product_traits>(
-      sys, journal, settings,
-      [this](const std::string&, const product::state& st) { cache.store(st); });
+    products = runtime::spawn_region<product::product_traits>(sys, journal, settings,
+                                                              cache.hook());
     cache.attach(products);
     deps.checkouts = runtime::spawn_region<checkout::checkout_traits>(sys, journal, settings);
     deps.carts = runtime::spawn_region<cart::cart_traits>(sys, journal, settings);

@@ -341,3 +341,30 @@ TEST_CASE("draining the region stops entities after their writes", "[runtime]") 
   CHECK(f.data->streams["counter|d"].size() == 1);
   CHECK(runtime::live_entities("counter") == 0);
 }
+
+TEST_CASE("the change hook drops the state while a write is pending and stores the new one "
+          "before the write's replies",
+          "[runtime]") {
+  fixture f;
+  std::vector<std::string> log;
+  auto r = runtime::spawn_region<counter>(
+    f.sys, f.journal, f.settings, [&log](const std::string&, const counter::state* st) {
+      log.push_back(st ? "settled " + std::to_string(st->value) : "pending");
+    });
+  f.regions.push_back(r.handle());
+  auto note_reply = [&log](result<counter::state> res) {
+    log.push_back(res ? "reply " + std::to_string(res->value) : "failed");
+  };
+  r.tell("a", counter::add{5}, "c", note_reply);
+  f.run();
+  CHECK(log == std::vector<std::string>{"settled 0", "pending", "settled 5", "reply 5"});
+
+  // A read changes nothing. The second add is written after the first: the
+  // state is stored only once nothing is pending.
+  log.clear();
+  r.tell("a", counter::get{}, "c", note_reply);
+  r.tell("a", counter::add{1}, "c", note_reply);
+  r.tell("a", counter::add{2}, "c", note_reply);
+  f.run();
+  CHECK(log == std::vector<std::string>{"reply 5", "pending", "reply 6", "settled 8", "reply 8"});
+}

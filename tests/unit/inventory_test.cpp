@@ -5,6 +5,7 @@
 #include <string>
 
 #include "actors/inventory/inventory.hpp"
+#include "actors/inventory/stock_cache.hpp"
 #include "tests/unit/entity_test_support.hpp"
 
 using namespace agora;
@@ -350,4 +351,19 @@ TEST_CASE("admissions hold stock in memory until their reservation, release or t
                             "reservation_id");
   test::check_invalid_field(test::reject<traits>(st, admit{"c6", 0, 9'000}, ctx(2'100, "SKU-1")),
                             "quantity");
+}
+
+TEST_CASE("the stock cache holds what a settled item has available, and nothing while it "
+          "changes",
+          "[inventory]") {
+  stock_cache cache;
+  CHECK_FALSE(cache.available("SKU-1"));
+  auto st = stocked(10);
+  test::run<traits>(st, reserve{"r1", 3, 10'000}, ctx(200, "SKU-1"));
+  auto hook = cache.hook();
+  hook("SKU-1", &st);
+  CHECK(cache.available("SKU-1") == 7);
+  CHECK_FALSE(cache.available("SKU-2"));
+  hook("SKU-1", nullptr);
+  CHECK_FALSE(cache.available("SKU-1"));
 }

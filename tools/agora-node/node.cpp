@@ -275,13 +275,14 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     settings.max_live = cfg.entity.max_live;
 
     catalogue::product_cache cache;
+    inventory::stock_cache stock;
     net::api::services s;
     s.cfg = &cfg;
     s.actor_system = &sys;
-    s.products = runtime::spawn_region<product::product_traits>(
-      sys, journal, settings,
-      [&cache](const std::string&, const product::state& st) { cache.store(st); });
-    s.inventory = runtime::spawn_region<inventory::inventory_traits>(sys, journal, settings);
+    s.products =
+      runtime::spawn_region<product::product_traits>(sys, journal, settings, cache.hook());
+    s.inventory =
+      runtime::spawn_region<inventory::inventory_traits>(sys, journal, settings, stock.hook());
     s.carts = runtime::spawn_region<cart::cart_traits>(sys, journal, settings);
     s.customers = runtime::spawn_region<customer::customer_traits>(sys, journal, settings);
     s.orders = runtime::spawn_region<order::order_traits>(sys, journal, settings);
@@ -289,6 +290,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     s.checkouts = runtime::spawn_region<checkout::checkout_traits>(sys, journal, settings);
     cache.attach(s.products);
     s.cache = &cache;
+    s.stock = &stock;
     s.gateway = payment::spawn_durable_simulated_gateway(sys, cfg);
     s.runner = sagas::spawn_checkout_runner(
       sys, sagas::checkout_deps{s.checkouts, s.carts, s.inventory, s.orders, s.payments,
