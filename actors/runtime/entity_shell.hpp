@@ -411,6 +411,8 @@ struct region_state {
   bool sweep_armed = false;
   /// Set by a drain request: stop everything, answer when all are gone.
   std::optional<caf::response_promise> drained;
+  /// record_new appends waiting for the journal (a drain waits for them).
+  int64_t recording = 0;
 };
 
 template <class Traits>
@@ -500,6 +502,16 @@ void enforce_cap(region_actor<Traits>* self) {
   }
 }
 
+/// Ends a drain once no entity lives and no record is being written.
+template <class Traits>
+void maybe_drained(region_actor<Traits>* self) {
+  auto& s = self->state;
+  if (s.drained && s.entities.empty() && s.recording == 0) {
+    s.drained->deliver(true);
+    self->quit();
+  }
+}
+
 template <class Traits>
 caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor journal,
                           region_settings settings, change_hook<Traits> on_change) {
@@ -525,10 +537,7 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
       for (auto& env : buffer)
         if (env.reply)
           env.reply(make_problem(errc::unavailable, "the node is shutting down"));
-      if (s.entities.empty()) {
-        s.drained->deliver(true);
-        self->quit();
-      }
+      maybe_drained(self);
       return;
     }
     if (!buffer.empty()) {
@@ -563,6 +572,33 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
       e.last_used = self->clock().now();
       self->send(e.actor, std::move(env));
     },
+    [self](record_request<Traits>& rec) {
+      auto& s = self->state;
+      if (s.drained) {
+        if (rec.reply)
+          rec.reply(make_problem(errc::unavailable, "the node is shutting down"));
+        return;
+      }
+      ++s.recording;
+      self->request(s.journal, caf::infinite, append_atom_v,
+                    persistence::append_request{std::move(rec.rows)})
+        .then(
+          [self, view = std::move(rec.view), reply = rec.reply](persistence::append_ack&) {
+            --self->state.recording;
+            if (reply)
+              reply(view);
+            maybe_drained(self);
+          },
+          [self, reply = rec.reply](caf::error& err) {
+            --self->state.recording;
+            actors_log().warn("{}: a new entity's record was not journaled ({})", Traits::type,
+                              describe(err));
+            if (reply)
+              reply(make_problem(errc::unavailable,
+                                 "the journal did not accept the write; retry the request"));
+            maybe_drained(self);
+          });
+    },
     [self](tick_atom) { sweep(self); },
     [self](passivate_atom, const std::string& id) {
       auto& s = self->state;
@@ -573,7 +609,7 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
     [self](stop_atom) -> caf::result<bool> {
       // Drain: every entity finishes its writes and stops; then the region quits.
       auto& s = self->state;
-      if (s.entities.empty()) {
+      if (s.entities.empty() && s.recording == 0) {
         self->quit();
         return true;
       }
@@ -604,6 +640,39 @@ void region_ref<Traits>::tell_new(std::string id, typename Traits::command cmd,
                        std::move(reply)};
   env.fresh = true;
   caf::anon_send(region_, std::move(env));
+}
+
+template <class Traits>
+void region_ref<Traits>::record_new(std::string id, typename Traits::command cmd,
+                                    std::string correlation_id, reply_fn<Traits> reply) const
+  requires(!has_deadlines<Traits>)
+{
+  typename Traits::state st{};
+  auto decided = Traits::decide(st, cmd, context{now_us(), id, correlation_id});
+  if (!decided) {
+    if (reply)
+      reply(std::move(decided).error());
+    return;
+  }
+  record_request<Traits> rec;
+  auto pid = persistence_id(Traits::type, id);
+  for (auto& ev : *decided) {
+    st = Traits::apply_event(std::move(st), ev);
+    if constexpr (has_ephemeral_events<Traits>)
+      if (Traits::ephemeral(ev))
+        continue;
+    rec.rows.push_back(persistence::event_row{pid, static_cast<int64_t>(rec.rows.size()) + 1,
+                                              std::string(Traits::event_type(ev)),
+                                              Traits::encode_event(ev), correlation_id, 0, 0});
+  }
+  rec.view = make_view<Traits>(st);
+  if (rec.rows.empty()) {
+    if (reply)
+      reply(std::move(rec.view));
+    return;
+  }
+  rec.reply = std::move(reply);
+  caf::anon_send(region_, std::move(rec));
 }
 
 template <class Traits>

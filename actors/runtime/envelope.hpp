@@ -6,11 +6,13 @@
 #include <functional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/common/problem.hpp"
 #include "actors/runtime/entity_traits.hpp"
+#include "persistence/journal.hpp"
 
 namespace agora::runtime {
 
@@ -60,6 +62,15 @@ struct envelope {
   bool fresh = false;
 };
 
+/// region_ref::record_new's message: the events of a brand-new entity,
+/// decided by the caller, and the view to answer once they are durable.
+template <class Traits>
+struct record_request {
+  std::vector<persistence::event_row> rows;
+  view_t<Traits> view;
+  reply_fn<Traits> reply;
+};
+
 } // namespace agora::runtime
 
 namespace caf {
@@ -68,5 +79,8 @@ namespace caf {
 // region will translate them into request/response across nodes.
 template <class Traits>
 struct allowed_unsafe_message_type<agora::runtime::envelope<Traits>> : std::true_type {};
+
+template <class Traits>
+struct allowed_unsafe_message_type<agora::runtime::record_request<Traits>> : std::true_type {};
 
 } // namespace caf

@@ -57,6 +57,17 @@ public:
   void tell_new(std::string id, typename Traits::command cmd, std::string correlation_id,
                 reply_fn<Traits> reply) const;
 
+  /// For a record nobody is expected to address soon (a refused checkout):
+  /// decides `cmd` for the brand-new entity `id` on the calling thread and
+  /// has the region journal its events without starting the entity, which
+  /// a later command recovers from the journal like any other. `reply` gets
+  /// the view after the events once they are durable, or the rejection.
+  /// Only for types without deadlines or a change hook (no live entity arms
+  /// or calls them).
+  void record_new(std::string id, typename Traits::command cmd, std::string correlation_id,
+                  reply_fn<Traits> reply) const
+    requires(!has_deadlines<Traits>);
+
   const caf::actor& handle() const noexcept { return region_; }
 
 private:

@@ -238,6 +238,17 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
 /// without reserving them (the reservation takes an admission's place).
 void begin_checkout(services& s, const std::string& rid, std::string id, checkout::start cmd,
                     bool waits, std::vector<std::string> admitted, http::responder res) {
+  if (cmd.refused) {
+    // Refused at admission (nothing admitted is left to withdraw): its record
+    // is journaled without a live saga entity, which a flash sale would
+    // otherwise start for every customer it turns away.
+    return s.checkouts.record_new(
+      id, std::move(cmd), rid, [&s, res = std::move(res)](result<checkout::state> refused) {
+        if (!refused)
+          return res.error(refused.error());
+        reply_checkout_outcome(s, *refused, res);
+      });
+  }
   auto withdraw = [&s, rid, id, admitted = std::move(admitted)](const checkout::state* st) {
     if (admitted.empty() ||
         (st && st->at(checkout::step_name::reserve_inventory).attempts > 0))

@@ -245,3 +245,35 @@ TEST_CASE("a declined card compensates in reverse and reopens the cart", "[sagas
   CHECK(f.ask(f.deps.carts, "cart-1", cart::get{}).status == cart::cart_status::open);
   CHECK(checkout::replay(f.history()).divergence == "");
 }
+
+TEST_CASE("a refused checkout is journaled without a live saga entity, which reads it back later",
+          "[saga][runner]") {
+  fixture f;
+  auto live_before = runtime::live_entities("checkout");
+  std::optional<result<checkout::state>> out;
+  checkout::start refused{"cart-9", "order-9", "pay-9", std::nullopt, R"({"name":"A"})", "tok",
+                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0")};
+  f.deps.checkouts.record_new("co-9", refused, "req-9", [&out](auto r) { out = std::move(r); });
+  f.run();
+  REQUIRE(out);
+  REQUIRE(*out);
+  CHECK((*out)->status == saga_status::compensated);
+  CHECK((*out)->reason == "out_of_stock");
+  CHECK(runtime::live_entities("checkout") == live_before);
+  const auto& rows = f.data->streams["checkout|co-9"];
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].event_type == "checkout.started");
+  CHECK(rows[1].event_type == "checkout.compensated");
+  CHECK(rows[1].correlation_id == "req-9");
+
+  auto read = f.ask(f.deps.checkouts, "co-9", checkout::get{});
+  CHECK(read == **out);
+
+  // A command that decides no events journals nothing and is answered at once.
+  std::optional<result<checkout::state>> rejected;
+  f.deps.checkouts.record_new("co-10", checkout::get{}, "req-10",
+                              [&rejected](auto r) { rejected = std::move(r); });
+  f.run();
+  REQUIRE(rejected);
+  CHECK(f.data->streams.count("checkout|co-10") == 0);
+}
