@@ -222,6 +222,15 @@ void flush(entity_actor<Traits>* self) {
       });
 }
 
+/// The journal row of an entity's `seq`-th event.
+template <class Traits>
+persistence::event_row journal_row(const std::string& pid, int64_t seq,
+                                   const typename Traits::event& ev,
+                                   const std::string& correlation_id) {
+  return persistence::event_row{pid, seq, std::string(Traits::event_type(ev)),
+                                Traits::encode_event(ev), correlation_id, 0, 0};
+}
+
 template <class Traits>
 void process(entity_actor<Traits>* self, envelope<Traits>& env) {
   auto& s = self->state;
@@ -237,11 +246,7 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
       if constexpr (has_ephemeral_events<Traits>)
         if (Traits::ephemeral(ev))
           continue;
-      ++s.seq;
-      s.queued_rows.push_back(persistence::event_row{s.pid, s.seq,
-                                                     std::string(Traits::event_type(ev)),
-                                                     Traits::encode_event(ev), env.correlation_id,
-                                                     0, 0});
+      s.queued_rows.push_back(journal_row<Traits>(s.pid, ++s.seq, ev, env.correlation_id));
     }
     if (env.reply)
       s.replies.push_back({s.seq, std::move(env.reply), make_view<Traits>(s.st)});
@@ -661,9 +666,8 @@ void region_ref<Traits>::record_new(std::string id, typename Traits::command cmd
     if constexpr (has_ephemeral_events<Traits>)
       if (Traits::ephemeral(ev))
         continue;
-    rec.rows.push_back(persistence::event_row{pid, static_cast<int64_t>(rec.rows.size()) + 1,
-                                              std::string(Traits::event_type(ev)),
-                                              Traits::encode_event(ev), correlation_id, 0, 0});
+    rec.rows.push_back(detail::journal_row<Traits>(
+      pid, static_cast<int64_t>(rec.rows.size()) + 1, ev, correlation_id));
   }
   rec.view = make_view<Traits>(st);
   if (rec.rows.empty()) {

@@ -277,3 +277,30 @@ TEST_CASE("a refused checkout is journaled without a live saga entity, which rea
   REQUIRE(rejected);
   CHECK(f.data->streams.count("checkout|co-10") == 0);
 }
+
+TEST_CASE("a refused checkout the journal does not take is answered unavailable, and a drain "
+          "waits for one being written",
+          "[saga][runner]") {
+  fixture f;
+  checkout::start refused{"cart-9", "order-9", "pay-9", std::nullopt, R"({"name":"A"})", "tok",
+                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0")};
+  std::optional<result<checkout::state>> failed;
+  f.data->fail_next_appends = 1;
+  f.deps.checkouts.record_new("co-9", refused, "req-9", [&failed](auto r) { failed = std::move(r); });
+  f.run();
+  REQUIRE(failed);
+  REQUIRE_FALSE(*failed);
+  CHECK(failed->error().code == errc::unavailable);
+  CHECK(f.data->streams.count("checkout|co-9") == 0);
+
+  // A drain that arrives while a record is on its way to the journal waits
+  // for it: the record is answered (a region that quit at once would drop
+  // the journal's answer, and the reply with it).
+  std::vector<std::string> order;
+  f.deps.checkouts.record_new("co-11", refused, "req-11",
+                              [&order](auto r) { order.push_back(r ? "recorded" : "failed"); });
+  f.self->send(f.deps.checkouts.handle(), stop_atom_v);
+  f.run();
+  CHECK(order == std::vector<std::string>{"recorded"});
+  CHECK(f.data->streams["checkout|co-11"].size() == 2);
+}
