@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/common/string_hash.hpp"
 #include "actors/product/product.hpp"
 #include "actors/runtime/region.hpp"
 
@@ -78,18 +79,10 @@ public:
   size_t size() const;
 
 private:
-  /// Lookups by string_view without building a string.
-  struct sku_hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-
   product_ref find_ref(std::string_view sku) const;
 
   mutable std::shared_mutex mtx_;
-  std::unordered_map<std::string, product_ref, sku_hash, std::equal_to<>> entries_;
+  std::unordered_map<std::string, product_ref, string_hash, std::equal_to<>> entries_;
   runtime::region_ref<product::product_traits> products_;
 };
 

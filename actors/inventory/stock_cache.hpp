@@ -17,6 +17,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "actors/common/string_hash.hpp"
 #include "actors/inventory/inventory.hpp"
 #include "actors/runtime/region.hpp"
 
@@ -36,16 +37,8 @@ public:
   std::optional<int64_t> available(std::string_view sku) const;
 
 private:
-  struct sku_hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-
   mutable std::shared_mutex mtx_;
-  std::unordered_map<std::string, int64_t, sku_hash, std::equal_to<>>
-      available_;
+  std::unordered_map<std::string, int64_t, string_hash, std::equal_to<>> available_;
 };
 
 } // namespace agora::inventory

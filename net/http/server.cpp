@@ -518,6 +518,9 @@ private:
 
   void on_write(beast::error_code ec, bool keep) {
     srv_.requests_in_flight.add(-1);
+    // Keep the buffer for the next response, unless a large one grew it.
+    if (out_.capacity() > 64 * 1024)
+      std::string{}.swap(out_);
     if (ec) {
       if (!quiet_error(ec))
         net_log().debug("{}: write: {}", remote_, ec.message());
@@ -564,7 +567,8 @@ private:
   asio::steady_timer timer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  /// The response being written (its capacity is kept for the next one).
+  /// The response being written (its capacity is kept for the next one,
+  /// up to 64 KiB).
   std::string out_;
   std::string remote_;
   uint64_t id_ = 0;
