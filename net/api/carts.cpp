@@ -232,23 +232,27 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
       });
 }
 
-/// Records checkout `id` and hands it to the runner unless it ended at once
-/// (refused); answers 202, or waits for its end. `admitted`: the SKUs its
-/// admission holds (inventory::admit_all), withdrawn if the checkout ends
-/// without reserving them (the reservation takes an admission's place).
+/// A waiting checkout refused at admission: recorded as refused (started
+/// and compensated in one append) by its region without a live saga entity,
+/// which a flash sale would otherwise start for every customer it turns
+/// away; answered 422 out_of_stock.
+void refuse_checkout(services& s, const std::string& rid, std::string id, checkout::start cmd,
+                     http::responder res) {
+  s.checkouts.record_new(
+    std::move(id), std::move(cmd), rid,
+    [&s, res = std::move(res)](result<checkout::state> refused) {
+      if (!refused)
+        return res.error(refused.error());
+      reply_checkout_outcome(s, *refused, res);
+    });
+}
+
+/// Records checkout `id`, hands it to the runner and answers 202, or waits
+/// for its end. `admitted`: the SKUs its admission holds
+/// (inventory::admit_all), withdrawn if the checkout ends without reserving
+/// them (the reservation takes an admission's place).
 void begin_checkout(services& s, const std::string& rid, std::string id, checkout::start cmd,
                     bool waits, std::vector<std::string> admitted, http::responder res) {
-  if (cmd.refused) {
-    // Refused at admission (nothing admitted is left to withdraw): its record
-    // is journaled without a live saga entity, which a flash sale would
-    // otherwise start for every customer it turns away.
-    return s.checkouts.record_new(
-      id, std::move(cmd), rid, [&s, res = std::move(res)](result<checkout::state> refused) {
-        if (!refused)
-          return res.error(refused.error());
-        reply_checkout_outcome(s, *refused, res);
-      });
-  }
   auto withdraw = [&s, rid, id, admitted = std::move(admitted)](const checkout::state* st) {
     if (admitted.empty() ||
         (st && st->at(checkout::step_name::reserve_inventory).attempts > 0))
@@ -264,13 +268,9 @@ void begin_checkout(services& s, const std::string& rid, std::string id, checkou
         withdraw(nullptr);
         return res.error(started.error());
       }
-      const auto& st = *started;
-      if (!st.terminal())
-        s.runner.run(id);
+      s.runner.run(id);
       if (!waits)
-        return reply_checkout_status(st, res);
-      if (st.terminal())
-        return reply_checkout_outcome(s, st, res);
+        return reply_checkout_status(*started, res);
       s.runner.watch(id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
                      [&s, withdraw, res](result<checkout::state> done) {
                        if (!done)
@@ -336,9 +336,11 @@ void start_checkout(services& s, http::request& req, http::responder res) {
                 std::move(lines), until, rid,
                 [&s, rid, id, cmd = std::move(cmd), skus = std::move(skus),
                  res = std::move(res)](std::optional<problem> refused) mutable {
-                  if (refused)
-                    skus.clear(); // admit_all withdrew what it had admitted
-                  cmd.refused = std::move(refused);
+                  if (refused) { // admit_all withdrew what it had admitted
+                    cmd.refused = std::move(refused);
+                    return refuse_checkout(s, rid, std::move(id), std::move(cmd),
+                                           std::move(res));
+                  }
                   begin_checkout(s, rid, std::move(id), std::move(cmd), true, std::move(skus),
                                  std::move(res));
                 });
