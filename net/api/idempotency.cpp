@@ -97,7 +97,7 @@ http::handler idempotent(services& s, http::handler inner) {
       [&s, inner, claim, saved, res](result<persistence::idempotency_record> rec) {
         if (!rec)
           return res.error(errc::unavailable, "idempotency keys are unavailable; retry");
-        switch (rec->what()) {
+        switch (rec->kind) {
           case claim_kind::fresh:
             return inner(*saved, recording(s, claim, res));
           case claim_kind::replay:

@@ -43,8 +43,6 @@ struct idempotency_record {
   int32_t status = 0;
   /// What complete() stored: a JSON object text.
   std::string response;
-
-  claim_kind what() const noexcept { return kind; }
 };
 
 /// Records the answer of a claimed key; `status` 0 releases the claim

@@ -52,7 +52,7 @@ claim_kind claim_key(const idempotency_store_actor& store, const std::string& ke
   REQUIRE(r);
   if (out)
     *out = *r;
-  return r->what();
+  return r->kind;
 }
 
 bool complete_key(const idempotency_store_actor& store, const std::string& key, int32_t status,
@@ -81,7 +81,7 @@ TEST_CASE("an idempotency key is claimed once and then replays its response",
   // Keys are per scope.
   auto r = claimed(store, idempotency_claim{"customer:c1 POST /x", "k1", "h1"});
   REQUIRE(r);
-  CHECK(r->what() == claim_kind::fresh);
+  CHECK(r->kind == claim_kind::fresh);
 }
 
 TEST_CASE("idempotency claims and completions arriving together share one transaction",
@@ -111,7 +111,7 @@ TEST_CASE("idempotency claims and completions arriving together share one transa
     else if constexpr (std::is_same_v<decltype(record), result<bool>>)
       got->completed += *record ? 1 : 0;
     else
-      got->kinds.push_back(record->what());
+      got->kinds.push_back(record->kind);
     if (--got->missing == 0)
       got->all.set_value();
   };
