@@ -154,9 +154,8 @@ result<events> decide_expire(const state& st, const expire& cmd, const runtime::
   return out;
 }
 
-/// Moves an active reservation to the finished set; returns its quantity as
-/// recorded in the state (0 if it was not active). Unindexes it too (see
-/// hold_reservation).
+/// Forgets admission `id`, if any (a reservation took its place, it was
+/// withdrawn, or it expired).
 void drop_admission(state& st, const std::string& id) {
   auto i = st.admissions.find(id);
   if (i == st.admissions.end())
@@ -166,6 +165,7 @@ void drop_admission(state& st, const std::string& id) {
   st.admissions.erase(i);
 }
 
+/// Forgets the admissions whose time is up at `now`.
 void drop_expired_admissions(state& st, timestamp_us now) {
   while (!st.admission_expiries.empty() && st.admission_expiries.begin()->first <= now) {
     auto id = st.admission_expiries.begin()->second;
@@ -173,6 +173,9 @@ void drop_expired_admissions(state& st, timestamp_us now) {
   }
 }
 
+/// Moves an active reservation to the finished set; returns its quantity as
+/// recorded in the state (0 if it was not active). Unindexes it too (see
+/// hold_reservation).
 int64_t finish_reservation(state& st, const std::string& id) {
   int64_t quantity = 0;
   if (auto i = st.reservations.find(id); i != st.reservations.end()) {

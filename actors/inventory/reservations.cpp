@@ -40,12 +40,16 @@ void fan_out(const runtime::region_ref<inventory_traits>& items,
     });
 }
 
-/// Lines naming the same SKU, merged.
-std::map<std::string, int64_t> merge(std::vector<line> lines) {
+/// One command per SKU, `make(quantity)`, for the lines merged by SKU.
+template <class Make>
+std::vector<std::pair<std::string, command>> per_sku(std::vector<line> lines, Make make) {
   std::map<std::string, int64_t> merged;
   for (auto& l : lines)
     merged[std::move(l.sku)] += l.quantity;
-  return merged;
+  std::vector<std::pair<std::string, command>> commands;
+  for (auto& [sku, quantity] : merged)
+    commands.emplace_back(sku, make(quantity));
+  return commands;
 }
 
 /// The first failure in SKU order, if any.
@@ -98,9 +102,9 @@ void all_or_none(const runtime::region_ref<inventory_traits>& items, std::string
 void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
                  std::vector<line> lines, timestamp_us expires_at, std::string correlation_id,
                  outcome_fn done) {
-  std::vector<std::pair<std::string, command>> commands;
-  for (auto& [sku, quantity] : merge(std::move(lines)))
-    commands.emplace_back(sku, reserve{reservation_id, quantity, expires_at});
+  auto commands = per_sku(std::move(lines), [&](int64_t quantity) {
+    return reserve{reservation_id, quantity, expires_at};
+  });
   all_or_none(items, std::move(reservation_id), commands, std::move(correlation_id),
               first_failure, true, std::move(done));
 }
@@ -108,9 +112,9 @@ void reserve_all(const runtime::region_ref<inventory_traits>& items, std::string
 void admit_all(const runtime::region_ref<inventory_traits>& items, std::string reservation_id,
                std::vector<line> lines, timestamp_us until, std::string correlation_id,
                outcome_fn done) {
-  std::vector<std::pair<std::string, command>> commands;
-  for (auto& [sku, quantity] : merge(std::move(lines)))
-    commands.emplace_back(sku, admit{reservation_id, quantity, until});
+  auto commands = per_sku(std::move(lines), [&](int64_t quantity) {
+    return admit{reservation_id, quantity, until};
+  });
   // Advisory: only a refusal counts, not a SKU that could not be reached.
   auto first_refusal = [](const answers& all) -> std::optional<problem> {
     for (const auto& [sku, answer] : all)

@@ -222,13 +222,20 @@ void flush(entity_actor<Traits>* self) {
       });
 }
 
-/// The journal row of an entity's `seq`-th event.
+/// Applies decided events to `st` and appends the journal rows of those
+/// that are not ephemeral to `rows`, numbered after `seq` (advanced).
 template <class Traits>
-persistence::event_row journal_row(const std::string& pid, int64_t seq,
-                                   const typename Traits::event& ev,
-                                   const std::string& correlation_id) {
-  return persistence::event_row{pid, seq, std::string(Traits::event_type(ev)),
-                                Traits::encode_event(ev), correlation_id, 0, 0};
+void apply_decided(typename Traits::state& st, int64_t& seq,
+                   const std::vector<typename Traits::event>& events, const std::string& pid,
+                   const std::string& correlation_id, std::vector<persistence::event_row>& rows) {
+  for (const auto& ev : events) {
+    st = Traits::apply_event(std::move(st), ev);
+    if constexpr (has_ephemeral_events<Traits>)
+      if (Traits::ephemeral(ev))
+        continue;
+    rows.push_back(persistence::event_row{pid, ++seq, std::string(Traits::event_type(ev)),
+                                          Traits::encode_event(ev), correlation_id, 0, 0});
+  }
 }
 
 template <class Traits>
@@ -241,13 +248,7 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
   if (!decided) {
     s.replies.push_back({s.seq, std::move(env.reply), std::move(decided).error()});
   } else {
-    for (auto& ev : *decided) {
-      s.st = Traits::apply_event(std::move(s.st), ev);
-      if constexpr (has_ephemeral_events<Traits>)
-        if (Traits::ephemeral(ev))
-          continue;
-      s.queued_rows.push_back(journal_row<Traits>(s.pid, ++s.seq, ev, env.correlation_id));
-    }
+    apply_decided<Traits>(s.st, s.seq, *decided, s.pid, env.correlation_id, s.queued_rows);
     if (env.reply)
       s.replies.push_back({s.seq, std::move(env.reply), make_view<Traits>(s.st)});
   }
@@ -660,15 +661,9 @@ void region_ref<Traits>::record_new(std::string id, typename Traits::command cmd
     return;
   }
   record_request<Traits> rec;
-  auto pid = persistence_id(Traits::type, id);
-  for (auto& ev : *decided) {
-    st = Traits::apply_event(std::move(st), ev);
-    if constexpr (has_ephemeral_events<Traits>)
-      if (Traits::ephemeral(ev))
-        continue;
-    rec.rows.push_back(detail::journal_row<Traits>(
-      pid, static_cast<int64_t>(rec.rows.size()) + 1, ev, correlation_id));
-  }
+  int64_t seq = 0;
+  detail::apply_decided<Traits>(st, seq, *decided, persistence_id(Traits::type, id),
+                                correlation_id, rec.rows);
   rec.view = make_view<Traits>(st);
   if (rec.rows.empty()) {
     if (reply)
