@@ -175,6 +175,12 @@ json.dump({"seconds": round(wall, 2), "cpus": cpus, "node_pct": pct(n0, n1),
 PY
 }
 
+# await_line PID FILE PATTERN: waits until FILE has a line matching PATTERN
+# (status 0) or PID has exited without one (status 1).
+await_line() {
+  grep -q -m1 -e "$3" < <(tail --pid="$1" -n +1 -f "$2" 2>/dev/null)
+}
+
 # -- scenarios ----------------------------------------------------------------------
 
 run_baselines() {
@@ -232,20 +238,16 @@ run_flash_sale() {
   echo "== flash-sale: agora-load, $FLASH_CUSTOMERS customers, $FLASH_STOCK units"
   # The window is the race: from agora-load's start line (the carts are
   # filled by then) to its "load done" line, so set-up and verification are
-  # not in it.
-  local pid s0="" status=0 txt="$OUT/flash-sale.txt"
+  # not in it. tail follows the output by inotify: a polling loop would take
+  # CPU from a race that saturates the machine.
+  local pid s0 status=0 txt="$OUT/flash-sale.txt"
   "$LOAD" --url "$BASE" --progress=never --out "$OUT/flash-sale.json" --scenario flash-sale \
     --customers "$FLASH_CUSTOMERS" --stock "$FLASH_STOCK" >"$txt" 2>&1 &
   pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    if [[ -z $s0 ]] && grep -q "^agora-load flash-sale:" "$txt"; then
-      s0=$(sample "$pid")
-    elif [[ -n $s0 ]] && grep -q "^agora-load: load done" "$txt"; then
-      window flash-sale "$s0" "$(sample "$pid")"
-      break
-    fi
-    sleep 0.01
-  done
+  if await_line "$pid" "$txt" "^agora-load flash-sale:"; then
+    s0=$(sample "$pid")
+    await_line "$pid" "$txt" "^agora-load: load done" && window flash-sale "$s0" "$(sample "$pid")"
+  fi
   wait "$pid" || status=$?
   sed -n '/verification/,$p' "$OUT/flash-sale.txt"
   return "$status"
