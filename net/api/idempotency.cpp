@@ -61,7 +61,7 @@ std::optional<http::response> decode_response(int32_t status, std::string_view t
 http::responder recording(services& s, persistence::idempotency_claim claim,
                           http::responder original) {
   auto sink = [&s, claim = std::move(claim), original](http::response&& r) {
-    persistence::idempotency_completion done{claim.scope, claim.key, 0, {}};
+    persistence::idempotency_completion done{claim.scope, claim.key, 0, {}, claim.request_hash};
     if (r.status < 500) {
       done.status = static_cast<int32_t>(r.status);
       done.response = encode_response(r);

@@ -1,6 +1,7 @@
 #include "persistence/pg/idempotency_store.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -20,14 +21,19 @@ namespace agora::persistence {
 
 namespace {
 
+// The statements are prepared, and their shape holds for any plan: each key
+// is found through the primary key (ON CONFLICT's arbiter, or a LATERAL probe
+// that LIMIT keeps from being flattened into a join). A join of the batch
+// with the table would leave the plan to the statistics, and a generic plan
+// made while the table was nearly empty scanned all of it for every batch.
+
 // Claims a batch of distinct keys in one statement: each is inserted, or
-// takes over a claim abandoned in progress; either way it is in `claimed`.
-// Otherwise the existing row tells what happened before (the outer SELECT
-// sees the rows as they were when the statement started).
+// takes over a claim abandoned in progress, and comes back in the first
+// branch. The second branch gives every key's row as it was when the
+// statement started (none for a new key); run_segment pairs them up.
 constexpr const char* claim_sql = R"(
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY
-    AS t(scope, key, request_hash, i)),
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(scope, key, request_hash)),
 claimed AS (
   INSERT INTO idempotency_keys(scope, key, request_hash)
     SELECT scope, key, request_hash FROM input
@@ -36,17 +42,20 @@ claimed AS (
     WHERE idempotency_keys.status = 0
       AND idempotency_keys.created_at < now() - make_interval(secs => $4::int)
   RETURNING scope, key)
-SELECT c.key IS NOT NULL, k.request_hash, k.status, coalesce(k.response::text, '')
-  FROM input
-  LEFT JOIN claimed c ON c.scope = input.scope AND c.key = input.key
-  LEFT JOIN idempotency_keys k ON k.scope = input.scope AND k.key = input.key
-  ORDER BY input.i)";
+SELECT true, scope, key, NULL, 0, '' FROM claimed
+UNION ALL
+SELECT false, input.scope, input.key, k.request_hash, k.status, coalesce(k.response::text, '')
+  FROM input, LATERAL (SELECT request_hash, status, response FROM idempotency_keys x
+                         WHERE x.scope = input.scope AND x.key = input.key LIMIT 1) k)";
 
+// Stores the answers. A key's row normally exists (its claim); one that is
+// gone (purged after 48 hours) is written again with its request hash.
 constexpr const char* complete_sql = R"(
-UPDATE idempotency_keys k SET status = u.status, response = u.response
-  FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[]) AS u(scope, key, status, response)
-  WHERE k.scope = u.scope AND k.key = u.key)";
+INSERT INTO idempotency_keys AS k (scope, key, request_hash, status, response)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
+ON CONFLICT (scope, key) DO UPDATE SET status = EXCLUDED.status, response = EXCLUDED.response)";
 
+// Releases are rare (a 5xx answer): planned each time, for the batch at hand.
 constexpr const char* release_sql = R"(
 DELETE FROM idempotency_keys k USING unnest($1::text[], $2::text[]) AS u(scope, key)
   WHERE k.scope = u.scope AND k.key = u.key)";
@@ -131,21 +140,37 @@ bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const 
       if constexpr (requires { w.request_hash; })
         b.add(w.request_hash);
     };
-    auto res = conn.exec_params(claim_sql, {column(seg.claims, scope), column(seg.claims, key),
-                                            column(seg.claims, hash),
-                                            std::to_string(abandoned_claim_seconds)});
-    if (!res || res.rows() != static_cast<int>(seg.claims.size())) {
-      persistence_log().warn("idempotency keys: claims failed: {}",
-                             res ? "a row per claim was expected" : res.error().message);
+    auto res = conn.exec_prepared("idempotency_claim",
+                                  {column(seg.claims, scope), column(seg.claims, key),
+                                   column(seg.claims, hash),
+                                   std::to_string(abandoned_claim_seconds)});
+    if (!res) {
+      persistence_log().warn("idempotency keys: claims failed: {}", res.error().message);
       return false;
     }
+    // The claimed keys and each key's earlier row, by (scope, key).
+    using key_ref = std::pair<std::string_view, std::string_view>;
+    std::set<key_ref> claimed;
+    std::map<key_ref, int> earlier;
     for (int r = 0; r < res.rows(); ++r) {
-      auto i = seg.claims[static_cast<std::size_t>(r)];
-      std::optional<std::string_view> row_hash;
-      if (!res.is_null(r, 1))
-        row_hash = res.text(r, 1);
-      answers[i] = judge(std::get<idempotency_claim>(batch[i].what), res.text(r, 0) == "t", row_hash,
-                         res.is_null(r, 2) ? 0 : res.int64(r, 2), res.text(r, 3));
+      key_ref k{res.text(r, 1), res.text(r, 2)};
+      if (res.text(r, 0) == "t")
+        claimed.insert(k);
+      else
+        earlier.emplace(k, r);
+    }
+    for (auto i : seg.claims) {
+      const auto& c = std::get<idempotency_claim>(batch[i].what);
+      key_ref k{c.scope, c.key};
+      std::optional<std::string_view> hash;
+      int64_t status = 0;
+      std::string_view response;
+      if (auto e = earlier.find(k); e != earlier.end()) {
+        hash = res.text(e->second, 3);
+        status = res.int64(e->second, 4);
+        response = res.text(e->second, 5);
+      }
+      answers[i] = judge(c, claimed.contains(k), hash, status, response);
     }
   }
   if (!seg.completions.empty()) {
@@ -157,10 +182,15 @@ bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const 
       if constexpr (requires { w.response; })
         b.add(w.response);
     };
-    auto res = conn.exec_params(complete_sql,
-                                {column(seg.completions, scope), column(seg.completions, key),
-                                 column(seg.completions, status),
-                                 column(seg.completions, response)});
+    auto hash = [](pg::array_builder& b, const auto& w) {
+      if constexpr (requires { w.request_hash; })
+        b.add(w.request_hash);
+    };
+    auto res = conn.exec_prepared("idempotency_complete",
+                                  {column(seg.completions, scope), column(seg.completions, key),
+                                   column(seg.completions, hash),
+                                   column(seg.completions, status),
+                                   column(seg.completions, response)});
     if (!res) {
       persistence_log().warn("idempotency keys: completions failed: {}", res.error().message);
       return false;
@@ -238,6 +268,10 @@ store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state>
   // growing with the table (docs/PERFORMANCE.md); this session never scans.
   self->state.conn->set_session("SET statement_timeout = " + std::to_string(write_timeout_ms)
                                 + "; SET enable_seqscan = off");
+  // With a few keys per batch, as in the checkout journey, planning a claim
+  // or a completion took longer than running it.
+  self->state.conn->prepare("idempotency_claim", claim_sql);
+  self->state.conn->prepare("idempotency_complete", complete_sql);
   // Claims and completions arriving together share one transaction: the
   // commit message queues behind them.
   auto enqueue = [self](auto what, auto done) {

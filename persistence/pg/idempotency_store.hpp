@@ -52,6 +52,9 @@ struct idempotency_completion {
   std::string key;
   int32_t status = 0;
   std::string response;
+  /// The claim's request hash, written with the answer if the key's row is
+  /// gone (purged while the request ran).
+  std::string request_hash;
 };
 
 /// Where an answer goes: called once, on the store's thread, after the

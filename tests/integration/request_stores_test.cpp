@@ -56,8 +56,9 @@ claim_kind claim_key(const idempotency_store_actor& store, const std::string& ke
 }
 
 bool complete_key(const idempotency_store_actor& store, const std::string& key, int32_t status,
-                  const std::string& response) {
-  auto r = completed(store, idempotency_completion{"anonymous POST /x", key, status, response});
+                  const std::string& response, const std::string& hash = "h") {
+  auto r = completed(store,
+                     idempotency_completion{"anonymous POST /x", key, status, response, hash});
   return r && *r;
 }
 
@@ -72,7 +73,7 @@ TEST_CASE("an idempotency key is claimed once and then replays its response",
   CHECK(claim_key(store, "k1", "h1") == claim_kind::fresh);
   // While the first request runs, repeats are told so.
   CHECK(claim_key(store, "k1", "h1") == claim_kind::in_progress);
-  REQUIRE(complete_key(store, "k1", 201, R"({"body":"{}"})"));
+  REQUIRE(complete_key(store, "k1", 201, R"({"body":"{}"})", "h1"));
   idempotency_record rec;
   CHECK(claim_key(store, "k1", "h1", &rec) == claim_kind::replay);
   CHECK(rec.status == 201);
@@ -121,7 +122,7 @@ TEST_CASE("idempotency claims and completions arriving together share one transa
   };
   auto send_completion = [&](const std::string& key, int32_t status, std::string response) {
     persistence::complete(store,
-                          idempotency_completion{"anonymous POST /x", key, status, response},
+                          idempotency_completion{"anonymous POST /x", key, status, response, "h"},
                           [note](result<bool> r) { note(std::move(r)); });
   };
   for (int i = 0; i < 20; ++i) {
@@ -185,6 +186,22 @@ TEST_CASE("a released or abandoned idempotency claim can be taken again",
   CHECK(db.query("SELECT count(*) FROM idempotency_keys WHERE key = 'k2'") == "0");
 }
 
+TEST_CASE("an idempotency key whose row is gone when it completes is written again",
+          "[integration][idempotency]") {
+  test::test_database db;
+  test::test_system ts;
+  auto store = spawn_idempotency_store(ts.sys, db.conninfo());
+  test::stop_on_exit guard{store};
+  CHECK(claim_key(store, "k4", "h4") == claim_kind::fresh);
+  // Purged while its request ran (a request that outlasted the 48 hours).
+  db.query("DELETE FROM idempotency_keys WHERE key = 'k4'");
+  REQUIRE(complete_key(store, "k4", 201, R"({"body":"{}"})", "h4"));
+  idempotency_record rec;
+  CHECK(claim_key(store, "k4", "h4", &rec) == claim_kind::replay);
+  CHECK(rec.status == 201);
+  CHECK(claim_key(store, "k4", "other body") == claim_kind::mismatch);
+}
+
 TEST_CASE("revocations are stored and loaded back unexpired only", "[integration][auth]") {
   test::test_database db;
   test::test_system ts;
@@ -212,7 +229,7 @@ TEST_CASE("the request stores answer unavailable when PostgreSQL is down",
   auto r = claimed(idem, idempotency_claim{"s", "k", "h"});
   REQUIRE_FALSE(r);
   CHECK(r.error().code == errc::unavailable);
-  auto recorded = completed(idem, idempotency_completion{"s", "k", 201, "{}"});
+  auto recorded = completed(idem, idempotency_completion{"s", "k", 201, "{}", "h"});
   REQUIRE_FALSE(recorded);
   CHECK(recorded.error().code == errc::unavailable);
   auto revocations = spawn_revocation_store(ts.sys, unreachable);
