@@ -239,6 +239,14 @@ public:
     ioc.run();
   }
 
+  /// After the load (and after "load done", so closing thousands of
+  /// connections is not in a measured window): closes the keep-alive
+  /// connections.
+  void close_connections() {
+    for (auto& c : conns_)
+      c->close();
+  }
+
 private:
   const plan& plan_;
   const options& opt_;
@@ -297,9 +305,6 @@ private:
         break;
       }
     }
-    // Nothing runs any more: close the keep-alive connections.
-    for (auto& c : conns_)
-      c->close();
   }
 
   void hard_stop() {
@@ -1651,6 +1656,8 @@ int run(const options& opt_in) {
   if (show)
     std::fprintf(stderr, "\n");
   std::fprintf(stderr, "agora-load: load done%s\n", opt.verify ? "; verifying..." : "");
+  for (auto& w : workers)
+    w->close_connections();
 
   run_stats stats;
   clock::time_point last_done = p.t_start;
