@@ -53,7 +53,7 @@ void with_cart(services& s, http::request& req, http::responder res, Validate va
   }
   ask(s.carts, id, cart::get{}, req.request_id, std::move(res),
       [caller = req.caller, id, validate = std::move(validate), next = std::move(next)](
-        const cart::state& st, http::responder& res) mutable {
+        cart::state&& st, http::responder& res) mutable {
         if (st.exists)
           if (auto denied = check_owner(caller, st.customer_id))
             return res.error(*denied);
@@ -88,9 +88,9 @@ void create_cart(services& s, http::request& req, http::responder res) {
 
 void get_cart(services& s, http::request& req, http::responder res) {
   with_cart(s, req, std::move(res), no_body_checks,
-            [&s, id = std::string(req.param("cart_id"))](const cart::state& st,
+            [&s, id = std::string(req.param("cart_id"))](cart::state& st,
                                                           http::responder& res) {
-              reply_cart(s, id, st, std::move(res));
+              reply_cart(s, id, std::move(st), std::move(res));
             });
 }
 
@@ -109,8 +109,8 @@ cart::access access_of(const http::request& req) {
 void change_cart(services& s, const std::string& request_id, http::responder res,
                  std::string cart_id, cart::command cmd) {
   ask(s.carts, cart_id, std::move(cmd), request_id, std::move(res),
-      [&s, cart_id](const cart::state& st, http::responder& res) {
-        reply_cart(s, cart_id, st, std::move(res));
+      [&s, cart_id](cart::state&& st, http::responder& res) {
+        reply_cart(s, cart_id, std::move(st), std::move(res));
       });
 }
 
