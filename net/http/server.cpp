@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <strings.h>
+#include <sys/resource.h>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -150,6 +152,11 @@ struct server_core {
   std::condition_variable sessions_cv;
   std::unordered_map<uint64_t, std::weak_ptr<session>> sessions;
   uint64_t next_session_id = 1;
+  /// Most connections open at once (http.max_connections, resolved).
+  size_t max_connections = 0;
+  /// No accept is pending because max_connections are open; the next
+  /// connection to close resumes accepting.
+  bool accept_paused = false;
 
   // -- metrics --
   metrics::gauge& connections_open =
@@ -172,6 +179,8 @@ struct server_core {
   }
 
   void do_accept();
+  /// True (and accepting paused) when max_connections are open.
+  bool pause_accepting();
   uint64_t add_session(const std::shared_ptr<session>& s);
   void remove_session(uint64_t id);
   void record(const route* r, verb method, unsigned status, double seconds);
@@ -590,6 +599,20 @@ private:
 
 // -- impl -----------------------------------------------------------------------------
 
+/// `configured`, or when 0 the process's open-file limit less the
+/// descriptors the node keeps for itself (its PostgreSQL, Redis and Kafka
+/// connections, files): clients that took every descriptor would leave the
+/// node unable to reach its own database.
+size_t resolve_max_connections(int64_t configured) {
+  constexpr rlim_t reserved = 256;
+  if (configured > 0)
+    return static_cast<size_t>(configured);
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+    return std::numeric_limits<size_t>::max();
+  return static_cast<size_t>(std::max<rlim_t>(rl.rlim_cur, 2 * reserved) - reserved);
+}
+
 void server_core::do_accept() {
   // One strand per connection only when several threads could run its handlers.
   auto ex = threads_wanted > 1 ? asio::any_io_executor{asio::make_strand(ioc)}
@@ -610,8 +633,21 @@ void server_core::do_accept() {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     std::make_shared<session>(*this, std::move(socket))->start();
-    do_accept();
+    if (!pause_accepting())
+      do_accept();
   });
+}
+
+bool server_core::pause_accepting() {
+  std::lock_guard guard{sessions_mtx};
+  if (sessions.size() < max_connections)
+    return false;
+  if (!accept_paused)
+    net_log().warn("{} connections open, the most http.max_connections allows: new ones wait "
+                   "in the listen backlog until one closes",
+                   sessions.size());
+  accept_paused = true;
+  return true;
 }
 
 uint64_t server_core::add_session(const std::shared_ptr<session>& s) {
@@ -622,11 +658,20 @@ uint64_t server_core::add_session(const std::shared_ptr<session>& s) {
 }
 
 void server_core::remove_session(uint64_t id) {
+  bool resume = false;
   {
     std::lock_guard guard{sessions_mtx};
     sessions.erase(id);
+    resume = accept_paused && sessions.size() < max_connections;
+    if (resume)
+      accept_paused = false;
   }
   sessions_cv.notify_all();
+  if (resume)
+    asio::post(ioc, [this] {
+      if (!stopping.load())
+        do_accept();
+    });
 }
 
 void server_core::record(const route* r, verb method, unsigned status, double seconds) {
@@ -692,6 +737,7 @@ uint16_t http_server::start(const config::http_section& cfg) {
   d.idle_timeout = std::chrono::milliseconds(std::max<int64_t>(cfg.idle_timeout_ms, 1));
   d.request_timeout = std::chrono::milliseconds(std::max<int64_t>(cfg.request_timeout_ms, 1));
   d.threads_wanted = static_cast<size_t>(std::max<int64_t>(cfg.threads, 1));
+  d.max_connections = resolve_max_connections(cfg.max_connections);
   if (d.cfg.max_header_bytes <= 0)
     d.cfg.max_header_bytes = 16 * 1024;
   if (d.cfg.max_body_bytes < 0)

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -474,6 +475,27 @@ TEST_CASE("idle keep-alive and slow requests time out", "[net][server]") {
     c.write_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
     CHECK(c.closed_by_peer(2s));
   }
+}
+
+TEST_CASE("beyond http.max_connections a connection waits until another closes",
+          "[net][server]") {
+  fixture f{[](config::http_section& cfg) { cfg.max_connections = 2; }};
+  std::optional<client> first{std::in_place, f.port};
+  client second{f.port};
+  CHECK(first->request(make(bhttp::verb::get, "/healthz")).result_int() == 200);
+  CHECK(second.request(make(bhttp::verb::get, "/healthz")).result_int() == 200);
+  // The third connects (the kernel's listen backlog holds it) but is not
+  // served while two are open.
+  client third{f.port};
+  third.write(make(bhttp::verb::get, "/api/v1/echo/late"));
+  CHECK_FALSE(third.read(300ms));
+  CHECK(f.server->open_connections() == 2);
+  first.reset();
+  auto late = third.read(2s);
+  REQUIRE(late);
+  CHECK(late->result_int() == 200);
+  CHECK(body_of(*late).at("id").as_string() == "late");
+  CHECK(second.request(make(bhttp::verb::get, "/healthz")).result_int() == 200);
 }
 
 TEST_CASE("operational routes: healthz and Prometheus metrics", "[net][server]") {
