@@ -21,11 +21,13 @@ namespace agora::persistence {
 
 namespace {
 
-// The statements are prepared, and their shape holds for any plan: each key
-// is found through the primary key (ON CONFLICT's arbiter, or a LATERAL probe
+// The statements are prepared and run on their generic plans, made once per
+// connection, so their shape must hold whatever the statistics: each key is
+// found through the primary key (ON CONFLICT's arbiter, or a LATERAL probe
 // that LIMIT keeps from being flattened into a join). A join of the batch
-// with the table would leave the plan to the statistics, and a generic plan
-// made while the table was nearly empty scanned all of it for every batch.
+// with the table leaves the plan to the statistics, and the generic plan of
+// such a join, made while the table was nearly empty, scanned all of it for
+// every batch.
 
 // Claims a batch of distinct keys in one statement: each is inserted, or
 // takes over a claim abandoned in progress, and comes back in the first
@@ -55,7 +57,8 @@ INSERT INTO idempotency_keys AS k (scope, key, request_hash, status, response)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
 ON CONFLICT (scope, key) DO UPDATE SET status = EXCLUDED.status, response = EXCLUDED.response)";
 
-// Releases are rare (a 5xx answer): planned each time, for the batch at hand.
+// Releases (a 5xx answer) delete by primary key: a nested loop of index
+// probes, also in the generic plan of an empty table.
 constexpr const char* release_sql = R"(
 DELETE FROM idempotency_keys k USING unnest($1::text[], $2::text[]) AS u(scope, key)
   WHERE k.scope = u.scope AND k.key = u.key)";
@@ -197,8 +200,8 @@ bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const 
     }
   }
   if (!seg.releases.empty()) {
-    auto res = conn.exec_params(release_sql,
-                                {column(seg.releases, scope), column(seg.releases, key)});
+    auto res = conn.exec_prepared("idempotency_release",
+                                  {column(seg.releases, scope), column(seg.releases, key)});
     if (!res) {
       persistence_log().warn("idempotency keys: releases failed: {}", res.error().message);
       return false;
@@ -267,11 +270,14 @@ store_actor::behavior_type store_impl(store_actor::stateful_pointer<store_state>
   // table for each batch: 10 ms per 480 completions at 12,000 keys, and
   // growing with the table (docs/PERFORMANCE.md); this session never scans.
   self->state.conn->set_session("SET statement_timeout = " + std::to_string(write_timeout_ms)
-                                + "; SET enable_seqscan = off");
-  // With a few keys per batch, as in the checkout journey, planning a claim
-  // or a completion took longer than running it.
+                                + "; SET enable_seqscan = off"
+                                + "; SET plan_cache_mode = force_generic_plan");
+  // Planned once per connection (the plans above): with a few keys per
+  // batch, as in the checkout journey, planning a claim took longer than
+  // running it, and PostgreSQL kept planning it for every batch.
   self->state.conn->prepare("idempotency_claim", claim_sql);
   self->state.conn->prepare("idempotency_complete", complete_sql);
+  self->state.conn->prepare("idempotency_release", release_sql);
   // Claims and completions arriving together share one transaction: the
   // commit message queues behind them.
   auto enqueue = [self](auto what, auto done) {
