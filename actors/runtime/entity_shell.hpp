@@ -589,8 +589,13 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
       self->request(s.journal, caf::infinite, append_atom_v,
                     persistence::append_request{std::move(rec.rows)})
         .then(
-          [self, view = std::move(rec.view), reply = rec.reply](persistence::append_ack&) {
-            --self->state.recording;
+          [self, id = std::move(rec.id), state = std::move(rec.state),
+           view = std::move(rec.view), reply = rec.reply](persistence::append_ack&) {
+            auto& s = self->state;
+            --s.recording;
+            // As an entity does: the hook sees the durable state before the reply.
+            if (s.on_change)
+              s.on_change(id, &state);
             if (reply)
               reply(view);
             maybe_drained(self);
@@ -670,6 +675,8 @@ void region_ref<Traits>::record_new(std::string id, typename Traits::command cmd
       reply(std::move(rec.view));
     return;
   }
+  rec.id = std::move(id);
+  rec.state = std::move(st);
   rec.reply = std::move(reply);
   caf::anon_send(region_, std::move(rec));
 }

@@ -63,10 +63,13 @@ struct envelope {
 };
 
 /// region_ref::record_new's message: the events of a brand-new entity,
-/// decided by the caller, and the view to answer once they are durable.
+/// decided by the caller, its state after them (for the region's change
+/// hook) and the view to answer once they are durable.
 template <class Traits>
 struct record_request {
+  std::string id;
   std::vector<persistence::event_row> rows;
+  typename Traits::state state;
   view_t<Traits> view;
   reply_fn<Traits> reply;
 };

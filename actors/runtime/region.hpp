@@ -62,8 +62,9 @@ public:
   /// has the region journal its events without starting the entity, which
   /// a later command recovers from the journal like any other. `reply` gets
   /// the view after the events once they are durable, or the rejection.
-  /// Only for types without deadlines or a change hook (no live entity arms
-  /// or calls them).
+  /// Only for types without deadlines (no live entity arms them). The
+  /// region's change hook gets the new state once it is durable, before the
+  /// reply, as from an entity.
   void record_new(std::string id, typename Traits::command cmd, std::string correlation_id,
                   reply_fn<Traits> reply) const
     requires(!has_deadlines<Traits>);

@@ -278,6 +278,25 @@ TEST_CASE("a refused checkout is journaled without a live saga entity, which rea
   CHECK(f.data->streams.count("checkout|co-10") == 0);
 }
 
+TEST_CASE("a recorded checkout reaches its region's change hook once durable, before the reply",
+          "[saga][runner]") {
+  fixture f;
+  std::vector<std::string> log;
+  auto region = runtime::spawn_region<checkout::checkout_traits>(
+    f.sys, f.journal, runtime::region_settings{},
+    [&log](const std::string& id, const checkout::state* st) {
+      log.push_back(id + (st ? " " + std::string(to_string(st->status)) : " pending"));
+    });
+  checkout::start refused{"cart-9", "order-9", "pay-9", std::nullopt, R"({"name":"A"})", "tok",
+                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0")};
+  region.record_new("co-12", refused, "req-12",
+                    [&log](auto r) { log.push_back(r ? "reply" : "failed"); });
+  f.run();
+  CHECK(log == std::vector<std::string>{"co-12 compensated", "reply"});
+  f.self->send(region.handle(), stop_atom_v);
+  f.run();
+}
+
 TEST_CASE("a refused checkout the journal does not take is answered unavailable, and a drain "
           "waits for one being written",
           "[saga][runner]") {
