@@ -138,11 +138,8 @@ bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const 
   };
   auto scope = [](pg::array_builder& b, const auto& w) { b.add(w.scope); };
   auto key = [](pg::array_builder& b, const auto& w) { b.add(w.key); };
+  auto hash = [](pg::array_builder& b, const auto& w) { b.add(w.request_hash); };
   if (!seg.claims.empty()) {
-    auto hash = [](pg::array_builder& b, const auto& w) {
-      if constexpr (requires { w.request_hash; })
-        b.add(w.request_hash);
-    };
     auto res = conn.exec_prepared("idempotency_claim",
                                   {column(seg.claims, scope), column(seg.claims, key),
                                    column(seg.claims, hash),
@@ -184,10 +181,6 @@ bool run_segment(pg::connection& conn, const std::vector<pending>& batch, const 
     auto response = [](pg::array_builder& b, const auto& w) {
       if constexpr (requires { w.response; })
         b.add(w.response);
-    };
-    auto hash = [](pg::array_builder& b, const auto& w) {
-      if constexpr (requires { w.request_hash; })
-        b.add(w.request_hash);
     };
     auto res = conn.exec_prepared("idempotency_complete",
                                   {column(seg.completions, scope), column(seg.completions, key),
