@@ -53,7 +53,7 @@ SELECT false, input.scope, input.key, k.request_hash, k.status, coalesce(k.respo
 // Stores the answers. A key's row normally exists (its claim); one that is
 // gone (purged after 48 hours) is written again with its request hash.
 constexpr const char* complete_sql = R"(
-INSERT INTO idempotency_keys AS k (scope, key, request_hash, status, response)
+INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
 ON CONFLICT (scope, key) DO UPDATE SET status = EXCLUDED.status, response = EXCLUDED.response)";
 
