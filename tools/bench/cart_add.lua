@@ -13,8 +13,8 @@ local requests = {}
 local counter = 0
 
 function init(args)
-  -- Request i adds SKU floor(i / #carts) to cart i, so consecutive requests go
-  -- to different carts.
+  -- Request i adds SKU floor(i / #carts) to cart i mod #carts: consecutive
+  -- requests go to different carts.
   for i = 0, #carts * #skus - 1 do
     local cart = carts[(i % #carts) + 1]
     local sku = skus[(math.floor(i / #carts) % #skus) + 1]
