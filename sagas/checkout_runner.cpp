@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -407,9 +408,9 @@ struct reply_msg {
   uint64_t token = 0;
   reply r;
 };
-struct timeout_msg {
-  std::string id;
-  uint64_t token = 0;
+/// The runner's one pending clock event: the deadlines due by `at`.
+struct sweep_msg {
+  caf::actor_clock::time_point at;
 };
 struct go_msg {
   std::string id;
@@ -423,10 +424,6 @@ struct watch_msg {
   milliseconds limit{0};
   checkout_watch_fn done;
 };
-struct watch_expired {
-  std::string id;
-  uint64_t watcher = 0;
-};
 
 } // namespace
 } // namespace agora::sagas
@@ -439,20 +436,33 @@ struct allowed_unsafe_message_type<agora::sagas::state_msg> : std::true_type {};
 template <>
 struct allowed_unsafe_message_type<agora::sagas::reply_msg> : std::true_type {};
 template <>
-struct allowed_unsafe_message_type<agora::sagas::timeout_msg> : std::true_type {};
+struct allowed_unsafe_message_type<agora::sagas::sweep_msg> : std::true_type {};
 template <>
 struct allowed_unsafe_message_type<agora::sagas::go_msg> : std::true_type {};
 template <>
 struct allowed_unsafe_message_type<agora::sagas::reload_msg> : std::true_type {};
 template <>
 struct allowed_unsafe_message_type<agora::sagas::watch_msg> : std::true_type {};
-template <>
-struct allowed_unsafe_message_type<agora::sagas::watch_expired> : std::true_type {};
 } // namespace caf
 
 namespace agora::sagas {
 
 namespace {
+
+/// What comes due at a deadline: the attempt `token` of a saga timing out,
+/// or (`watcher` > 0) a watch running out.
+struct due {
+  std::string id;
+  uint64_t token = 0;
+  uint64_t watcher = 0;
+};
+
+using deadline_map = std::multimap<caf::actor_clock::time_point, due>;
+
+struct watch_entry {
+  checkout_watch_fn done;
+  deadline_map::iterator deadline;
+};
 
 struct saga_entry {
   std::optional<state> st;
@@ -460,7 +470,9 @@ struct saga_entry {
   bool in_flight = false;
   action current;
   timestamp_us attempt_started = 0;
-  std::map<uint64_t, checkout_watch_fn> watchers;
+  /// The in-flight attempt's timeout.
+  std::optional<deadline_map::iterator> deadline;
+  std::map<uint64_t, watch_entry> watchers;
 };
 
 struct runner_state {
@@ -471,6 +483,12 @@ struct runner_state {
   milliseconds step_timeout{0};
   milliseconds compensation_timeout{0};
   std::unordered_map<std::string, saga_entry> sagas;
+  /// Attempt timeouts and watch limits. One clock event serves them all (a
+  /// clock event per attempt woke CAF's clock thread seven times per
+  /// checkout): `armed` holds the times of the sweeps on their way, and a
+  /// deadline arms one only when it is earlier than all of them.
+  deadline_map deadlines;
+  std::set<caf::actor_clock::time_point> armed;
   uint64_t last_token = 0;
   uint64_t last_watcher = 0;
   std::mt19937_64 rng{std::random_device{}()};
@@ -485,12 +503,33 @@ void load(runner_actor* self, const std::string& id) {
   });
 }
 
+/// Sends a sweep for `at` unless one on its way comes no later.
+void arm(runner_actor* self, caf::actor_clock::time_point at) {
+  auto& s = self->state;
+  if (!s.armed.empty() && *s.armed.begin() <= at)
+    return;
+  s.armed.insert(at);
+  auto now = self->clock().now();
+  self->delayed_send(self, at > now ? at - now : caf::actor_clock::time_point::duration::zero(),
+                     sweep_msg{at});
+}
+
+deadline_map::iterator add_deadline(runner_actor* self, milliseconds after, due d) {
+  auto at = self->clock().now() + after;
+  auto it = self->state.deadlines.emplace(at, std::move(d));
+  arm(self, at);
+  return it;
+}
+
 void finish(runner_actor* self, const std::string& id, saga_entry& e) {
+  auto& s = self->state;
   if (e.st && e.st->exists)
     outcome_counts[static_cast<size_t>(e.st->status)]++;
-  for (auto& [_, w] : e.watchers)
-    w(*e.st);
-  self->state.sagas.erase(id);
+  for (auto& [_, w] : e.watchers) {
+    s.deadlines.erase(w.deadline);
+    w.done(*e.st);
+  }
+  s.sagas.erase(id);
   --running_count;
 }
 
@@ -508,7 +547,7 @@ void attempt(runner_actor* self, const std::string& id, saga_entry& e) {
   c->act = e.current;
   // Exactly one reply per attempt reaches the runner; late ones are ignored by token.
   c->done = [me, id, token](reply r) { caf::anon_send(me, reply_msg{id, token, std::move(r)}); };
-  self->delayed_send(self, timeout, timeout_msg{id, token});
+  e.deadline = add_deadline(self, timeout, due{id, token, 0});
   execute(c);
 }
 
@@ -532,6 +571,10 @@ void advance(runner_actor* self, const std::string& id, saga_entry& e) {
 
 void record_reply(runner_actor* self, const std::string& id, saga_entry& e, reply r) {
   e.in_flight = false;
+  if (e.deadline) {
+    self->state.deadlines.erase(*e.deadline);
+    e.deadline.reset();
+  }
   r.step = e.current.step;
   r.phase = e.current.phase;
   r.attempt = e.current.attempt;
@@ -545,6 +588,38 @@ void record_reply(runner_actor* self, const std::string& id, saga_entry& e, repl
                         [me, id, r](result<state> st) {
                           caf::anon_send(me, state_msg{id, std::move(st)});
                         });
+}
+
+/// A sweep found the attempt's deadline passed (its entry is gone already).
+void attempt_timed_out(runner_actor* self, const due& d) {
+  auto i = self->state.sagas.find(d.id);
+  if (i == self->state.sagas.end() || i->second.token != d.token || !i->second.in_flight)
+    return;
+  auto& e = i->second;
+  e.deadline.reset();
+  auto limit = e.current.phase == phase::forward ? self->state.step_timeout
+                                                 : self->state.compensation_timeout;
+  auto r = failure(e.current, make_problem(errc::unavailable,
+                                           std::string(to_string(e.current.step)) +
+                                             " did not finish within " +
+                                             std::to_string(limit.count()) + " ms"));
+  record_reply(self, d.id, e, std::move(r));
+}
+
+/// A sweep found the watch's limit passed (its entry is gone already).
+void watch_ran_out(runner_actor* self, const due& d) {
+  auto i = self->state.sagas.find(d.id);
+  if (i == self->state.sagas.end())
+    return;
+  auto w = i->second.watchers.find(d.watcher);
+  if (w == i->second.watchers.end())
+    return;
+  auto done = std::move(w->second.done);
+  i->second.watchers.erase(w);
+  if (i->second.st)
+    done(*i->second.st);
+  else
+    done(make_problem(errc::unavailable, "the checkout could not be read in time"));
 }
 
 caf::behavior runner(runner_actor* self, checkout_deps deps) {
@@ -569,22 +644,23 @@ caf::behavior runner(runner_actor* self, checkout_deps deps) {
     [self, ensure](watch_msg& m) {
       auto& e = ensure(m.id);
       auto w = ++self->state.last_watcher;
-      e.watchers.emplace(w, std::move(m.done));
-      self->delayed_send(self, m.limit, watch_expired{m.id, w});
+      e.watchers.emplace(w, watch_entry{std::move(m.done),
+                                        add_deadline(self, m.limit, due{m.id, 0, w})});
     },
-    [self](watch_expired& m) {
-      auto i = self->state.sagas.find(m.id);
-      if (i == self->state.sagas.end())
-        return;
-      auto w = i->second.watchers.find(m.watcher);
-      if (w == i->second.watchers.end())
-        return;
-      auto done = std::move(w->second);
-      i->second.watchers.erase(w);
-      if (i->second.st)
-        done(*i->second.st);
-      else
-        done(make_problem(errc::unavailable, "the checkout could not be read in time"));
+    [self](sweep_msg& m) {
+      auto& s = self->state;
+      s.armed.erase(m.at);
+      auto now = self->clock().now();
+      while (!s.deadlines.empty() && s.deadlines.begin()->first <= now) {
+        auto d = std::move(s.deadlines.begin()->second);
+        s.deadlines.erase(s.deadlines.begin());
+        if (d.watcher > 0)
+          watch_ran_out(self, d);
+        else
+          attempt_timed_out(self, d);
+      }
+      if (!s.deadlines.empty())
+        arm(self, s.deadlines.begin()->first);
     },
     [self](state_msg& m) {
       auto i = self->state.sagas.find(m.id);
@@ -617,19 +693,6 @@ caf::behavior runner(runner_actor* self, checkout_deps deps) {
       if (i == self->state.sagas.end() || i->second.token != m.token || !i->second.in_flight)
         return;
       record_reply(self, m.id, i->second, std::move(m.r));
-    },
-    [self](timeout_msg& m) {
-      auto i = self->state.sagas.find(m.id);
-      if (i == self->state.sagas.end() || i->second.token != m.token || !i->second.in_flight)
-        return;
-      auto& e = i->second;
-      auto limit = e.current.phase == phase::forward ? self->state.step_timeout
-                                                     : self->state.compensation_timeout;
-      auto r = failure(e.current, make_problem(errc::unavailable,
-                                               std::string(to_string(e.current.step)) +
-                                                 " did not finish within " +
-                                                 std::to_string(limit.count()) + " ms"));
-      record_reply(self, m.id, e, std::move(r));
     },
   };
 }

@@ -179,6 +179,24 @@ TEST_CASE("the runner drives a checkout through every step", "[sagas][runner]") 
   CHECK(report.events == 9);
 }
 
+TEST_CASE("a watch whose limit passes first gets the saga as it stands, and the saga goes on",
+          "[sagas][runner]") {
+  fixture f{1}; // the first authorize is lost: the step waits for its timeout
+  auto runner = f.spawn_runner();
+  std::optional<result<checkout::state>> watched;
+  runner.watch(f.start_checkout("tok_ok"), std::chrono::milliseconds(500),
+               [&watched](result<checkout::state> st) { watched = std::move(st); });
+  f.run();
+  CHECK_FALSE(watched);
+  f.run_timeouts(); // the watch's limit, then the step's timeout
+  REQUIRE(watched);
+  REQUIRE(*watched);
+  CHECK((*watched)->status == saga_status::running);
+  CHECK((*watched)->at(step_name::authorize_payment).attempts == 0);
+  f.run_timeouts(); // the retry's backoff
+  CHECK(f.saga().status == saga_status::completed);
+}
+
 TEST_CASE("a gateway call that times out is retried with the same key", "[sagas][runner]") {
   fixture f{1}; // the first authorize is lost
   auto runner = f.spawn_runner();
