@@ -182,9 +182,9 @@ const std::vector<setting>& settings() {
             "On SIGTERM/SIGINT: how long in-flight requests may take to finish."),
     integer("http", "max_connections", &field<&c::http, &c::http_section::max_connections>, 0,
             100'000'000,
-            "Most client connections open at once; more wait in the listen backlog until one "
-            "closes. 0: the open-file limit less 256 descriptors kept for the node's own "
-            "connections and files."),
+            "Most client connections open at once; more wait in the listen backlog while idle "
+            "keep-alive ones are closed to make room. 0: the open-file limit less 256 "
+            "descriptors kept for the node's own connections and files."),
     // -- pg --
     text("pg", "conninfo", &field<&c::pg, &c::pg_section::conninfo>,
          "libpq connection string (key=value pairs or a postgresql:// URI).", non_empty,

@@ -45,8 +45,9 @@ struct config {
     /// On SIGTERM: how long in-flight requests may take to finish.
     int64_t shutdown_grace_ms = 10000;
     /// Most client connections open at once; beyond it new connections wait
-    /// in the listen backlog. 0: the open-file limit less 256 descriptors
-    /// kept for the node's own connections and files.
+    /// in the listen backlog while idle keep-alive ones are closed to make
+    /// room. 0: the open-file limit less 256 descriptors kept for the node's
+    /// own connections and files.
     int64_t max_connections = 0;
   } http;
 

@@ -181,6 +181,10 @@ struct server_core {
   void do_accept();
   /// True (and accepting paused) when max_connections are open.
   bool pause_accepting();
+  /// While accepting is paused: once a connection waits in the backlog,
+  /// closes idle keep-alive connections to make room for it.
+  void make_room_when_asked();
+  void close_idle_keep_alive();
   uint64_t add_session(const std::shared_ptr<session>& s);
   void remove_session(uint64_t id);
   void record(const route* r, verb method, unsigned status, double seconds);
@@ -221,6 +225,17 @@ public:
       stream_.cancel();
   }
 
+  /// Posted when the server is at http.max_connections: a keep-alive
+  /// connection waiting for its next request closes, to make room.
+  void close_if_idle_keep_alive() {
+    if (idle_ && seq_ > 0)
+      stream_.cancel();
+  }
+
+  /// Between two requests of a keep-alive connection (a hint read on other
+  /// threads; close_if_idle_keep_alive decides on the session's own).
+  bool idle_keep_alive() const { return keep_alive_idle_.load(std::memory_order_relaxed); }
+
   /// Posted by stop() when the grace period is over.
   void force_close() {
     timer_.cancel();
@@ -252,6 +267,7 @@ private:
       return;
     }
     idle_ = true;
+    keep_alive_idle_.store(seq_ > 0, std::memory_order_relaxed);
     stream_.expires_after(timeout);
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -261,6 +277,7 @@ private:
 
   void on_first_bytes(beast::error_code ec, size_t n) {
     idle_ = false;
+    keep_alive_idle_.store(false, std::memory_order_relaxed);
     if (ec) {
       if (!quiet_error(ec))
         net_log().debug("{}: read: {}", remote_, ec.message());
@@ -584,6 +601,7 @@ private:
 
   // -- the request in flight --
   uint64_t seq_ = 0;
+  std::atomic<bool> keep_alive_idle_{false};
   bool idle_ = false;
   bool awaiting_ = false;
   bool keep_alive_ = false;
@@ -639,15 +657,58 @@ void server_core::do_accept() {
 }
 
 bool server_core::pause_accepting() {
-  std::lock_guard guard{sessions_mtx};
-  if (sessions.size() < max_connections)
-    return false;
-  if (!accept_paused)
-    net_log().warn("{} connections open, the most http.max_connections allows: new ones wait "
-                   "in the listen backlog until one closes",
-                   sessions.size());
-  accept_paused = true;
+  {
+    std::lock_guard guard{sessions_mtx};
+    if (sessions.size() < max_connections)
+      return false;
+    if (!accept_paused)
+      net_log().warn("{} connections open, the most http.max_connections allows: new ones "
+                     "wait in the listen backlog while idle keep-alive ones are closed",
+                     sessions.size());
+    accept_paused = true;
+  }
+  make_room_when_asked();
   return true;
+}
+
+void server_core::make_room_when_asked() {
+  acceptor.async_wait(tcp::acceptor::wait_read, [this](beast::error_code ec) {
+    if (ec || stopping.load())
+      return;
+    close_idle_keep_alive();
+    // Closing resumes accepting; if none closed (or they turned busy), look
+    // again in a while.
+    accept_retry.expires_after(std::chrono::milliseconds(100));
+    accept_retry.async_wait([this](beast::error_code ec) {
+      if (ec || stopping.load())
+        return;
+      std::unique_lock guard{sessions_mtx};
+      if (accept_paused) {
+        guard.unlock();
+        make_room_when_asked();
+      }
+    });
+  });
+}
+
+void server_core::close_idle_keep_alive() {
+  // As the idle timeout would, only sooner: a burst of clients that keep
+  // their connections must not leave the next ones waiting for it.
+  constexpr size_t at_once = 8;
+  std::vector<std::shared_ptr<session>> idle;
+  {
+    std::lock_guard guard{sessions_mtx};
+    if (!accept_paused)
+      return;
+    for (auto& [id, weak] : sessions) {
+      if (idle.size() == at_once)
+        break;
+      if (auto s = weak.lock(); s && s->idle_keep_alive())
+        idle.push_back(std::move(s));
+    }
+  }
+  for (auto& s : idle)
+    asio::post(s->executor(), [s] { s->close_if_idle_keep_alive(); });
 }
 
 uint64_t server_core::add_session(const std::shared_ptr<session>& s) {

@@ -1,6 +1,7 @@
 """agora-load against a real node: a flash sale whose carts are filled before
 the sale opens (only the checkouts are measured) sells exactly the stock and
-verifies itself; a short closed-loop checkout run verifies itself too."""
+verifies itself; a short closed-loop checkout run verifies itself too; more
+customers than the node takes connections are all served."""
 
 import json
 import os
@@ -57,6 +58,25 @@ class AgoraLoadTest(harness.NodeTestCase):
         figures = result["verification"]["figures"]
         self.assertEqual(figures["orders_created"], figures["checkouts_reported"]
                          + figures["cut_off_completed_unreported"], figures)
+
+
+class AgoraLoadAtTheConnectionLimitTest(AgoraLoadTest):
+    """More customers than the node takes connections: the ones waiting in the
+    listen backlog get room as idle keep-alive connections are closed, and
+    agora-load sends a request that found its connection closed again."""
+    node_flags = ("--catalogue.seed_demo=true", "--http.max_connections=4")
+
+    # The scenarios of the parent class are not run again here.
+    test_a_flash_sale_measures_the_checkouts_and_sells_exactly_the_stock = None
+    test_a_closed_loop_checkout_run_verifies_itself = None
+
+    def test_every_customer_is_served(self):
+        result, text = self.run_load("--scenario", "cart", "--customers", "12",
+                                     "--warmup", "0", "--duration", "2")
+        self.assertTrue(result["verification"]["ok"], text)
+        self.assertEqual(result["errors"], [], text)
+        outcomes = result["journeys"]["cart"]["outcomes"]
+        self.assertGreater(outcomes.get("ok", 0), 12, result)
 
 
 if __name__ == "__main__":

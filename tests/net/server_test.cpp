@@ -480,22 +480,44 @@ TEST_CASE("idle keep-alive and slow requests time out", "[net][server]") {
 TEST_CASE("beyond http.max_connections a connection waits until another closes",
           "[net][server]") {
   fixture f{[](config::http_section& cfg) { cfg.max_connections = 2; }};
-  std::optional<client> first{std::in_place, f.port};
-  client second{f.port};
-  CHECK(first->request(make(bhttp::verb::get, "/healthz")).result_int() == 200);
-  CHECK(second.request(make(bhttp::verb::get, "/healthz")).result_int() == 200);
+  // Two connections that are not between keep-alive requests: one whose
+  // handler never answers, one that has sent nothing yet.
+  client busy{f.port};
+  busy.write(make(bhttp::verb::get, "/api/v1/never"));
+  std::optional<client> fresh{std::in_place, f.port};
+  for (int i = 0; i < 100 && f.server->open_connections() < 2; ++i)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(f.server->open_connections() == 2);
   // The third connects (the kernel's listen backlog holds it) but is not
-  // served while two are open.
+  // served while both are open.
   client third{f.port};
   third.write(make(bhttp::verb::get, "/api/v1/echo/late"));
   CHECK_FALSE(third.read(300ms));
   CHECK(f.server->open_connections() == 2);
-  first.reset();
+  fresh.reset();
   auto late = third.read(2s);
   REQUIRE(late);
   CHECK(late->result_int() == 200);
   CHECK(body_of(*late).at("id").as_string() == "late");
+}
+
+TEST_CASE("at http.max_connections idle keep-alive connections are closed to make room",
+          "[net][server]") {
+  fixture f{[](config::http_section& cfg) { cfg.max_connections = 2; }};
+  client first{f.port};
+  client second{f.port};
+  CHECK(first.request(make(bhttp::verb::get, "/healthz")).result_int() == 200);
   CHECK(second.request(make(bhttp::verb::get, "/healthz")).result_int() == 200);
+  client third{f.port};
+  third.write(make(bhttp::verb::get, "/api/v1/echo/next"));
+  auto next = third.read(2s);
+  REQUIRE(next);
+  CHECK(next->result_int() == 200);
+  // An idle one was closed for it (both, when both were idle at that moment).
+  bool first_closed = first.closed_by_peer(1s);
+  bool second_closed = second.closed_by_peer(first_closed ? 100ms : 1s);
+  CHECK((first_closed || second_closed));
+  CHECK(f.server->open_connections() <= 2);
 }
 
 TEST_CASE("operational routes: healthz and Prometheus metrics", "[net][server]") {

@@ -108,13 +108,6 @@ asio::awaitable<bool> connection::ensure_connected(std::string& failure) {
 
 asio::awaitable<http_result> connection::send(const request_spec& spec) {
   auto& d = *impl_;
-  http_result out;
-  out.sent = clock::now();
-  if (!co_await ensure_connected(out.failure)) {
-    out.done = clock::now();
-    co_return out;
-  }
-
   bhttp::request<bhttp::string_body> req{verb_of(spec.method), d.prefix + spec.target, 11};
   req.set(bhttp::field::host, d.host_header);
   req.set(bhttp::field::user_agent, "agora-load");
@@ -129,31 +122,53 @@ asio::awaitable<http_result> connection::send(const request_spec& spec) {
   req.keep_alive(true);
   req.prepare_payload();
 
-  d.stream.expires_after(d.timeout);
-  auto [wec, written] = co_await bhttp::async_write(d.stream, req, use_tuple);
-  (void)written;
-  if (wec) {
-    out.failure = d.failure_of(wec, "io");
-    d.drop();
+  http_result out;
+  out.sent = clock::now();
+  // A server may close a keep-alive connection between two requests (its
+  // idle timeout, or to make room at its connection limit). A request that
+  // finds it closed, with no byte of an answer, was not handled: like a
+  // browser, send it once more on a new connection.
+  for (int attempt = 0;; ++attempt) {
+    bool reused = d.connected;
+    if (!co_await ensure_connected(out.failure)) {
+      out.done = clock::now();
+      co_return out;
+    }
+    auto retry = [&](const std::string& failure, bool answered) {
+      return reused && attempt == 0 && !answered && failure == "closed";
+    };
+    d.stream.expires_after(d.timeout);
+    auto [wec, written] = co_await bhttp::async_write(d.stream, req, use_tuple);
+    (void)written;
+    if (wec) {
+      out.failure = d.failure_of(wec, "io");
+      d.drop();
+      if (retry(out.failure, false))
+        continue;
+      out.done = clock::now();
+      co_return out;
+    }
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    auto [rec, read] = co_await bhttp::async_read(d.stream, d.buffer, parser, use_tuple);
+    (void)read;
+    if (rec) {
+      out.failure = d.failure_of(rec, "io");
+      d.drop();
+      if (retry(out.failure, parser.got_some()))
+        continue;
+      out.done = clock::now();
+      co_return out;
+    }
+    out.failure.clear();
     out.done = clock::now();
+    auto res = parser.release();
+    out.status = static_cast<int>(res.result_int());
+    out.body = std::move(res.body());
+    if (!res.keep_alive())
+      d.drop();
     co_return out;
   }
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  auto [rec, read] = co_await bhttp::async_read(d.stream, d.buffer, parser, use_tuple);
-  (void)read;
-  out.done = clock::now();
-  if (rec) {
-    out.failure = d.failure_of(rec, "io");
-    d.drop();
-    co_return out;
-  }
-  auto res = parser.release();
-  out.status = static_cast<int>(res.result_int());
-  out.body = std::move(res.body());
-  if (!res.keep_alive())
-    d.drop();
-  co_return out;
 }
 
 } // namespace agora::load
