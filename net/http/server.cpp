@@ -170,8 +170,11 @@ struct server_core {
   // -- I/O (declared last: destroyed first, while the rest is alive) --
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  tcp::acceptor acceptor{ioc};
-  asio::steady_timer accept_retry{ioc};
+  /// Accepting, pausing at max_connections and making room run here, one
+  /// at a time whatever http.threads is.
+  asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
+  tcp::acceptor acceptor{accept_strand};
+  asio::steady_timer accept_retry{accept_strand};
   std::vector<std::thread> io_threads;
 
   server_core(router r, std::shared_ptr<const auth::token_service> t)
@@ -729,7 +732,7 @@ void server_core::remove_session(uint64_t id) {
   }
   sessions_cv.notify_all();
   if (resume)
-    asio::post(ioc, [this] {
+    asio::post(accept_strand, [this] {
       if (!stopping.load())
         do_accept();
     });
