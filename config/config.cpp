@@ -199,6 +199,10 @@ const std::vector<setting>& settings() {
             one_day_ms,
             "How long one journal or idempotency-store batch may run in PostgreSQL before it "
             "fails as unavailable."),
+    integer("pg", "read_timeout_ms", &field<&c::pg, &c::pg_section::read_timeout_ms>, 1,
+            one_day_ms,
+            "How long one journal read (an entity's recovery) may run in PostgreSQL before it "
+            "fails as unavailable."),
     boolean("pg", "migrate", &field<&c::pg, &c::pg_section::migrate>,
             "Apply the SQL migrations at start-up."),
     // -- entity --

@@ -64,6 +64,10 @@ struct config {
     /// run in PostgreSQL (statement_timeout of their connections) before it
     /// fails with `unavailable`.
     int64_t write_timeout_ms = 30000;
+    /// How long one journal read (an entity's recovery) may run in
+    /// PostgreSQL (statement_timeout of the reader connections) before it
+    /// fails with `unavailable`.
+    int64_t read_timeout_ms = 30000;
     /// Apply the SQL migrations at start-up.
     bool migrate = true;
   } pg;

@@ -265,7 +265,8 @@ void recover(entity_actor<Traits>* self) {
   s.st = typename Traits::state{};
   s.seq = s.durable_seq = s.last_snapshot_seq = 0;
   s.armed_deadline.reset();
-  self->request(s.journal, s.settings.journal_timeout, load_atom_v, s.pid)
+  // The journal bounds its reads (pg.read_timeout_ms): no CAF timeout here.
+  self->request(s.journal, caf::infinite, load_atom_v, s.pid)
     .then(
       [self](persistence::recovered& rec) {
         auto& s = self->state;

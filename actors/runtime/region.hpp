@@ -25,10 +25,6 @@ struct region_settings {
   int64_t snapshot_every = 100;
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(2)};
   int64_t max_live = 100000;
-  /// How long a journal load (recovery) may take before the entity gives up
-  /// and fails its pending replies with `unavailable`. Appends wait for the
-  /// journal's answer, which its connections' own limits bound.
-  std::chrono::milliseconds journal_timeout{std::chrono::seconds(30)};
 };
 
 /// Called on the entity's thread with its durable state whenever that state

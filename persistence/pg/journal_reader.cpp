@@ -73,14 +73,17 @@ struct reader_state {
 };
 
 reader_actor::behavior_type reader_impl(reader_actor::stateful_pointer<reader_state> self,
-                                        std::string conninfo) {
+                                        std::string conninfo, int64_t read_timeout_ms) {
   self->state.conn = std::make_unique<pg::connection>(std::move(conninfo), "agora-journal-reader");
   // Recovery reads look up a few persistence ids: an index probe is always
   // right. With statistics taken while the journal was small (a fresh
   // database filling fast, before autoanalyze catches up), the planner chose
   // sequential scans of the whole journal and recovery got 150x slower
-  // (docs/PERFORMANCE.md, "the slow mode"); this session never scans.
-  self->state.conn->set_session("SET enable_seqscan = off");
+  // (docs/PERFORMANCE.md, "the slow mode"); this session never scans. Its
+  // statements are bounded here, so the entities that wait for a load set no
+  // CAF timeout of their own.
+  self->state.conn->set_session("SET enable_seqscan = off; SET statement_timeout = "
+                                + std::to_string(read_timeout_ms));
   self->state.conn->prepare("journal_load", load_sql);
   return {
     [=](read_batch& batch) -> read_result {
@@ -148,10 +151,10 @@ void dispatch(collector_pointer self) {
 }
 
 journal_reader_actor::behavior_type collector_impl(collector_pointer self, std::string conninfo,
-                                                   int64_t readers) {
+                                                   int64_t readers, int64_t read_timeout_ms) {
   for (int64_t i = 0; i < std::max<int64_t>(1, readers); ++i)
     self->state.idle.push_back(
-      self->spawn<caf::detached + caf::linked>(reader_impl, conninfo));
+      self->spawn<caf::detached + caf::linked>(reader_impl, conninfo, read_timeout_ms));
   return {
     [=](load_atom, std::string& id) -> caf::result<recovered> {
       auto rp = self->make_response_promise<recovered>();
@@ -169,7 +172,7 @@ journal_reader_actor::behavior_type collector_impl(collector_pointer self, std::
 } // namespace
 
 journal_reader_actor spawn_journal_reader(caf::actor_system& sys, const agora::config& cfg) {
-  return sys.spawn(collector_impl, cfg.pg.conninfo, cfg.pg.readers);
+  return sys.spawn(collector_impl, cfg.pg.conninfo, cfg.pg.readers, cfg.pg.read_timeout_ms);
 }
 
 result<std::vector<recovered>> load_recovered(pg::connection& conn,

@@ -233,7 +233,7 @@ TEST_CASE("an idle entity is passivated and recovers on its next message", "[run
   f.run();
   REQUIRE(rep->value());
   CHECK(runtime::live_entities("counter") == 1);
-  f.run_timeouts();
+  f.advance(std::chrono::milliseconds(10)); // past the idle timeout: the next sweep stops it
   CHECK(runtime::live_entities("counter") == 0);
   auto loads = f.data->loads;
   CHECK(f.value_of(r, "idle") == 7);

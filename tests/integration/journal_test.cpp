@@ -338,6 +338,37 @@ TEST_CASE("a batch that outlasts pg.write_timeout_ms fails with unavailable, onc
   CHECK(ok);
 }
 
+TEST_CASE("a recovery read that outlasts pg.read_timeout_ms fails with unavailable",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto cfg = db.make_config();
+  cfg.pg.read_timeout_ms = 300;
+  auto journal = spawn_journal(ts.sys, cfg);
+  test::stop_on_exit guard{journal};
+  REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|l", 1, 1)));
+  // Another session holds the journal: the read waits for the lock until its
+  // statement timeout cancels it (the entity asking sets no timeout).
+  pg::connection locker{db.conninfo(), "journal-test-locker"};
+  REQUIRE(locker.exec("BEGIN"));
+  REQUIRE(locker.exec("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE"));
+  auto started = std::chrono::steady_clock::now();
+  auto rec = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|l"});
+  auto took = std::chrono::steady_clock::now() - started;
+  REQUIRE_FALSE(rec);
+  CHECK(rec.error() == caf::make_error(errc::unavailable));
+  CHECK(took < std::chrono::seconds(5));
+  REQUIRE(locker.exec("ROLLBACK"));
+  // The reader reconnects; the same read then succeeds.
+  bool ok = test::eventually(
+    [&] {
+      auto again = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|l"});
+      return again && again->events.size() == 1;
+    },
+    std::chrono::seconds(10));
+  CHECK(ok);
+}
+
 TEST_CASE("every PostgreSQL connection carries TCP keepalives and a user timeout",
           "[integration][journal]") {
   test::test_database db;

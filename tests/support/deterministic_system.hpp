@@ -40,6 +40,13 @@ struct deterministic_system {
     run();
   }
 
+  /// Moves the clock on by `d`, fires the timeouts due by then and runs what
+  /// that caused.
+  void advance(caf::timespan d) {
+    sched.clock().advance_time(d);
+    run();
+  }
+
 private:
   static runtime::system_config& init(runtime::system_config& cfg) {
     cfg.set("scheduler.policy", caf::atom("testing"));
