@@ -228,16 +228,16 @@ public:
       stream_.cancel();
   }
 
+  /// Between two requests of a keep-alive connection. Read on other threads
+  /// as a hint; close_if_idle_keep_alive reads it again on the session's own.
+  bool idle_keep_alive() const { return keep_alive_idle_.load(std::memory_order_relaxed); }
+
   /// Posted when the server is at http.max_connections: a keep-alive
   /// connection waiting for its next request closes, to make room.
   void close_if_idle_keep_alive() {
-    if (idle_ && seq_ > 0)
+    if (idle_keep_alive())
       stream_.cancel();
   }
-
-  /// Between two requests of a keep-alive connection (a hint read on other
-  /// threads; close_if_idle_keep_alive decides on the session's own).
-  bool idle_keep_alive() const { return keep_alive_idle_.load(std::memory_order_relaxed); }
 
   /// Posted by stop() when the grace period is over.
   void force_close() {
