@@ -465,6 +465,7 @@ struct watch_entry {
 };
 
 struct saga_entry {
+  /// The saga as its entity has it (durable).
   std::optional<state> st;
   uint64_t token = 0;
   bool in_flight = false;
@@ -473,6 +474,15 @@ struct saga_entry {
   /// The in-flight attempt's timeout.
   std::optional<deadline_map::iterator> deadline;
   std::map<uint64_t, watch_entry> watchers;
+  /// A reply is on its way to the saga entity (`record`), answering `recorded`.
+  bool recording = false;
+  action recorded;
+  /// Set while the runner has gone ahead of that record (see go_ahead): the
+  /// state it will have, which the next step runs on.
+  std::optional<state> ahead;
+  /// The reply of the step run ahead, when it came before the record it
+  /// followed was durable; recorded as soon as that one is.
+  std::optional<reply> held;
 };
 
 struct runner_state {
@@ -543,7 +553,7 @@ void attempt(runner_actor* self, const std::string& id, saga_entry& e) {
   auto c = std::make_shared<attempt_ctx>();
   c->deps = &s.deps;
   c->sys = &self->system();
-  c->st = *e.st;
+  c->st = e.ahead ? *e.ahead : *e.st;
   c->act = e.current;
   // Exactly one reply per attempt reaches the runner; late ones are ignored by token.
   c->done = [me, id, token](reply r) { caf::anon_send(me, reply_msg{id, token, std::move(r)}); };
@@ -552,7 +562,7 @@ void attempt(runner_actor* self, const std::string& id, saga_entry& e) {
 }
 
 void advance(runner_actor* self, const std::string& id, saga_entry& e) {
-  auto a = next_action(*e.st);
+  auto a = next_action(e.ahead ? *e.ahead : *e.st);
   if (a.what != action::kind::run)
     return finish(self, id, e);
   auto& s = self->state;
@@ -569,12 +579,35 @@ void advance(runner_actor* self, const std::string& id, saga_entry& e) {
     attempt(self, id, e);
 }
 
+/// The state `st` takes once `rec` is recorded, when the runner may run the
+/// next step before that record is durable: a forward step after price_cart
+/// was done and another forward step follows. Every such step is keyed
+/// (`<checkout_id>/<step>`), so if the record is lost (a journal failure, a
+/// crash), running the step again from the durable state does nothing twice,
+/// and the step run ahead had the inputs the durable state gives it.
+/// price_cart is not run ahead: its record fixes the prices the later steps
+/// charge, and pricing again could give others. Ending the saga is not
+/// either: a `?wait=true` answer waits for the durable end.
+std::optional<state> go_ahead(const state& st, const record& rec) {
+  const auto& r = rec.reply;
+  if (!r.ok || r.phase != phase::forward || r.step == step_name::price_cart)
+    return std::nullopt;
+  auto decided =
+    checkout_traits::decide(st, command{rec}, runtime::context{now_us(), st.checkout_id, {}});
+  if (!decided)
+    return std::nullopt;
+  auto next = st;
+  for (const auto& ev : *decided)
+    next = checkout_traits::apply_event(std::move(next), ev);
+  auto a = next_action(next);
+  if (a.what != action::kind::run || a.phase != phase::forward)
+    return std::nullopt;
+  return next;
+}
+
+/// Records the reply of the attempt `e.current` in the saga entity, and runs
+/// the next step meanwhile when go_ahead allows it.
 void record_reply(runner_actor* self, const std::string& id, saga_entry& e, reply r) {
-  e.in_flight = false;
-  if (e.deadline) {
-    self->state.deadlines.erase(*e.deadline);
-    e.deadline.reset();
-  }
   r.step = e.current.step;
   r.phase = e.current.phase;
   r.attempt = e.current.attempt;
@@ -584,10 +617,62 @@ void record_reply(runner_actor* self, const std::string& id, saga_entry& e, repl
   if (!r.ok)
     sagas_log().info("checkout {}: {} {} attempt {} failed: {}", id, to_string(r.phase),
                       to_string(r.step), r.attempt, r.error ? r.error->message : "");
-  s.deps.checkouts.tell(id, record{r, s.max_attempts}, id,
-                        [me, id, r](result<state> st) {
-                          caf::anon_send(me, state_msg{id, std::move(st)});
-                        });
+  record rec{std::move(r), s.max_attempts};
+  e.ahead = go_ahead(*e.st, rec);
+  e.recording = true;
+  e.recorded = e.current;
+  s.deps.checkouts.tell(id, std::move(rec), id, [me, id](result<state> st) {
+    caf::anon_send(me, state_msg{id, std::move(st)});
+  });
+  if (e.ahead)
+    advance(self, id, e);
+}
+
+/// The attempt `e.current` ended with `r` (or timed out).
+void attempt_done(runner_actor* self, const std::string& id, saga_entry& e, reply r) {
+  e.in_flight = false;
+  if (e.deadline) {
+    self->state.deadlines.erase(*e.deadline);
+    e.deadline.reset();
+  }
+  if (e.recording)
+    e.held = std::move(r); // run ahead; the record before it is not durable yet
+  else
+    record_reply(self, id, e, std::move(r));
+}
+
+/// Forgets the step run ahead (its late reply is ignored by its token).
+void drop_ahead(runner_actor* self, saga_entry& e) {
+  e.ahead.reset();
+  e.held.reset();
+  e.in_flight = false;
+  e.token = ++self->state.last_token;
+  if (e.deadline) {
+    self->state.deadlines.erase(*e.deadline);
+    e.deadline.reset();
+  }
+}
+
+/// The saga entity answered a record: `e.st` is its durable state now.
+void on_recorded(runner_actor* self, const std::string& id, saga_entry& e) {
+  e.recording = false;
+  if (self->state.deps.after_record)
+    self->state.deps.after_record(*e.st, e.recorded);
+  if (!e.ahead)
+    return advance(self, id, e);
+  e.ahead.reset();
+  auto a = next_action(*e.st);
+  if (a.what != action::kind::run || a.step != e.current.step || a.phase != e.current.phase ||
+      a.attempt != e.current.attempt) {
+    // The entity decided otherwise than the runner foresaw: go on from its state.
+    drop_ahead(self, e);
+    return advance(self, id, e);
+  }
+  if (e.held) {
+    auto r = std::move(*e.held);
+    e.held.reset();
+    record_reply(self, id, e, std::move(r));
+  }
 }
 
 /// A sweep found the attempt's deadline passed (its entry is gone already).
@@ -603,7 +688,7 @@ void attempt_timed_out(runner_actor* self, const due& d) {
                                            std::string(to_string(e.current.step)) +
                                              " did not finish within " +
                                              std::to_string(limit.count()) + " ms"));
-  record_reply(self, d.id, e, std::move(r));
+  attempt_done(self, d.id, e, std::move(r));
 }
 
 /// A sweep found the watch's limit passed (its entry is gone already).
@@ -668,15 +753,17 @@ caf::behavior runner(runner_actor* self, checkout_deps deps) {
         return;
       auto& e = i->second;
       if (!m.st) {
-        // The journal did not answer, or the record was stale: read the saga again.
+        // The journal did not answer, or the record was stale: read the saga
+        // again, and run its next step from what the entity has.
         sagas_log().warn("checkout {}: {}; re-reading it", m.id, m.st.error().message);
+        e.recording = false;
+        drop_ahead(self, e);
         self->delayed_send(self, std::chrono::milliseconds(200), reload_msg{m.id});
         return;
       }
-      bool recorded = e.st && e.st->exists && m.st->version > e.st->version;
       e.st = std::move(*m.st);
-      if (recorded && self->state.deps.after_record)
-        self->state.deps.after_record(*e.st, e.current);
+      if (e.recording)
+        return on_recorded(self, m.id, e);
       advance(self, m.id, e);
     },
     [self](reload_msg& m) {
@@ -692,7 +779,7 @@ caf::behavior runner(runner_actor* self, checkout_deps deps) {
       auto i = self->state.sagas.find(m.id);
       if (i == self->state.sagas.end() || i->second.token != m.token || !i->second.in_flight)
         return;
-      record_reply(self, m.id, i->second, std::move(m.r));
+      attempt_done(self, m.id, i->second, std::move(m.r));
     },
   };
 }

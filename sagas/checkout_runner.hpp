@@ -2,7 +2,9 @@
 // asks the saga entity what to do next (checkout::next_action), does it — a
 // command to the cart, inventory, order or payment entity, a call to the
 // payment gateway — with a timeout, and records the reply in the saga
-// entity, until the saga completes, is compensated or gets stuck.
+// entity, until the saga completes, is compensated or gets stuck. After a
+// successful forward step it runs the next one while the record is written
+// (sagas/README.md says when).
 //
 // The runner holds no state that matters: everything it knows is in the
 // journal. After a crash, agora-node finds the checkouts that did not end at

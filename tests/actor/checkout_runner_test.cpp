@@ -1,8 +1,9 @@
 // The checkout runner on CAF's deterministic scheduler, over real entity
 // shells on the in-memory journal and the simulated gateway: the happy path,
-// a gateway call that times out and is retried with the same key, a runner
-// that dies between steps and a new one that resumes from the journal, and
-// replay of the recorded history.
+// a gateway call that times out and is retried with the same key, the next
+// step run while a record is written (and that record lost), a runner that
+// dies between steps and a new one that resumes from the journal, and replay
+// of the recorded history.
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -98,6 +99,8 @@ struct fixture : deterministic_system {
       self->send(hdl, stop_atom_v);
     self->send_exit(deps.gateway, caf::exit_reason::user_shutdown);
     self->send_exit(simulator, caf::exit_reason::user_shutdown);
+    if (data->gate)
+      self->send_exit(data->gate, caf::exit_reason::user_shutdown);
     run();
   }
 
@@ -132,6 +135,39 @@ struct fixture : deterministic_system {
   }
 
   checkout::state saga() { return ask(deps.checkouts, "co-1", checkout::get{}); }
+
+  payment::ledger ledger(const std::string& payment_id) {
+    auto out = std::make_shared<std::optional<payment::ledger>>();
+    runtime::spawn_oneshot(sys, [gw = simulator, out, payment_id](caf::event_based_actor* client) {
+      client->request(gw, caf::infinite, payment::get_ledger{payment_id})
+        .then([out](payment::ledger& l) { *out = std::move(l); });
+    });
+    run();
+    REQUIRE(*out);
+    return std::move(**out);
+  }
+
+  /// Holds the journal write of co-1's record of `step` until release().
+  void hold_record_of(std::string step) {
+    hold_appends(sys, data, [step = std::move(step)](const persistence::append_request& req) {
+      for (const auto& row : req.rows)
+        if (row.persistence_id == "checkout|co-1" &&
+            row.event_type == "checkout.step_attempted" &&
+            row.payload.find('"' + step + '"') != std::string::npos)
+          return true;
+      return false;
+    });
+  }
+
+  /// Writes the held appends (or fails them, writing nothing); holds no more.
+  void release(bool fail = false) {
+    data->hold = nullptr;
+    if (fail)
+      self->send(data->gate, revoke_atom_v);
+    else
+      self->send(data->gate, commit_atom_v);
+    run();
+  }
 
   std::vector<checkout::event> history() {
     std::vector<checkout::event> out;
@@ -210,15 +246,68 @@ TEST_CASE("a gateway call that times out is retried with the same key", "[sagas]
   CHECK(st.status == saga_status::completed);
   CHECK(st.at(step_name::authorize_payment).attempts == 2);
   // One authorization at the gateway: the retry reused the key.
-  auto ledger = std::make_shared<std::optional<payment::ledger>>();
-  runtime::spawn_oneshot(f.sys, [gw = f.simulator, ledger](caf::event_based_actor* client) {
-    client->request(gw, caf::infinite, payment::get_ledger{"pay-1"})
-      .then([ledger](payment::ledger& l) { *ledger = std::move(l); });
-  });
+  auto ledger = f.ledger("pay-1");
+  CHECK(ledger.totals_of("pay-1").authorized_cents == 3000 + f.cfg.shipping.flat_cents);
+  CHECK(ledger.entries.size() == 2); // authorize, capture
+  CHECK(checkout::replay(f.history()).divergence == "");
+}
+
+TEST_CASE("the next step runs while a step's record is written, and is recorded after it",
+          "[sagas][runner]") {
+  fixture f;
+  auto runner = f.spawn_runner();
+  std::optional<result<checkout::state>> watched;
+  f.hold_record_of("reserve_inventory");
+  runner.watch(f.start_checkout("tok_ok"), std::chrono::seconds(10),
+               [&watched](result<checkout::state> st) { watched = std::move(st); });
   f.run();
-  REQUIRE(*ledger);
-  CHECK((*ledger)->totals_of("pay-1").authorized_cents == 3000 + f.cfg.shipping.flat_cents);
-  CHECK((*ledger)->entries.size() == 2); // authorize, capture
+  // reserve_inventory's record waits in the journal. authorize_payment ran
+  // meanwhile; its reply waits for that record, and nothing follows it.
+  REQUIRE(f.data->held == 1);
+  CHECK(f.recorded == std::vector<std::string>{"price_cart:done"});
+  CHECK(f.data->streams["checkout|co-1"].size() == 2); // started, price_cart
+  CHECK(f.ask(f.deps.payments, "pay-1", payment::get{}).status ==
+        payment::payment_status::authorized);
+  CHECK(f.data->streams.count("order|order-1") == 0);
+  CHECK_FALSE(watched);
+
+  f.release();
+  REQUIRE(watched);
+  REQUIRE(*watched);
+  CHECK((*watched)->status == saga_status::completed);
+  CHECK(f.recorded == std::vector<std::string>{
+                        "price_cart:done", "reserve_inventory:done", "authorize_payment:done",
+                        "place_order:done", "capture_payment:done", "commit_inventory:done",
+                        "close_cart:done"});
+  auto report = checkout::replay(f.history());
+  CHECK(report.divergence == "");
+  CHECK(report.events == 9);
+}
+
+TEST_CASE("a record the journal fails while the next step runs: the runner goes on from the "
+          "durable saga and nothing happens twice",
+          "[sagas][runner]") {
+  fixture f;
+  auto runner = f.spawn_runner();
+  f.hold_record_of("reserve_inventory");
+  runner.run(f.start_checkout("tok_ok"));
+  f.run();
+  REQUIRE(f.data->held == 1);
+  f.release(true); // the record is lost; authorize_payment ran already
+  CHECK(f.saga().status == saga_status::running);
+  for (int i = 0; i < 10 && f.saga().status == saga_status::running; ++i)
+    f.run_timeouts(); // the re-read, then the backoff of a repeated attempt
+  auto st = f.saga();
+  CHECK(st.status == saga_status::completed);
+  CHECK(st.at(step_name::reserve_inventory).attempts == 1); // its record, written once
+  // One reservation taken and committed, one authorization and one capture.
+  auto lv = f.ask(f.deps.inventory, "SKU-1", inventory::get{});
+  CHECK(lv.on_hand == 8);
+  CHECK(lv.reserved == 0);
+  auto ledger = f.ledger("pay-1");
+  CHECK(ledger.entries.size() == 2);
+  CHECK(ledger.totals_of("pay-1").captured_cents == 3000 + f.cfg.shipping.flat_cents);
+  CHECK(f.ask(f.deps.orders, "order-1", order::get{}).status == order::order_status::paid);
   CHECK(checkout::replay(f.history()).divergence == "");
 }
 
