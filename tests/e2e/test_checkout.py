@@ -303,6 +303,33 @@ class CheckoutRulesTest(CheckoutCase):
         r = self.checkout(buyer["cart_id"])
         self.assertEqual(r.status, 201, r)
 
+    def test_a_checkout_the_journal_refuses_gives_its_admission_back(self):
+        # Admitted, then checkout.started cannot be written (a trigger refuses
+        # it): 503, nothing recorded, and its admission must not hold the unit
+        # for checkout.wait_ms.
+        cart_id, skus = self.stocked_cart([(1, 1)])
+        self.db.query(
+            "CREATE FUNCTION refuse_start() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused by the test'; END $$; "
+            "CREATE TRIGGER refuse_start BEFORE INSERT ON journal FOR EACH ROW "
+            "WHEN (NEW.event_type = 'checkout.started' AND NEW.payload->>'cart_id' = '%s') "
+            "EXECUTE FUNCTION refuse_start()" % cart_id)
+        try:
+            r = self.checkout(cart_id)
+        finally:
+            self.db.query("DROP TRIGGER refuse_start ON journal; DROP FUNCTION refuse_start()")
+        self.assert_error(r, 503, "unavailable")
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM journal WHERE event_type = 'checkout.started' "
+            "AND payload->>'cart_id' = '%s'" % cart_id), [["0"]])
+        self.assertEqual(self.api.get("/api/v1/carts/%s" % cart_id).json["status"], "open")
+        buyer = self.create_cart()
+        r = self.api.post("/api/v1/carts/%s/items" % buyer["cart_id"],
+                          {"sku": skus[0], "quantity": 1})
+        self.assertEqual(r.status, 200, r)
+        r = self.checkout(buyer["cart_id"])
+        self.assertEqual(r.status, 201, r)
+
     def test_a_cart_being_or_already_checked_out_is_409(self):
         cart_id, _ = self.stocked_cart()
         self.assertEqual(self.checkout(cart_id).status, 201)
