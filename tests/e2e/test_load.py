@@ -1,7 +1,8 @@
 """agora-load against a real node: a flash sale whose carts are filled before
 the sale opens (only the checkouts are measured) sells exactly the stock and
 verifies itself; a short closed-loop checkout run verifies itself too; more
-customers than the node takes connections are all served."""
+customers than the node takes connections are all served; a set-up that fails
+exits 3 and says why."""
 
 import json
 import os
@@ -22,18 +23,35 @@ class AgoraLoadTest(harness.NodeTestCase):
         harness.wait_until(lambda: cls.api.get("/api/v1/products?limit=1").json["items"],
                            timeout=30, what="the demo catalogue to be listed")
 
-    def run_load(self, *args):
+    def run_load(self, *args, port=None, ok=True):
+        """Runs agora-load against the node (or `port`). `ok`: it must pass,
+        and its result file and output are returned; otherwise the process."""
         binary = os.environ.get("AGORA_LOAD_BIN", "")
         self.assertTrue(os.access(binary, os.X_OK), "AGORA_LOAD_BIN=%r" % binary)
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "result.json")
             proc = subprocess.run(
-                [binary, "--url", "http://127.0.0.1:%d" % self.node.port, "--progress", "never",
-                 "--out", out, "--seed", "7", *args],
+                [binary, "--url", "http://127.0.0.1:%d" % (port or self.node.port),
+                 "--progress", "never", "--out", out, "--seed", "7", *args],
                 capture_output=True, text=True, timeout=240)
+            if not ok:
+                self.assertFalse(os.path.exists(out), proc.stdout + proc.stderr)
+                return proc
             self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
             with open(out) as f:
                 return json.load(f), proc.stdout
+
+    def test_a_set_up_that_fails_exits_3_and_says_why(self):
+        proc = self.run_load("--scenario", "cart", "--customers", "2", "--duration", "1",
+                             port=harness.free_port(), ok=False)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertIn("set-up failed: reaching the node at http://127.0.0.1:", proc.stderr)
+        self.assertIn("GET /healthz got no answer (could not connect)", proc.stderr)
+        proc = self.run_load("--scenario", "flash-sale", "--customers", "2", "--stock", "1",
+                             "--admin-password", "not-the-password", ok=False)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertIn("set-up failed: logging in admin@agora.local: POST /api/v1/auth/login "
+                      "answered 401", proc.stderr)
 
     def test_a_flash_sale_measures_the_checkouts_and_sells_exactly_the_stock(self):
         result, text = self.run_load("--scenario", "flash-sale", "--customers", "120",
@@ -69,6 +87,7 @@ class AgoraLoadAtTheConnectionLimitTest(AgoraLoadTest):
     # The scenarios of the parent class are not run again here.
     test_a_flash_sale_measures_the_checkouts_and_sells_exactly_the_stock = None
     test_a_closed_loop_checkout_run_verifies_itself = None
+    test_a_set_up_that_fails_exits_3_and_says_why = None
 
     def test_every_customer_is_served(self):
         result, text = self.run_load("--scenario", "cart", "--customers", "12",

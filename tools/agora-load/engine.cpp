@@ -830,7 +830,8 @@ void run_all(asio::io_context& ioc, std::vector<asio::awaitable<void>> tasks) {
 
 std::string describe(const http_result& r) {
   if (r.status == 0)
-    return "no answer (" + r.failure + ")";
+    return r.failure == "connect" ? "no answer (could not connect)"
+                                  : "no answer (" + r.failure + ")";
   auto body = r.body.size() > 300 ? r.body.substr(0, 300) + "..." : r.body;
   return std::to_string(r.status) + " " + body;
 }
@@ -839,7 +840,8 @@ asio::awaitable<http_result> expect(connection& conn, const request_spec& spec, 
                                     const std::string& what) {
   auto r = co_await conn.send(spec);
   if (r.status != status)
-    throw setup_error(what + ": " + spec.method + " " + spec.target + " answered " + describe(r));
+    throw setup_error(what + ": " + spec.method + " " + spec.target +
+                      (r.status == 0 ? " got " : " answered ") + describe(r));
   co_return r;
 }
 
