@@ -628,13 +628,18 @@ void record_reply(runner_actor* self, const std::string& id, saga_entry& e, repl
     advance(self, id, e);
 }
 
-/// The attempt `e.current` ended with `r` (or timed out).
-void attempt_done(runner_actor* self, const std::string& id, saga_entry& e, reply r) {
+/// The in-flight attempt is over: its timeout goes.
+void end_attempt(runner_actor* self, saga_entry& e) {
   e.in_flight = false;
   if (e.deadline) {
     self->state.deadlines.erase(*e.deadline);
     e.deadline.reset();
   }
+}
+
+/// The attempt `e.current` ended with `r` (or timed out).
+void attempt_done(runner_actor* self, const std::string& id, saga_entry& e, reply r) {
+  end_attempt(self, e);
   if (e.recording)
     e.held = std::move(r); // run ahead; the record before it is not durable yet
   else
@@ -645,12 +650,8 @@ void attempt_done(runner_actor* self, const std::string& id, saga_entry& e, repl
 void drop_ahead(runner_actor* self, saga_entry& e) {
   e.ahead.reset();
   e.held.reset();
-  e.in_flight = false;
   e.token = ++self->state.last_token;
-  if (e.deadline) {
-    self->state.deadlines.erase(*e.deadline);
-    e.deadline.reset();
-  }
+  end_attempt(self, e);
 }
 
 /// The saga entity answered a record: `e.st` is its durable state now.
