@@ -25,6 +25,11 @@ using checkout::step_name;
 
 namespace {
 
+/// `recorded` of a checkout that went through every step at the first attempt.
+const std::vector<std::string> every_step_done{
+  "price_cart:done",      "reserve_inventory:done", "authorize_payment:done", "place_order:done",
+  "capture_payment:done", "commit_inventory:done", "close_cart:done"};
+
 /// A gateway that drops the first `drop` requests unanswered (a network that
 /// loses them), then hands everything to the simulator.
 struct lossy_state {
@@ -194,10 +199,7 @@ TEST_CASE("the runner drives a checkout through every step", "[sagas][runner]") 
   REQUIRE(watched);
   REQUIRE(*watched);
   CHECK((*watched)->status == saga_status::completed);
-  CHECK(f.recorded == std::vector<std::string>{
-                        "price_cart:done", "reserve_inventory:done", "authorize_payment:done",
-                        "place_order:done", "capture_payment:done", "commit_inventory:done",
-                        "close_cart:done"});
+  CHECK(f.recorded == every_step_done);
   auto order = f.ask(f.deps.orders, "order-1", order::get{});
   CHECK(order.status == order::order_status::paid);
   CHECK(order.total_cents == 2 * 1500 + f.cfg.shipping.flat_cents);
@@ -275,10 +277,7 @@ TEST_CASE("the next step runs while a step's record is written, and is recorded 
   REQUIRE(watched);
   REQUIRE(*watched);
   CHECK((*watched)->status == saga_status::completed);
-  CHECK(f.recorded == std::vector<std::string>{
-                        "price_cart:done", "reserve_inventory:done", "authorize_payment:done",
-                        "place_order:done", "capture_payment:done", "commit_inventory:done",
-                        "close_cart:done"});
+  CHECK(f.recorded == every_step_done);
   auto report = checkout::replay(f.history());
   CHECK(report.divergence == "");
   CHECK(report.events == 9);
