@@ -80,6 +80,15 @@ class CheckoutCase(harness.NodeTestCase):
     def order(self, order_id, token=None):
         return self.api.get("/api/v1/orders/%s" % order_id, token=token or self.admin_token())
 
+    def assert_another_buys(self, sku, quantity):
+        """A new cart checks out `quantity` of `sku`: nothing else holds them."""
+        buyer = self.create_cart()
+        r = self.api.post("/api/v1/carts/%s/items" % buyer["cart_id"],
+                          {"sku": sku, "quantity": quantity})
+        self.assertEqual(r.status, 200, r)
+        r = self.checkout(buyer["cart_id"])
+        self.assertEqual(r.status, 201, r)
+
     def assert_compensated(self, r, code, skus, stock):
         err = self.assert_error(r, 422, code)
         checkout_id = err["details"]["checkout_id"]
@@ -296,12 +305,7 @@ class CheckoutRulesTest(CheckoutCase):
         r = self.api.delete("/api/v1/products/%s" % skus[1], token=self.admin_token())
         self.assertIn(r.status, (200, 204), r)
         self.assert_compensated(self.checkout(cart_id), "product_unavailable", skus, [5, 5])
-        buyer = self.create_cart()
-        r = self.api.post("/api/v1/carts/%s/items" % buyer["cart_id"],
-                          {"sku": skus[0], "quantity": 5})
-        self.assertEqual(r.status, 200, r)
-        r = self.checkout(buyer["cart_id"])
-        self.assertEqual(r.status, 201, r)
+        self.assert_another_buys(skus[0], 5)
 
     def test_a_checkout_the_journal_refuses_gives_its_admission_back(self):
         # Admitted, then checkout.started cannot be written (a trigger refuses
@@ -323,12 +327,7 @@ class CheckoutRulesTest(CheckoutCase):
             "SELECT count(*) FROM journal WHERE event_type = 'checkout.started' "
             "AND payload->>'cart_id' = '%s'" % cart_id), [["0"]])
         self.assertEqual(self.api.get("/api/v1/carts/%s" % cart_id).json["status"], "open")
-        buyer = self.create_cart()
-        r = self.api.post("/api/v1/carts/%s/items" % buyer["cart_id"],
-                          {"sku": skus[0], "quantity": 1})
-        self.assertEqual(r.status, 200, r)
-        r = self.checkout(buyer["cart_id"])
-        self.assertEqual(r.status, 201, r)
+        self.assert_another_buys(skus[0], 1)
 
     def test_a_cart_being_or_already_checked_out_is_409(self):
         cart_id, _ = self.stocked_cart()
