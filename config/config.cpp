@@ -245,6 +245,12 @@ const std::vector<setting>& settings() {
             &field<&c::payments, &c::payments_section::slow_delay_ms>, 0, one_day_ms,
             "How late the simulated gateway answers for token tok_slow; meant to be longer "
             "than a checkout step timeout."),
+    integer("payments", "gateway_max_payments",
+            &field<&c::payments, &c::payments_section::gateway_max_payments>, 1,
+            std::numeric_limits<int64_t>::max(),
+            "Payments the simulated gateway keeps in memory; the least recently used beyond "
+            "this are read back from its ledger table when a request or a ledger query "
+            "needs them."),
     // -- checkout --
     integer("checkout", "step_timeout_ms",
             &field<&c::checkout, &c::checkout_section::step_timeout_ms>, 1, 600000,

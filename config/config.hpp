@@ -106,6 +106,9 @@ struct config {
     int64_t amount_limit_cents = 1000000;
     /// How late tok_slow answers; longer than a checkout step timeout.
     int64_t slow_delay_ms = 15000;
+    /// Payments the simulated gateway keeps in memory; the least recently
+    /// used beyond this are read back from its ledger table when needed.
+    int64_t gateway_max_payments = 100000;
   } payments;
 
   struct checkout_section {

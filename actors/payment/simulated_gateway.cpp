@@ -7,16 +7,23 @@
 //      |                                                  answer every waiter
 //      +--key pending----> join its waiters
 //      +--key decided----> replay the recorded result after the latency
+//
+// With a ledger table, a payment memory does not hold (forgotten beyond
+// payments.gateway_max_payments, or decided by an earlier run) is read back
+// from the table before its requests are handled, in one statement for all
+// the payments asked for meanwhile.
 #include "actors/payment/simulated_gateway.hpp"
 
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <list>
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -24,6 +31,7 @@
 #include <caf/all.hpp>
 
 #include "actors/common/log.hpp"
+#include "actors/common/metrics.hpp"
 #include "actors/common/overloaded.hpp"
 #include "config/config.hpp"
 #include "persistence/pg/connection.hpp"
@@ -40,6 +48,8 @@ struct settings {
   caf::timespan slow_delay{0};
   double failure_rate = 0;
   int64_t amount_limit_cents = 0;
+  /// Payments kept in memory by a simulator with a ledger table.
+  size_t max_payments = 0;
 };
 
 settings settings_of(const agora::config& cfg) {
@@ -48,6 +58,7 @@ settings settings_of(const agora::config& cfg) {
   result.slow_delay = std::chrono::milliseconds(cfg.payments.slow_delay_ms);
   result.failure_rate = cfg.payments.gateway_failure_rate;
   result.amount_limit_cents = cfg.payments.amount_limit_cents;
+  result.max_payments = static_cast<size_t>(cfg.payments.gateway_max_payments);
   return result;
 }
 
@@ -131,14 +142,14 @@ public:
     entry.outcome = result.outcome;
     entry.gateway_ref = result.gateway_ref;
     entry.reason = result.reason;
-    entries_.push_back(std::move(entry));
+    add_entry(pay, std::move(entry));
     return result;
   }
 
   /// The entries and totals of `payment_id`, or of everything when empty.
   ledger snapshot(const std::string& payment_id) const {
     ledger result;
-    for (const auto& e : entries_)
+    for (const auto& [_, e] : entries_)
       if (payment_id.empty() || e.payment_id == payment_id)
         result.entries.push_back(e);
     for (const auto& [id, pay] : payments_) {
@@ -172,6 +183,7 @@ public:
           if (ok) {
             authorizations_[result.gateway_ref] = authorization_record{x.payment_id,
                                                                        x.amount_cents};
+            pay.refs.push_back(result.gateway_ref);
             pay.totals.authorized_cents += x.amount_cents;
           }
         },
@@ -182,6 +194,7 @@ public:
           if (ok && auth) {
             auth->captured = true;
             captures_[result.gateway_ref] = capture_record{x.payment_id, x.amount_cents};
+            pay.refs.push_back(result.gateway_ref);
             pay.totals.captured_cents += x.amount_cents;
           }
         },
@@ -206,7 +219,23 @@ public:
       },
       req);
     pay.attempts[entry.operation]++;
-    entries_.push_back(std::move(entry));
+    add_entry(pay, std::move(entry));
+  }
+
+  /// Forgets `payment_id`: its token, authorizations, captures and ledger
+  /// entries (the simulator reads them back from its table when needed).
+  void forget(const std::string& payment_id) {
+    tokens_.erase(payment_id);
+    auto i = payments_.find(payment_id);
+    if (i == payments_.end())
+      return;
+    for (const auto& ref : i->second.refs) {
+      authorizations_.erase(ref);
+      captures_.erase(ref);
+    }
+    for (auto seq : i->second.entries)
+      entries_.erase(seq);
+    payments_.erase(i);
   }
 
 private:
@@ -214,7 +243,15 @@ private:
     /// Attempts per operation that reached the tok_flaky check.
     std::map<operation, int64_t> attempts;
     payment_totals totals;
+    /// Its approved authorizations and captures, and its ledger entries.
+    std::vector<std::string> refs;
+    std::vector<uint64_t> entries;
   };
+
+  void add_entry(payment_record& pay, ledger_entry entry) {
+    pay.entries.push_back(++last_entry_);
+    entries_.emplace_hint(entries_.end(), last_entry_, std::move(entry));
+  }
 
   struct authorization_record {
     std::string payment_id;
@@ -250,6 +287,7 @@ private:
     if (auto err = transient_failure(kind, pay, operation::authorize))
       return fail(ref, *err);
     authorizations_[ref] = authorization_record{req.payment_id, req.amount_cents};
+    pay.refs.push_back(ref);
     pay.totals.authorized_cents += req.amount_cents;
     return approve(ref);
   }
@@ -278,6 +316,7 @@ private:
       return fail(ref, *err);
     auth->captured = true;
     captures_[ref] = capture_record{req.payment_id, req.amount_cents};
+    pay.refs.push_back(ref);
     pay.totals.captured_cents += req.amount_cents;
     return approve(ref);
   }
@@ -384,7 +423,9 @@ private:
   std::map<std::string, payment_record> payments_;
   std::map<std::string, authorization_record> authorizations_;
   std::map<std::string, capture_record> captures_;
-  std::vector<ledger_entry> entries_;
+  /// The ledger in decision order.
+  std::map<uint64_t, ledger_entry> entries_;
+  uint64_t last_entry_ = 0;
 };
 
 // -- actor --------------------------------------------------------------------
@@ -394,7 +435,8 @@ private:
 /// ticket) answers one replay of an already decided key.
 using simulator_actor = gateway_actor::extend<caf::reacts_to<settle_atom, std::string>,
                                               caf::reacts_to<settle_atom, uint64_t>,
-                                              caf::reacts_to<commit_atom>>;
+                                              caf::reacts_to<commit_atom>,
+                                              caf::reacts_to<load_atom>>;
 
 using promise = caf::typed_response_promise<gateway_result>;
 
@@ -415,6 +457,13 @@ struct replay {
   gateway_result result;
 };
 
+/// A payment in memory: the idempotency keys of its requests, and its place
+/// in the order of use.
+struct held_payment {
+  std::vector<std::string> keys;
+  std::list<std::string>::iterator use;
+};
+
 struct simulator_state {
   static inline const char* name = "payment-gateway-sim";
   std::optional<book> ledger_book;
@@ -427,7 +476,26 @@ struct simulator_state {
   std::map<std::string, key_record> keys;
   std::map<uint64_t, replay> replays;
   uint64_t last_ticket = 0;
+  /// The payments in memory, and their ids least recently used first. A
+  /// simulator with a table forgets the least recently used beyond
+  /// settings::max_payments (with their keys) and reads them back when a
+  /// request or a ledger query needs them.
+  std::unordered_map<std::string, held_payment> held;
+  std::list<std::string> use_order;
+  /// True when the table may hold payments that memory does not: it had
+  /// rows when the simulator started, or a payment was forgotten since.
+  bool table_has_more = false;
+  /// Requests for payments to read back from the table first, and whether a
+  /// load message is on its way to read them all in one statement.
+  std::map<std::string, std::vector<std::pair<request, promise>>> to_read;
+  bool load_scheduled = false;
 };
+
+metrics::gauge& payments_in_memory() {
+  static auto& g = metrics::get_gauge("agora_gateway_sim_payments",
+                                      "Payments the simulated gateway holds in memory");
+  return g;
+}
 
 using self_ptr = simulator_actor::stateful_pointer<simulator_state>;
 
@@ -440,33 +508,61 @@ void send_later(self_ptr self, caf::timespan delay, Ts&&... xs) {
     self->delayed_send(me, delay, std::forward<Ts>(xs)...);
 }
 
+held_payment& hold(simulator_state& st, const std::string& payment_id);
+void forget_beyond_limit(simulator_state& st);
+
+const std::string& key_of(const request& req) {
+  return std::visit([](const auto& x) -> const std::string& { return x.idempotency_key; }, req);
+}
+
+/// Answers `req` through `rp`: decides a fresh key after the latency, joins
+/// a key in flight, or replays a decided one. Its payment must be in memory
+/// if the table may know it (read_back); the caller trims memory afterwards.
+void handle(self_ptr self, request req, promise rp) {
+  auto& st = self->state;
+  auto key = key_of(req);
+  auto& payment = hold(st, payment_id_of(req));
+  auto [i, fresh] = st.keys.try_emplace(key);
+  auto& rec = i->second;
+  if (fresh) {
+    payment.keys.push_back(key);
+    rec.first = std::move(req);
+    rec.waiting.push_back(std::move(rp));
+    send_later(self, st.ledger_book->arrival(rec.first), settle_atom_v, std::move(key));
+  } else {
+    if (!(rec.first == req))
+      actors_log().warn("payment gateway: idempotency key {} reused for a different request; "
+                        "answering the first request's result",
+                        key);
+    if (!rec.result || !rec.saved) {
+      // The first request is still in flight: its decision answers this one too.
+      rec.waiting.push_back(std::move(rp));
+    } else {
+      auto ticket = ++st.last_ticket;
+      st.replays.emplace(ticket, replay{std::move(rp), *rec.result});
+      send_later(self, st.ledger_book->setup().latency, settle_atom_v, ticket);
+    }
+  }
+}
+
 template <class Request>
 caf::result<gateway_result> on_request(self_ptr self, Request& req) {
   auto& st = self->state;
   if (req.idempotency_key.empty())
     return gateway_result{outcome::failed, {}, "missing idempotency key"};
   auto rp = self->make_response_promise<gateway_result>();
-  auto key = req.idempotency_key;
-  auto [i, fresh] = st.keys.try_emplace(key);
-  auto& rec = i->second;
-  if (fresh) {
-    rec.first = std::move(req);
-    rec.waiting.push_back(rp);
-    send_later(self, st.ledger_book->arrival(rec.first), settle_atom_v, std::move(key));
+  if (st.store && st.table_has_more && st.held.count(req.payment_id) == 0) {
+    // The table may know this payment: read it back first, together with the
+    // others asked for meanwhile.
+    st.to_read[req.payment_id].emplace_back(request{std::move(req)}, rp);
+    if (!st.load_scheduled) {
+      st.load_scheduled = true;
+      self->send(self, load_atom_v);
+    }
     return rp;
   }
-  if (!(rec.first == request{req}))
-    actors_log().warn("payment gateway: idempotency key {} reused for a different request; "
-                      "answering the first request's result",
-                      key);
-  if (!rec.result || !rec.saved) {
-    // The first request is still in flight: its decision answers this one too.
-    rec.waiting.push_back(rp);
-    return rp;
-  }
-  auto ticket = ++st.last_ticket;
-  st.replays.emplace(ticket, replay{rp, *rec.result});
-  send_later(self, st.ledger_book->setup().latency, settle_atom_v, ticket);
+  handle(self, request{std::move(req)}, rp);
+  forget_beyond_limit(st);
   return rp;
 }
 
@@ -540,24 +636,27 @@ void persist(simulator_state& st, const std::vector<std::string>& keys) {
                        r.error().message);
 }
 
-/// Reads the ledger table back into the book and the key map.
-bool restore_ledger(simulator_state& st) {
-  auto& conn = *st.store;
-  if (!conn.ensure_connected() || !conn.prepare("ledger_insert", insert_sql))
-    return false;
-  auto rows = conn.exec(
-    "SELECT idempotency_key, operation, payment_id, amount_cents, currency, token, target_ref, "
-    "outcome, gateway_ref, reason FROM gateway_ledger ORDER BY seq");
-  if (!rows)
-    return false;
+constexpr const char* select_sql =
+  "SELECT idempotency_key, operation, payment_id, amount_cents, currency, token, target_ref, "
+  "outcome, gateway_ref, reason FROM gateway_ledger";
+
+/// One decision read back from the table: its key, request and result.
+struct recorded {
+  std::string key;
+  request req;
+  gateway_result result;
+};
+
+std::vector<recorded> read_rows(const persistence::pg::outcome& rows) {
+  std::vector<recorded> out;
   for (int i = 0; i < rows.rows(); ++i) {
     std::string key{rows.text(i, 0)};
     auto op = rows.text(i, 1);
     std::string pid{rows.text(i, 2)};
     auto amount = rows.int64(i, 3);
     std::string target{rows.text(i, 6)};
-    auto out = parse_outcome(rows.text(i, 7));
-    if (!out)
+    auto out_come = parse_outcome(rows.text(i, 7));
+    if (!out_come)
       continue;
     request req;
     if (op == to_string(operation::authorize))
@@ -570,12 +669,112 @@ bool restore_ledger(simulator_state& st) {
       req = refund{key, pid, target, amount};
     else
       continue;
-    gateway_result result{*out, std::string{rows.text(i, 8)}, std::string{rows.text(i, 9)}};
-    st.ledger_book->restore(key, req, result);
-    st.keys[key] = key_record{std::move(req), result, {}};
+    gateway_result result{*out_come, std::string{rows.text(i, 8)}, std::string{rows.text(i, 9)}};
+    out.push_back({std::move(key), std::move(req), std::move(result)});
   }
-  actors_log().info("payment gateway: {} ledger entries restored", rows.rows());
+  return out;
+}
+
+/// Prepares the statements and notes whether the table holds decisions of
+/// an earlier run (read back payment by payment as they are needed).
+bool open_ledger(simulator_state& st) {
+  auto& conn = *st.store;
+  if (!conn.ensure_connected() || !conn.prepare("ledger_insert", insert_sql) ||
+      !conn.prepare("ledger_of_payments", std::string(select_sql) +
+                                            " WHERE payment_id = ANY($1::text[]) ORDER BY seq"))
+    return false;
+  auto rows = conn.exec("SELECT count(*) FROM gateway_ledger");
+  if (!rows)
+    return false;
+  st.table_has_more = rows.int64(0, 0) > 0;
+  actors_log().info("payment gateway: {} ledger entries in its table, read back by payment as "
+                    "they are needed",
+                    rows.int64(0, 0));
   return true;
+}
+
+/// Makes `payment_id` the most recently used payment in memory.
+held_payment& hold(simulator_state& st, const std::string& payment_id) {
+  auto [i, fresh] = st.held.try_emplace(payment_id);
+  if (fresh) {
+    i->second.use = st.use_order.insert(st.use_order.end(), payment_id);
+    payments_in_memory().set(static_cast<int64_t>(st.held.size()));
+  } else {
+    st.use_order.splice(st.use_order.end(), st.use_order, i->second.use);
+  }
+  return i->second;
+}
+
+/// Reads the decisions of `payment_ids` back from the table (one statement)
+/// into the book and the key map; the payments are in memory afterwards.
+/// False when the table could not be read: nothing is in memory then, since
+/// deciding a payment without its history could charge it twice.
+bool read_back(simulator_state& st, const std::vector<std::string>& payment_ids) {
+  auto rows = st.store->exec_prepared("ledger_of_payments",
+                                      {persistence::pg::text_array(payment_ids)});
+  if (!rows) {
+    actors_log().error("payment gateway: cannot read {} payments back from its ledger: {}",
+                       payment_ids.size(), rows.error().message);
+    return false;
+  }
+  for (const auto& id : payment_ids)
+    hold(st, id);
+  for (auto& r : read_rows(rows)) {
+    if (st.keys.count(r.key) > 0)
+      continue; // decided in memory already
+    st.ledger_book->restore(r.key, r.req, r.result);
+    hold(st, payment_id_of(r.req)).keys.push_back(r.key);
+    st.keys[r.key] = key_record{std::move(r.req), std::move(r.result), {}};
+  }
+  return true;
+}
+
+/// A key still waiting for its decision, its write or its answer.
+bool busy(const simulator_state& st, const held_payment& p) {
+  for (const auto& key : p.keys)
+    if (auto i = st.keys.find(key);
+        i != st.keys.end() &&
+        (!i->second.result || !i->second.saved || !i->second.waiting.empty()))
+      return true;
+  return false;
+}
+
+/// A simulator with a table forgets its least recently used payments beyond
+/// settings::max_payments (none with a request in flight).
+void forget_beyond_limit(simulator_state& st) {
+  if (!st.store)
+    return;
+  auto limit = st.ledger_book->setup().max_payments;
+  for (auto tries = st.held.size(); st.held.size() > limit && tries > 0; --tries) {
+    auto i = st.held.find(st.use_order.front());
+    if (busy(st, i->second)) {
+      st.use_order.splice(st.use_order.end(), st.use_order, i->second.use);
+      continue;
+    }
+    for (const auto& key : i->second.keys)
+      st.keys.erase(key);
+    st.ledger_book->forget(i->first);
+    st.use_order.erase(i->second.use);
+    st.held.erase(i);
+    st.table_has_more = true;
+  }
+  payments_in_memory().set(static_cast<int64_t>(st.held.size()));
+}
+
+/// The whole ledger, from the table when memory does not hold all of it.
+caf::result<ledger> whole_ledger(simulator_state& st) {
+  if (!st.store || !st.table_has_more)
+    return st.ledger_book->snapshot({});
+  auto rows = st.store->exec(std::string(select_sql) + " ORDER BY seq");
+  if (!rows) {
+    actors_log().error("payment gateway: cannot read its ledger table: {}",
+                       rows.error().message);
+    return caf::make_error(errc::unavailable);
+  }
+  book all{st.ledger_book->setup(), 0};
+  for (const auto& r : read_rows(rows))
+    all.restore(r.key, r.req, r.result);
+  return all.snapshot({});
 }
 
 simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint64_t seed,
@@ -584,15 +783,44 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
   if (!ledger_conninfo.empty()) {
     self->state.store = std::make_unique<persistence::pg::connection>(ledger_conninfo,
                                                                       "agora-gateway-sim");
-    if (!restore_ledger(self->state))
-      actors_log().error("payment gateway: cannot read its ledger table; starting empty");
+    if (!open_ledger(self->state))
+      actors_log().error("payment gateway: cannot open its ledger table; starting empty");
   }
   return {
     [=](authorize& req) { return on_request(self, req); },
     [=](capture& req) { return on_request(self, req); },
     [=](void_authorization& req) { return on_request(self, req); },
     [=](refund& req) { return on_request(self, req); },
-    [=](const get_ledger& req) { return self->state.ledger_book->snapshot(req.payment_id); },
+    [=](const get_ledger& req) -> caf::result<ledger> {
+      auto& st = self->state;
+      if (req.payment_id.empty())
+        return whole_ledger(st);
+      if (st.store && st.table_has_more && st.held.count(req.payment_id) == 0 &&
+          !read_back(st, {req.payment_id}))
+        return caf::make_error(errc::unavailable);
+      hold(st, req.payment_id);
+      auto result = st.ledger_book->snapshot(req.payment_id);
+      forget_beyond_limit(st);
+      return result;
+    },
+    [=](load_atom) {
+      auto& st = self->state;
+      st.load_scheduled = false;
+      auto waiting = std::move(st.to_read);
+      st.to_read.clear();
+      std::vector<std::string> ids;
+      for (const auto& [id, _] : waiting)
+        ids.push_back(id);
+      bool known = read_back(st, ids);
+      for (auto& [_, requests] : waiting)
+        for (auto& [req, rp] : requests) {
+          if (known)
+            handle(self, std::move(req), std::move(rp));
+          else // the outcome is unknown to the caller, which asks again with the same key
+            rp.deliver(caf::make_error(errc::unavailable));
+        }
+      forget_beyond_limit(st);
+    },
     [=](settle_atom, const std::string& key) {
       auto& st = self->state;
       auto i = st.keys.find(key);

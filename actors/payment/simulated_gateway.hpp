@@ -43,10 +43,13 @@ gateway_actor spawn_simulated_gateway(caf::actor_system& sys, const agora::confi
                                       uint64_t seed = random_seed());
 
 /// The same simulator keeping its ledger in PostgreSQL (table gateway_ledger
-/// at cfg.pg.conninfo), like a real provider that outlives the node: it reads
-/// the table back when it starts, so a request repeated after a crash with the
-/// same idempotency key is answered from it and never charged twice. Runs
-/// detached (it writes each decision before answering).
+/// at cfg.pg.conninfo), like a real provider that outlives the node: a
+/// request repeated after a crash with the same idempotency key is answered
+/// from it and never charged twice. It holds at most
+/// cfg.payments.gateway_max_payments payments in memory (the least recently
+/// used go first) and reads a payment's decisions back from the table when a
+/// request or a ledger query needs them, also after a restart. Runs detached
+/// (it writes each decision before answering and reads back synchronously).
 gateway_actor spawn_durable_simulated_gateway(caf::actor_system& sys, const agora::config& cfg,
                                               uint64_t seed = random_seed());
 

@@ -1,9 +1,13 @@
 // The simulated payment gateway with its ledger in PostgreSQL: a gateway
 // started again on the same table answers a repeated idempotency key from it
 // (never charging again) and knows the authorizations, captures and refunds
-// of its earlier life.
+// of its earlier life. It holds a bounded number of payments in memory and
+// reads the others back from the table.
 #include <catch2/catch.hpp>
 
+#include <set>
+
+#include "actors/common/metrics.hpp"
 #include "actors/payment/simulated_gateway.hpp"
 #include "config/config.hpp"
 #include "persistence/pg/connection.hpp"
@@ -75,4 +79,94 @@ TEST_CASE("a durable gateway answers from its ledger after a restart",
   CHECK(totals.refunded_cents == 1000);
   CHECK(l->entries.size() == 6);
   CHECK(ledger_rows(db) == 7);
+}
+
+TEST_CASE("a durable gateway keeps gateway_max_payments in memory and reads the others back",
+          "[integration][gateway]") {
+  test::test_database db;
+  auto cfg = db.make_config();
+  cfg.payments.gateway_latency_ms = 0;
+  cfg.payments.gateway_max_payments = 2;
+  test::test_system ts;
+  auto gw = spawn_durable_simulated_gateway(ts.sys, cfg, 1);
+  test::stop_on_exit guard{gw};
+  auto& in_memory = metrics::get_gauge("agora_gateway_sim_payments", "");
+  std::vector<std::string> refs;
+  for (int i = 1; i <= 5; ++i) {
+    std::string pid{'p', static_cast<char>('0' + i)};
+    auto a = call(ts.sys, gw, authorize{pid + "/authorize/1", pid, 1000 * i, "USD", "tok_ok"});
+    REQUIRE(a.approved());
+    refs.push_back(a.gateway_ref);
+    CHECK(in_memory.value() == std::min(i, 2));
+  }
+  // p1 was forgotten: its key is answered from the table, nothing new recorded.
+  auto again = call(ts.sys, gw, authorize{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"});
+  CHECK(again.gateway_ref == refs[0]);
+  CHECK(ledger_rows(db) == 5);
+  // Its authorization is known again: it can be captured, once.
+  CHECK(call(ts.sys, gw, capture{"p1/capture/1", "p1", refs[0], 1000}).approved());
+  CHECK(call(ts.sys, gw, capture{"p1/capture/2", "p1", refs[0], 1000}).outcome ==
+        outcome::failed);
+  CHECK(in_memory.value() == 2);
+  // The ledger of a forgotten payment, and the whole ledger, come from the table.
+  auto p2 = test::ask<ledger>(ts.sys, gw, get_ledger{"p2"});
+  REQUIRE(p2);
+  REQUIRE(p2->entries.size() == 1);
+  CHECK(p2->totals_of("p2").authorized_cents == 2000);
+  auto all = test::ask<ledger>(ts.sys, gw, get_ledger{""});
+  REQUIRE(all);
+  CHECK(all->entries.size() == 7);
+  CHECK(all->totals.size() == 5);
+  CHECK(all->totals_of("p1").captured_cents == 1000);
+  CHECK(all->totals_of("p5").authorized_cents == 5000);
+  CHECK(in_memory.value() == 2);
+  // Repeats for more forgotten payments than memory holds, arriving together:
+  // read back in one go, every one answered from the table.
+  for (const auto* pid : {"p6", "p7"}) // memory holds these two only
+    REQUIRE(call(ts.sys, gw, authorize{std::string(pid) + "/authorize/1", pid, 100, "USD",
+                                       "tok_ok"})
+              .approved());
+  caf::scoped_actor client{ts.sys};
+  for (int i = 1; i <= 4; ++i) {
+    std::string pid{'p', static_cast<char>('0' + i)};
+    client->send(gw, authorize{pid + "/authorize/1", pid, 1000 * i, "USD", "tok_ok"});
+  }
+  std::set<std::string> answered;
+  for (int i = 0; i < 4; ++i)
+    client->receive([&](gateway_result& r) { answered.insert(r.gateway_ref); },
+                    caf::after(std::chrono::seconds(10)) >> [] { FAIL("no answer"); });
+  CHECK(answered == std::set<std::string>(refs.begin(), refs.begin() + 4));
+  CHECK(ledger_rows(db) == 9);
+  CHECK(in_memory.value() == 2);
+}
+
+TEST_CASE("a payment the gateway cannot read back is answered unavailable, never decided again",
+          "[integration][gateway]") {
+  test::test_database db;
+  auto cfg = db.make_config();
+  cfg.payments.gateway_latency_ms = 0;
+  cfg.payments.gateway_max_payments = 1;
+  test::test_system ts;
+  auto gw = spawn_durable_simulated_gateway(ts.sys, cfg, 1);
+  test::stop_on_exit guard{gw};
+  authorize first{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"};
+  auto a = call(ts.sys, gw, first);
+  REQUIRE(a.approved());
+  REQUIRE(call(ts.sys, gw, authorize{"p2/authorize/1", "p2", 100, "USD", "tok_ok"}).approved());
+  // p1 is forgotten, and its rows cannot be read (the prepared read fails
+  // once a column's type changed under it).
+  auto conn = db.connect();
+  REQUIRE(conn->exec("ALTER TABLE gateway_ledger ALTER COLUMN reason DROP DEFAULT, "
+                     "ALTER COLUMN reason TYPE integer USING 0"));
+  auto failed = test::ask<gateway_result>(ts.sys, gw, first);
+  REQUIRE_FALSE(failed);
+  CHECK(failed.error() == errc::unavailable);
+  CHECK_FALSE(test::ask<ledger>(ts.sys, gw, get_ledger{"p1"}));
+  CHECK(ledger_rows(db) == 2);
+  // Readable again: the same key gets the first answer.
+  REQUIRE(conn->exec("ALTER TABLE gateway_ledger ALTER COLUMN reason TYPE text, "
+                     "ALTER COLUMN reason SET DEFAULT ''"));
+  auto again = call(ts.sys, gw, first);
+  CHECK(again.gateway_ref == a.gateway_ref);
+  CHECK(ledger_rows(db) == 2);
 }
