@@ -32,13 +32,20 @@ int64_t ledger_rows(const test::test_database& db) {
   return r.int64(0, 0);
 }
 
+/// A gateway that answers at once and holds at most `max_payments` in memory.
+agora::config gateway_config(const test::test_database& db, int64_t max_payments = 100000) {
+  auto cfg = db.make_config();
+  cfg.payments.gateway_latency_ms = 0;
+  cfg.payments.gateway_max_payments = max_payments;
+  return cfg;
+}
+
 } // namespace
 
 TEST_CASE("a durable gateway answers from its ledger after a restart",
           "[integration][gateway]") {
   test::test_database db;
-  auto cfg = db.make_config();
-  cfg.payments.gateway_latency_ms = 0;
+  auto cfg = gateway_config(db);
   test::test_system ts;
   authorize auth{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"};
   std::string auth_ref, capture_ref;
@@ -84,11 +91,8 @@ TEST_CASE("a durable gateway answers from its ledger after a restart",
 TEST_CASE("a durable gateway keeps gateway_max_payments in memory and reads the others back",
           "[integration][gateway]") {
   test::test_database db;
-  auto cfg = db.make_config();
-  cfg.payments.gateway_latency_ms = 0;
-  cfg.payments.gateway_max_payments = 2;
   test::test_system ts;
-  auto gw = spawn_durable_simulated_gateway(ts.sys, cfg, 1);
+  auto gw = spawn_durable_simulated_gateway(ts.sys, gateway_config(db, 2), 1);
   test::stop_on_exit guard{gw};
   auto& in_memory = metrics::get_gauge("agora_gateway_sim_payments", "");
   std::vector<std::string> refs;
@@ -143,11 +147,8 @@ TEST_CASE("a durable gateway keeps gateway_max_payments in memory and reads the 
 TEST_CASE("a payment the gateway cannot read back is answered unavailable, never decided again",
           "[integration][gateway]") {
   test::test_database db;
-  auto cfg = db.make_config();
-  cfg.payments.gateway_latency_ms = 0;
-  cfg.payments.gateway_max_payments = 1;
   test::test_system ts;
-  auto gw = spawn_durable_simulated_gateway(ts.sys, cfg, 1);
+  auto gw = spawn_durable_simulated_gateway(ts.sys, gateway_config(db, 1), 1);
   test::stop_on_exit guard{gw};
   authorize first{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"};
   auto a = call(ts.sys, gw, first);
