@@ -50,6 +50,8 @@ struct settings {
   int64_t amount_limit_cents = 0;
   /// Payments kept in memory by a simulator with a ledger table.
   size_t max_payments = 0;
+  /// How long one statement on the ledger table may run.
+  int64_t statement_timeout_ms = 0;
 };
 
 settings settings_of(const agora::config& cfg) {
@@ -59,6 +61,7 @@ settings settings_of(const agora::config& cfg) {
   result.failure_rate = cfg.payments.gateway_failure_rate;
   result.amount_limit_cents = cfg.payments.amount_limit_cents;
   result.max_payments = static_cast<size_t>(cfg.payments.gateway_max_payments);
+  result.statement_timeout_ms = cfg.pg.write_timeout_ms;
   return result;
 }
 
@@ -449,6 +452,9 @@ struct key_record {
   /// False while the decision waits to be written to the ledger table (it is
   /// not answered before).
   bool saved = true;
+  /// False while a decision is not in the table: its write failed (it is
+  /// written again with the next decisions). Such a payment stays in memory.
+  bool in_table = true;
 };
 
 /// A repeated key whose result is known, answered after the latency.
@@ -473,6 +479,8 @@ struct simulator_state {
   /// a commit message is on its way to write them in one statement.
   std::vector<std::string> unsaved;
   bool commit_scheduled = false;
+  /// Decided keys whose write to the table failed, written with the next ones.
+  std::vector<std::string> unwritten;
   std::map<std::string, key_record> keys;
   std::map<uint64_t, replay> replays;
   uint64_t last_ticket = 0;
@@ -583,9 +591,9 @@ std::optional<outcome> parse_outcome(std::string_view text) {
 }
 
 /// Writes the decisions of `keys` in one statement (blocking: the simulator
-/// runs detached when it keeps a table). A failed write is logged; the
-/// decisions stand in memory.
-void persist(simulator_state& st, const std::vector<std::string>& keys) {
+/// runs detached when it keeps a table). False when the write failed
+/// (logged): the decisions stand in memory and go again with the next ones.
+bool persist(simulator_state& st, const std::vector<std::string>& keys) {
   std::array<std::vector<std::string>, 10> columns;
   for (const auto& key : keys) {
     const auto& rec = st.keys.at(key);
@@ -625,7 +633,7 @@ void persist(simulator_state& st, const std::vector<std::string>& keys) {
   if (!conn.ensure_connected()) {
     actors_log().error("payment gateway: cannot record {} decisions: PostgreSQL unreachable",
                        keys.size());
-    return;
+    return false;
   }
   std::vector<std::string> params;
   for (const auto& col : columns)
@@ -634,6 +642,7 @@ void persist(simulator_state& st, const std::vector<std::string>& keys) {
   if (!r)
     actors_log().error("payment gateway: cannot record {} decisions: {}", keys.size(),
                        r.error().message);
+  return static_cast<bool>(r);
 }
 
 constexpr const char* select_sql =
@@ -729,12 +738,14 @@ bool read_back(simulator_state& st, const std::vector<std::string>& payment_ids)
   return true;
 }
 
-/// A key still waiting for its decision, its write or its answer.
+/// A key still waiting for its decision, its write or its answer, or whose
+/// write failed: forgetting it would let its key be decided again.
 bool busy(const simulator_state& st, const held_payment& p) {
   for (const auto& key : p.keys)
     if (auto i = st.keys.find(key);
         i != st.keys.end() &&
-        (!i->second.result || !i->second.saved || !i->second.waiting.empty()))
+        (!i->second.result || !i->second.saved || !i->second.in_table ||
+         !i->second.waiting.empty()))
       return true;
   return false;
 }
@@ -785,8 +796,11 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
                                                                       "agora-gateway-sim");
     // Reading payments back must probe the payment index however stale the
     // table's statistics are: a plan made while the table was small scanned
-    // it whole for every read (5.8 ms per read at 80,000 rows).
-    self->state.store->set_session("SET enable_seqscan = off");
+    // it whole for every read (5.8 ms per read at 80,000 rows). A statement
+    // stuck behind a lock fails after pg.write_timeout_ms instead of holding
+    // every gateway call.
+    self->state.store->set_session("SET enable_seqscan = off; SET statement_timeout = " +
+                                   std::to_string(cfg.statement_timeout_ms));
     if (!open_ledger(self->state))
       actors_log().error("payment gateway: cannot open its ledger table; starting empty");
   }
@@ -854,7 +868,17 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
       st.commit_scheduled = false;
       auto keys = std::move(st.unsaved);
       st.unsaved.clear();
-      persist(st, keys);
+      // Decisions whose write failed before go again (the insert skips a
+      // key the table has already).
+      auto batch = keys;
+      batch.insert(batch.end(), st.unwritten.begin(), st.unwritten.end());
+      bool written = persist(st, batch);
+      st.unwritten.clear();
+      for (const auto& key : batch) {
+        st.keys.at(key).in_table = written;
+        if (!written)
+          st.unwritten.push_back(key);
+      }
       for (const auto& key : keys) {
         auto& rec = st.keys.at(key);
         rec.saved = true;

@@ -2,7 +2,8 @@
 // started again on the same table answers a repeated idempotency key from it
 // (never charging again) and knows the authorizations, captures and refunds
 // of its earlier life. It holds a bounded number of payments in memory and
-// reads the others back from the table.
+// reads the others back from the table; a payment it cannot read back, or
+// whose decision the table did not take, is never decided again.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -40,6 +41,17 @@ agora::config gateway_config(const test::test_database& db, int64_t max_payments
   return cfg;
 }
 
+/// A durable gateway of its own database that answers at once and holds at
+/// most `max_payments` in memory.
+struct bounded_gateway {
+  explicit bounded_gateway(int64_t max_payments)
+      : gw(spawn_durable_simulated_gateway(ts.sys, gateway_config(db, max_payments), 1)) {}
+  test::test_database db;
+  test::test_system ts;
+  gateway_actor gw;
+  test::stop_on_exit<gateway_actor> guard{gw};
+};
+
 } // namespace
 
 TEST_CASE("a durable gateway answers from its ledger after a restart",
@@ -65,7 +77,7 @@ TEST_CASE("a durable gateway answers from its ledger after a restart",
   CHECK(ledger_rows(db) == 4);
 
   auto gw = spawn_durable_simulated_gateway(ts.sys, cfg, 2);
-  test::stop_on_exit guard{gw};
+  test::stop_on_exit<gateway_actor> guard{gw};
   // The same key: the first answer again, nothing new recorded.
   auto again = call(ts.sys, gw, auth);
   CHECK(again.approved());
@@ -90,34 +102,31 @@ TEST_CASE("a durable gateway answers from its ledger after a restart",
 
 TEST_CASE("a durable gateway keeps gateway_max_payments in memory and reads the others back",
           "[integration][gateway]") {
-  test::test_database db;
-  test::test_system ts;
-  auto gw = spawn_durable_simulated_gateway(ts.sys, gateway_config(db, 2), 1);
-  test::stop_on_exit guard{gw};
+  bounded_gateway f{2};
   auto& in_memory = metrics::get_gauge("agora_gateway_sim_payments", "");
   std::vector<std::string> refs;
   for (int i = 1; i <= 5; ++i) {
     std::string pid{'p', static_cast<char>('0' + i)};
-    auto a = call(ts.sys, gw, authorize{pid + "/authorize/1", pid, 1000 * i, "USD", "tok_ok"});
+    auto a = call(f.ts.sys, f.gw, authorize{pid + "/authorize/1", pid, 1000 * i, "USD", "tok_ok"});
     REQUIRE(a.approved());
     refs.push_back(a.gateway_ref);
     CHECK(in_memory.value() == std::min(i, 2));
   }
   // p1 was forgotten: its key is answered from the table, nothing new recorded.
-  auto again = call(ts.sys, gw, authorize{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"});
+  auto again = call(f.ts.sys, f.gw, authorize{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"});
   CHECK(again.gateway_ref == refs[0]);
-  CHECK(ledger_rows(db) == 5);
+  CHECK(ledger_rows(f.db) == 5);
   // Its authorization is known again: it can be captured, once.
-  CHECK(call(ts.sys, gw, capture{"p1/capture/1", "p1", refs[0], 1000}).approved());
-  CHECK(call(ts.sys, gw, capture{"p1/capture/2", "p1", refs[0], 1000}).outcome ==
+  CHECK(call(f.ts.sys, f.gw, capture{"p1/capture/1", "p1", refs[0], 1000}).approved());
+  CHECK(call(f.ts.sys, f.gw, capture{"p1/capture/2", "p1", refs[0], 1000}).outcome ==
         outcome::failed);
   CHECK(in_memory.value() == 2);
   // The ledger of a forgotten payment, and the whole ledger, come from the table.
-  auto p2 = test::ask<ledger>(ts.sys, gw, get_ledger{"p2"});
+  auto p2 = test::ask<ledger>(f.ts.sys, f.gw, get_ledger{"p2"});
   REQUIRE(p2);
   REQUIRE(p2->entries.size() == 1);
   CHECK(p2->totals_of("p2").authorized_cents == 2000);
-  auto all = test::ask<ledger>(ts.sys, gw, get_ledger{""});
+  auto all = test::ask<ledger>(f.ts.sys, f.gw, get_ledger{""});
   REQUIRE(all);
   CHECK(all->entries.size() == 7);
   CHECK(all->totals.size() == 5);
@@ -127,47 +136,68 @@ TEST_CASE("a durable gateway keeps gateway_max_payments in memory and reads the 
   // Repeats for more forgotten payments than memory holds, arriving together:
   // read back in one go, every one answered from the table.
   for (const auto* pid : {"p6", "p7"}) // memory holds these two only
-    REQUIRE(call(ts.sys, gw, authorize{std::string(pid) + "/authorize/1", pid, 100, "USD",
+    REQUIRE(call(f.ts.sys, f.gw, authorize{std::string(pid) + "/authorize/1", pid, 100, "USD",
                                        "tok_ok"})
               .approved());
-  caf::scoped_actor client{ts.sys};
+  caf::scoped_actor client{f.ts.sys};
   for (int i = 1; i <= 4; ++i) {
     std::string pid{'p', static_cast<char>('0' + i)};
-    client->send(gw, authorize{pid + "/authorize/1", pid, 1000 * i, "USD", "tok_ok"});
+    client->send(f.gw, authorize{pid + "/authorize/1", pid, 1000 * i, "USD", "tok_ok"});
   }
   std::set<std::string> answered;
   for (int i = 0; i < 4; ++i)
     client->receive([&](gateway_result& r) { answered.insert(r.gateway_ref); },
                     caf::after(std::chrono::seconds(10)) >> [] { FAIL("no answer"); });
   CHECK(answered == std::set<std::string>(refs.begin(), refs.begin() + 4));
-  CHECK(ledger_rows(db) == 9);
+  CHECK(ledger_rows(f.db) == 9);
   CHECK(in_memory.value() == 2);
 }
 
 TEST_CASE("a payment the gateway cannot read back is answered unavailable, never decided again",
           "[integration][gateway]") {
-  test::test_database db;
-  test::test_system ts;
-  auto gw = spawn_durable_simulated_gateway(ts.sys, gateway_config(db, 1), 1);
-  test::stop_on_exit guard{gw};
+  bounded_gateway f{1};
   authorize first{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"};
-  auto a = call(ts.sys, gw, first);
+  auto a = call(f.ts.sys, f.gw, first);
   REQUIRE(a.approved());
-  REQUIRE(call(ts.sys, gw, authorize{"p2/authorize/1", "p2", 100, "USD", "tok_ok"}).approved());
+  REQUIRE(call(f.ts.sys, f.gw, authorize{"p2/authorize/1", "p2", 100, "USD", "tok_ok"}).approved());
   // p1 is forgotten, and its rows cannot be read (the prepared read fails
   // once a column's type changed under it).
-  auto conn = db.connect();
+  auto conn = f.db.connect();
   REQUIRE(conn->exec("ALTER TABLE gateway_ledger ALTER COLUMN reason DROP DEFAULT, "
                      "ALTER COLUMN reason TYPE integer USING 0"));
-  auto failed = test::ask<gateway_result>(ts.sys, gw, first);
+  auto failed = test::ask<gateway_result>(f.ts.sys, f.gw, first);
   REQUIRE_FALSE(failed);
   CHECK(failed.error() == errc::unavailable);
-  CHECK_FALSE(test::ask<ledger>(ts.sys, gw, get_ledger{"p1"}));
-  CHECK(ledger_rows(db) == 2);
+  CHECK_FALSE(test::ask<ledger>(f.ts.sys, f.gw, get_ledger{"p1"}));
+  CHECK(ledger_rows(f.db) == 2);
   // Readable again: the same key gets the first answer.
   REQUIRE(conn->exec("ALTER TABLE gateway_ledger ALTER COLUMN reason TYPE text, "
                      "ALTER COLUMN reason SET DEFAULT ''"));
-  auto again = call(ts.sys, gw, first);
+  auto again = call(f.ts.sys, f.gw, first);
   CHECK(again.gateway_ref == a.gateway_ref);
-  CHECK(ledger_rows(db) == 2);
+  CHECK(ledger_rows(f.db) == 2);
+}
+
+TEST_CASE("a decision the table did not take stays in memory until written",
+          "[integration][gateway]") {
+  bounded_gateway f{1};
+  auto conn = f.db.connect();
+  REQUIRE(conn->exec("ALTER TABLE gateway_ledger ADD CONSTRAINT refuse_p9 "
+                     "CHECK (payment_id <> 'p9')"));
+  authorize first{"p9/authorize/1", "p9", 1000, "USD", "tok_ok"};
+  auto a = call(f.ts.sys, f.gw, first); // decided and answered; its write fails
+  REQUIRE(a.approved());
+  CHECK(ledger_rows(f.db) == 0);
+  // Another payment beyond the bound of one: p9 is not forgotten, so its key
+  // is answered from memory, not decided again.
+  CHECK(call(f.ts.sys, f.gw, authorize{"p8/authorize/1", "p8", 100, "USD", "tok_ok"}).approved());
+  CHECK(call(f.ts.sys, f.gw, first).gateway_ref == a.gateway_ref);
+  // Once the table takes it, the next decisions write it too.
+  REQUIRE(conn->exec("ALTER TABLE gateway_ledger DROP CONSTRAINT refuse_p9"));
+  CHECK(call(f.ts.sys, f.gw, authorize{"p7/authorize/1", "p7", 100, "USD", "tok_ok"}).approved());
+  CHECK(ledger_rows(f.db) == 3);
+  auto r = conn->exec("SELECT gateway_ref FROM gateway_ledger WHERE payment_id = 'p9'");
+  REQUIRE(r);
+  REQUIRE(r.rows() == 1);
+  CHECK(std::string{r.text(0, 0)} == a.gateway_ref);
 }
