@@ -591,14 +591,14 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
                     persistence::append_request{std::move(rec.rows)})
         .then(
           [self, id = std::move(rec.id), state = std::move(rec.state),
-           view = std::move(rec.view), reply = rec.reply](persistence::append_ack&) {
+           reply = rec.reply](persistence::append_ack&) mutable {
             auto& s = self->state;
             --s.recording;
             // As an entity does: the hook sees the durable state before the reply.
             if (s.on_change)
               s.on_change(id, &state);
             if (reply)
-              reply(view);
+              reply(make_view<Traits>(std::move(state)));
             maybe_drained(self);
           },
           [self, reply = rec.reply](caf::error& err) {
@@ -670,10 +670,9 @@ void region_ref<Traits>::record_new(std::string id, typename Traits::command cmd
   int64_t seq = 0;
   detail::apply_decided<Traits>(st, seq, *decided, persistence_id(Traits::type, id),
                                 correlation_id, rec.rows);
-  rec.view = make_view<Traits>(st);
   if (rec.rows.empty()) {
     if (reply)
-      reply(std::move(rec.view));
+      reply(make_view<Traits>(std::move(st)));
     return;
   }
   rec.id = std::move(id);

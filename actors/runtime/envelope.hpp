@@ -43,6 +43,15 @@ view_t<Traits> make_view(const typename Traits::state& st) {
     return Traits::make_view(st);
 }
 
+/// The same from a state no longer needed: moved when it is the view.
+template <class Traits>
+view_t<Traits> make_view(typename Traits::state&& st) {
+  if constexpr (std::is_same_v<view_t<Traits>, typename Traits::state>)
+    return std::move(st);
+  else
+    return Traits::make_view(st);
+}
+
 /// Receives the state (or view) right after the command, or the rejection.
 /// Called exactly once, on a CAF worker thread; must not block.
 template <class Traits>
@@ -63,14 +72,13 @@ struct envelope {
 };
 
 /// region_ref::record_new's message: the events of a brand-new entity,
-/// decided by the caller, its state after them (for the region's change
-/// hook) and the view to answer once they are durable.
+/// decided by the caller, and its state after them: for the region's change
+/// hook, and the view answered once they are durable.
 template <class Traits>
 struct record_request {
   std::string id;
   std::vector<persistence::event_row> rows;
   typename Traits::state state;
-  view_t<Traits> view;
   reply_fn<Traits> reply;
 };
 
