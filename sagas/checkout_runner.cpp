@@ -661,14 +661,10 @@ void on_recorded(runner_actor* self, const std::string& id, saga_entry& e) {
     self->state.deps.after_record(*e.st, e.recorded);
   if (!e.ahead)
     return advance(self, id, e);
+  // The entity took the record, so it had the state the runner planned on
+  // (decide refuses a record that does not answer its next action) and now
+  // has `ahead`: decide and apply_event are pure.
   e.ahead.reset();
-  auto a = next_action(*e.st);
-  if (a.what != action::kind::run || a.step != e.current.step || a.phase != e.current.phase ||
-      a.attempt != e.current.attempt) {
-    // The entity decided otherwise than the runner foresaw: go on from its state.
-    drop_ahead(self, e);
-    return advance(self, id, e);
-  }
   if (e.held) {
     auto r = std::move(*e.held);
     e.held.reset();
