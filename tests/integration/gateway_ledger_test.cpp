@@ -6,6 +6,7 @@
 // whose decision the table did not take, is never decided again.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <set>
 
 #include "actors/common/metrics.hpp"
@@ -33,16 +34,17 @@ int64_t ledger_rows(const test::test_database& db) {
   return r.int64(0, 0);
 }
 
-/// A gateway that answers at once and holds at most `max_payments` in memory.
+/// A gateway that answers at once, holds at most `max_payments` in memory
+/// and gives up on a statement after half a second.
 agora::config gateway_config(const test::test_database& db, int64_t max_payments = 100000) {
   auto cfg = db.make_config();
   cfg.payments.gateway_latency_ms = 0;
   cfg.payments.gateway_max_payments = max_payments;
+  cfg.pg.write_timeout_ms = 500;
   return cfg;
 }
 
-/// A durable gateway of its own database that answers at once and holds at
-/// most `max_payments` in memory.
+/// A durable gateway of its own database, configured by gateway_config.
 struct bounded_gateway {
   explicit bounded_gateway(int64_t max_payments)
       : gw(spawn_durable_simulated_gateway(ts.sys, gateway_config(db, max_payments), 1)) {}
@@ -200,4 +202,29 @@ TEST_CASE("a decision the table did not take stays in memory until written",
   REQUIRE(r);
   REQUIRE(r.rows() == 1);
   CHECK(std::string{r.text(0, 0)} == a.gateway_ref);
+}
+
+TEST_CASE("a ledger read stuck behind a lock fails after pg.write_timeout_ms",
+          "[integration][gateway]") {
+  bounded_gateway f{1};
+  authorize first{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"};
+  auto a = call(f.ts.sys, f.gw, first);
+  REQUIRE(call(f.ts.sys, f.gw, authorize{"p2/authorize/1", "p2", 100, "USD", "tok_ok"})
+            .approved());
+  // Another session holds the table: p1 (forgotten) and the whole ledger
+  // cannot be read; each read gives up instead of holding every call.
+  auto locker = f.db.connect();
+  REQUIRE(locker->exec("BEGIN"));
+  REQUIRE(locker->exec("LOCK TABLE gateway_ledger IN ACCESS EXCLUSIVE MODE"));
+  auto started = std::chrono::steady_clock::now();
+  CHECK_FALSE(test::ask<ledger>(f.ts.sys, f.gw, get_ledger{""}));
+  auto repeat = test::ask<gateway_result>(f.ts.sys, f.gw, first);
+  REQUIRE_FALSE(repeat);
+  CHECK(repeat.error() == errc::unavailable);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  REQUIRE(locker->exec("ROLLBACK"));
+  CHECK(call(f.ts.sys, f.gw, first).gateway_ref == a.gateway_ref);
+  auto all = test::ask<ledger>(f.ts.sys, f.gw, get_ledger{""});
+  REQUIRE(all);
+  CHECK(all->entries.size() == 2);
 }

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include <netinet/in.h>
@@ -52,6 +53,14 @@ metrics::counter& conflicts_counter() {
 
 bool is_error(const caf::expected<append_ack>& res, errc code) {
   return !res && res.error() == caf::make_error(code);
+}
+
+/// Another session holding the journal (ACCESS EXCLUSIVE) until it rolls back.
+std::unique_ptr<pg::connection> lock_journal(const test::test_database& db) {
+  auto locker = db.connect();
+  REQUIRE(locker->exec("BEGIN"));
+  REQUIRE(locker->exec("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE"));
+  return locker;
 }
 
 } // namespace
@@ -312,9 +321,7 @@ TEST_CASE("a batch that outlasts pg.write_timeout_ms fails with unavailable, onc
   REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|t", 1, 1)));
   // Another session holds the journal: the batch's INSERT waits for the lock
   // until the statement timeout cancels it.
-  pg::connection locker{db.conninfo(), "journal-test-locker"};
-  REQUIRE(locker.exec("BEGIN"));
-  REQUIRE(locker.exec("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE"));
+  auto locker = lock_journal(db);
   auto started = std::chrono::steady_clock::now();
   std::vector<append_request> reqs{one_append("cart|t", 2, 1), one_append("cart|t2", 1, 2)};
   auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
@@ -324,7 +331,7 @@ TEST_CASE("a batch that outlasts pg.write_timeout_ms fails with unavailable, onc
   // Cancelled as a whole, not retried append by append: that would wait for
   // the lock a second time (at least 1,000 ms).
   CHECK(took < std::chrono::milliseconds(900));
-  REQUIRE(locker.exec("ROLLBACK"));
+  REQUIRE(locker->exec("ROLLBACK"));
   // Nothing of the cancelled batch was written; the writer reconnects and
   // the same appends then succeed.
   CHECK(db.query("SELECT count(*) FROM journal WHERE persistence_id IN ('cart|t', 'cart|t2')") ==
@@ -349,16 +356,14 @@ TEST_CASE("a recovery read that outlasts pg.read_timeout_ms fails with unavailab
   REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|l", 1, 1)));
   // Another session holds the journal: the read waits for the lock until its
   // statement timeout cancels it (the entity asking sets no timeout).
-  pg::connection locker{db.conninfo(), "journal-test-locker"};
-  REQUIRE(locker.exec("BEGIN"));
-  REQUIRE(locker.exec("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE"));
+  auto locker = lock_journal(db);
   auto started = std::chrono::steady_clock::now();
   auto rec = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|l"});
   auto took = std::chrono::steady_clock::now() - started;
   REQUIRE_FALSE(rec);
   CHECK(rec.error() == caf::make_error(errc::unavailable));
   CHECK(took < std::chrono::seconds(5));
-  REQUIRE(locker.exec("ROLLBACK"));
+  REQUIRE(locker->exec("ROLLBACK"));
   // The reader reconnects; the same read then succeeds.
   bool ok = test::eventually(
     [&] {
