@@ -5,6 +5,8 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -85,17 +87,12 @@ struct journal_metrics {
   }
 };
 
-// -- messages between collector and committers --------------------------------
+// -- the queue between collector and committers ---------------------------------
 
 struct write_batch {
   std::vector<append_request> appends;
   std::vector<snapshot_row> snapshots;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, write_batch& x) {
-  return f(caf::meta::type_name("write_batch"), x.appends, x.snapshots);
-}
 
 /// The fate of one append of a batch.
 struct append_outcome {
@@ -111,17 +108,60 @@ typename Inspector::result_type inspect(Inspector& f, append_outcome& x) {
            x.error);
 }
 
-struct write_result {
+/// What a committer did with the appends numbered first_id, first_id + 1, ...
+struct batch_done {
+  uint64_t first_id = 0;
   /// One entry per append of the batch, same order.
   std::vector<append_outcome> outcomes;
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, write_result& x) {
-  return f(caf::meta::type_name("write_result"), x.outcomes);
+typename Inspector::result_type inspect(Inspector& f, batch_done& x) {
+  return f(caf::meta::type_name("batch_done"), x.first_id, x.outcomes);
 }
 
-using committer_actor = caf::typed_actor<caf::replies_to<write_batch>::with<write_result>>;
+/// Appends wait here for a committer. The collector adds to it; a committer
+/// that finishes a commit takes the next batch itself, so no message round
+/// trip through the collector (two thread wake-ups) separates two commits.
+struct write_queue {
+  std::mutex mtx;
+  /// appends[i] is the append numbered front_id + i.
+  std::deque<append_request> appends;
+  uint64_t front_id = 0;
+  /// The newest pending snapshot per entity.
+  std::map<std::string, snapshot_row> snapshots;
+  /// Committers waiting for work (indexes into the collector's list).
+  std::vector<size_t> idle;
+  size_t max_batch = 2000;
+
+  /// Takes the next batch (at most max_batch events, at least one append).
+  /// Returns false, and lists `committer` as idle, when nothing waits.
+  bool take(size_t committer, write_batch& batch, uint64_t& first_id) {
+    std::lock_guard<std::mutex> guard{mtx};
+    if (appends.empty() && snapshots.empty()) {
+      idle.push_back(committer);
+      return false;
+    }
+    first_id = front_id;
+    size_t events = 0;
+    while (!appends.empty()
+           && (batch.appends.empty() || events + appends.front().rows.size() <= max_batch)) {
+      events += appends.front().rows.size();
+      batch.appends.push_back(std::move(appends.front()));
+      appends.pop_front();
+      ++front_id;
+    }
+    for (auto& [pid, snap] : snapshots)
+      batch.snapshots.push_back(std::move(snap));
+    snapshots.clear();
+    return true;
+  }
+};
+
+using committer_actor = caf::typed_actor<caf::reacts_to<commit_atom>>;
+
+/// The journal's interface and the committers' reports.
+using collector_actor = journal_actor::extend<caf::reacts_to<commit_atom, batch_done>>;
 
 // -- the blocking commit (runs in a detached committer) -------------------------
 
@@ -151,11 +191,6 @@ void acknowledge(const pg::outcome& res, const std::vector<append_request>& appe
 
 enum class attempt { committed, statement_failed, connection_failed };
 
-/// Sends one command of the pipeline; false when libpq refused it.
-bool send_params(PGconn* c, const char* sql) {
-  return PQsendQueryParams(c, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-}
-
 bool send_prepared(PGconn* c, const char* name, const std::vector<std::string>& params) {
   std::vector<const char*> ps;
   for (const auto& p : params)
@@ -165,7 +200,9 @@ bool send_prepared(PGconn* c, const char* name, const std::vector<std::string>& 
          == 1;
 }
 
-/// The fast path: one pipeline, one transaction, one Sync.
+/// The fast path: one pipeline ending in one Sync. The commands before a
+/// Sync run as one implicit transaction: committed at the Sync, or rolled back
+/// there when one of them fails (the rest are then skipped).
 attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
                          std::vector<append_outcome>& out, std::string& why) {
   PGconn* c = conn.raw();
@@ -175,9 +212,8 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
   }
   int commands = 0;
   int insert_index = -1;
-  bool sent = send_params(c, "BEGIN");
-  ++commands;
-  if (sent && !batch.appends.empty()) {
+  bool sent = true;
+  if (!batch.appends.empty()) {
     journal_insert_params ip;
     for (const auto& a : batch.appends)
       for (const auto& row : a.rows)
@@ -187,10 +223,6 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
   }
   if (sent && !batch.snapshots.empty()) {
     sent = send_prepared(c, "snapshot_upsert", snapshot_params(batch.snapshots));
-    ++commands;
-  }
-  if (sent) {
-    sent = send_params(c, "COMMIT");
     ++commands;
   }
   if (!sent || PQpipelineSync(c) != 1) {
@@ -235,16 +267,6 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
     why = PQerrorMessage(c);
     conn.reset();
     return attempt::connection_failed;
-  }
-  // Sync does not end an explicit transaction that failed: roll it back.
-  if (PQtransactionStatus(c) != PQTRANS_IDLE) {
-    std::string first_error = why;
-    if (auto res = conn.exec("ROLLBACK"); !res) {
-      why = res.error().message;
-      conn.reset();
-      return attempt::connection_failed;
-    }
-    why = first_error;
   }
   return verdict;
 }
@@ -331,15 +353,15 @@ void mark_down(committer_pointer self, const std::string& why) {
                          st.backoff.count());
 }
 
-write_result fail_all(const write_batch& batch, errc code) {
-  write_result res;
-  res.outcomes.resize(batch.appends.size());
-  for (auto& o : res.outcomes)
-    o.error = static_cast<uint8_t>(code);
-  return res;
+using outcomes = std::vector<append_outcome>;
+
+outcomes fail_all(const write_batch& batch, errc code) {
+  append_outcome failed;
+  failed.error = static_cast<uint8_t>(code);
+  return outcomes(batch.appends.size(), failed);
 }
 
-write_result commit(committer_pointer self, const write_batch& batch) {
+outcomes commit(committer_pointer self, const write_batch& batch) {
   auto& st = self->state;
   auto& conn = *st.conn;
   if (!conn.connected()) {
@@ -355,14 +377,13 @@ write_result commit(committer_pointer self, const write_batch& batch) {
   }
   auto& m = journal_metrics::get();
   auto started = std::chrono::steady_clock::now();
-  write_result res;
-  res.outcomes.resize(batch.appends.size());
+  outcomes res(batch.appends.size());
   std::string why;
-  auto verdict = commit_pipelined(conn, batch, res.outcomes, why);
+  auto verdict = commit_pipelined(conn, batch, res, why);
   if (verdict == attempt::statement_failed) {
     persistence_log().debug("journal batch failed ({}), retrying with savepoints", why);
-    res.outcomes.assign(batch.appends.size(), append_outcome{});
-    verdict = commit_isolated(conn, batch, res.outcomes, why) ? attempt::committed
+    res.assign(batch.appends.size(), append_outcome{});
+    verdict = commit_isolated(conn, batch, res, why) ? attempt::committed
                                                                : attempt::connection_failed;
     if (verdict != attempt::committed && conn.connected()) {
       persistence_log().error("journal batch failed: {}", why);
@@ -377,9 +398,9 @@ write_result commit(committer_pointer self, const write_batch& batch) {
   size_t events = 0;
   uint64_t conflicts = 0;
   for (size_t i = 0; i < batch.appends.size(); ++i) {
-    if (res.outcomes[i].error == 0)
+    if (res[i].error == 0)
       events += batch.appends[i].rows.size();
-    else if (res.outcomes[i].error == static_cast<uint8_t>(errc::concurrency_conflict))
+    else if (res[i].error == static_cast<uint8_t>(errc::concurrency_conflict))
       ++conflicts;
   }
   std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
@@ -393,7 +414,9 @@ write_result commit(committer_pointer self, const write_batch& batch) {
 }
 
 committer_actor::behavior_type committer_impl(committer_pointer self, std::string conninfo,
-                                              int64_t write_timeout_ms) {
+                                              int64_t write_timeout_ms,
+                                              std::shared_ptr<write_queue> queue, size_t index,
+                                              collector_actor collector) {
   self->state.conn = std::make_unique<pg::connection>(std::move(conninfo), "agora-journal-writer");
   // Entities wait for the journal's answer without a timeout of their own:
   // no batch may hang (with the connection's TCP limits, every write ends).
@@ -401,69 +424,71 @@ committer_actor::behavior_type committer_impl(committer_pointer self, std::strin
   self->state.conn->prepare("journal_insert", insert_sql);
   self->state.conn->prepare("snapshot_upsert", snapshot_sql);
   return {
-    [=](write_batch& batch) -> write_result { return commit(self, batch); },
+    // Woken by the collector when it queues work for an idle committer; then
+    // commits batch after batch until the queue is empty.
+    [=](commit_atom) {
+      write_batch batch;
+      uint64_t first_id = 0;
+      while (queue->take(index, batch, first_id)) {
+        self->send(collector, commit_atom_v, batch_done{first_id, commit(self, batch)});
+        batch = write_batch{};
+      }
+    },
   };
 }
 
 // -- collector ------------------------------------------------------------------
 
-struct pending_append {
-  append_request req;
+struct waiting_append {
   caf::typed_response_promise<append_ack> rp;
+  bool answered = false;
 };
 
 struct collector_state {
   static inline const char* name = "journal";
-  std::deque<pending_append> appends;
-  /// The newest pending snapshot per entity.
-  std::map<std::string, snapshot_row> snapshots;
-  std::vector<committer_actor> idle;
-  size_t max_batch = 2000;
+  std::shared_ptr<write_queue> queue = std::make_shared<write_queue>();
+  std::vector<committer_actor> committers;
+  /// waiting[i] answers the append numbered waiting_base + i.
+  std::deque<waiting_append> waiting;
+  uint64_t waiting_base = 0;
   journal_reader_actor reader;
 };
 
-using collector_pointer = journal_actor::stateful_pointer<collector_state>;
+using collector_pointer = collector_actor::stateful_pointer<collector_state>;
 
-void dispatch(collector_pointer self) {
+/// Queues an append or a snapshot (under the queue's lock) and wakes an idle
+/// committer if there is one.
+template <class Add>
+void enqueue(collector_pointer self, Add add) {
   auto& st = self->state;
-  while (!st.idle.empty() && (!st.appends.empty() || !st.snapshots.empty())) {
-    auto committer = st.idle.back();
-    st.idle.pop_back();
-    write_batch batch;
-    std::vector<caf::typed_response_promise<append_ack>> promises;
-    size_t events = 0;
-    while (!st.appends.empty()
-           && (promises.empty() || events + st.appends.front().req.rows.size() <= st.max_batch)) {
-      auto& next = st.appends.front();
-      events += next.req.rows.size();
-      batch.appends.push_back(std::move(next.req));
-      promises.push_back(std::move(next.rp));
-      st.appends.pop_front();
+  std::optional<size_t> wake;
+  {
+    std::lock_guard<std::mutex> guard{st.queue->mtx};
+    add(*st.queue);
+    if (!st.queue->idle.empty()) {
+      wake = st.queue->idle.back();
+      st.queue->idle.pop_back();
     }
-    for (auto& [pid, snap] : st.snapshots)
-      batch.snapshots.push_back(std::move(snap));
-    st.snapshots.clear();
-    self->request(committer, caf::infinite, std::move(batch))
-      .then(
-        [=](write_result& res) mutable {
-          for (size_t i = 0; i < promises.size(); ++i) {
-            const auto& o = res.outcomes[i];
-            if (o.error != 0)
-              promises[i].deliver(caf::make_error(static_cast<errc>(o.error)));
-            else
-              promises[i].deliver(append_ack{o.last_seq_nr, o.last_global_offset});
-          }
-          self->state.idle.push_back(committer);
-          dispatch(self);
-        },
-        [=](caf::error& err) mutable {
-          persistence_log().error("journal committer failed: {}", caf::to_string(err));
-          for (auto& rp : promises)
-            rp.deliver(caf::make_error(errc::unavailable));
-          if (err != caf::sec::request_receiver_down)
-            self->state.idle.push_back(committer);
-          dispatch(self);
-        });
+  }
+  if (wake)
+    self->send(st.committers[*wake], commit_atom_v);
+}
+
+void answer(collector_pointer self, batch_done& done) {
+  auto& st = self->state;
+  for (size_t i = 0; i < done.outcomes.size(); ++i) {
+    auto& w = st.waiting[done.first_id + i - st.waiting_base];
+    const auto& o = done.outcomes[i];
+    if (o.error != 0)
+      w.rp.deliver(caf::make_error(static_cast<errc>(o.error)));
+    else
+      w.rp.deliver(append_ack{o.last_seq_nr, o.last_global_offset});
+    w.answered = true;
+  }
+  // Several committers may finish out of order.
+  while (!st.waiting.empty() && st.waiting.front().answered) {
+    st.waiting.pop_front();
+    ++st.waiting_base;
   }
 }
 
@@ -477,13 +502,16 @@ bool consecutive(const append_request& req) {
   return true;
 }
 
-journal_actor::behavior_type collector_impl(collector_pointer self, agora::config cfg,
-                                            journal_reader_actor reader) {
+collector_actor::behavior_type collector_impl(collector_pointer self, agora::config cfg,
+                                              journal_reader_actor reader) {
   auto& st = self->state;
-  st.max_batch = static_cast<size_t>(std::max<int64_t>(1, cfg.pg.max_batch));
-  for (int64_t i = 0; i < std::max<int64_t>(1, cfg.pg.writers); ++i)
-    st.idle.push_back(self->spawn<caf::detached + caf::linked>(committer_impl, cfg.pg.conninfo,
-                                                            cfg.pg.write_timeout_ms));
+  st.queue->max_batch = static_cast<size_t>(std::max<int64_t>(1, cfg.pg.max_batch));
+  collector_actor me = caf::actor_cast<collector_actor>(self);
+  for (size_t i = 0; i < static_cast<size_t>(std::max<int64_t>(1, cfg.pg.writers)); ++i) {
+    st.committers.push_back(self->spawn<caf::detached + caf::linked>(
+      committer_impl, cfg.pg.conninfo, cfg.pg.write_timeout_ms, st.queue, i, me));
+    st.queue->idle.push_back(i);
+  }
   // Linked both ways: the reader stops with the journal and vice versa.
   st.reader = std::move(reader);
   self->link_to(st.reader);
@@ -493,22 +521,23 @@ journal_actor::behavior_type collector_impl(collector_pointer self, agora::confi
         return caf::make_error(errc::invalid_request,
                                "an append needs rows of one entity with consecutive seq_nr");
       auto rp = self->make_response_promise<append_ack>();
-      self->state.appends.push_back(pending_append{std::move(req), rp});
-      dispatch(self);
+      self->state.waiting.push_back(waiting_append{rp});
+      enqueue(self, [&](write_queue& q) { q.appends.push_back(std::move(req)); });
       return rp;
     },
     [=](load_atom atm, std::string& pid) -> caf::result<recovered> {
       return self->delegate(self->state.reader, atm, std::move(pid));
     },
     [=](snapshot_atom, snapshot_row& snap) {
-      auto& pending = self->state.snapshots;
-      auto i = pending.find(snap.persistence_id);
-      if (i == pending.end())
-        pending.emplace(snap.persistence_id, std::move(snap));
-      else if (i->second.seq_nr < snap.seq_nr)
-        i->second = std::move(snap);
-      dispatch(self);
+      enqueue(self, [&](write_queue& q) {
+        auto i = q.snapshots.find(snap.persistence_id);
+        if (i == q.snapshots.end())
+          q.snapshots.emplace(snap.persistence_id, std::move(snap));
+        else if (i->second.seq_nr < snap.seq_nr)
+          i->second = std::move(snap);
+      });
     },
+    [=](commit_atom, batch_done& done) { answer(self, done); },
   };
 }
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <thread>
 
@@ -94,6 +95,39 @@ TEST_CASE("appends of many entities sent at once are group-committed", "[integra
   auto offset = db.query("SELECT global_offset FROM journal WHERE persistence_id = 'cart|c7' "
                          "AND seq_nr = 2");
   CHECK(std::to_string(replies[7]->last_global_offset) == offset);
+}
+
+TEST_CASE("with several committers and small batches, every append gets its own answer",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto cfg = db.make_config();
+  cfg.pg.writers = 3;
+  cfg.pg.max_batch = 5;
+  auto journal = spawn_journal(ts.sys, cfg);
+  test::stop_on_exit guard{journal};
+
+  // Appends of 1 to 3 events: batches end at different places, and the
+  // committers finish in any order.
+  std::vector<append_request> reqs;
+  for (int i = 0; i < 300; ++i)
+    reqs.push_back(one_append("cart|w" + std::to_string(i), 1, 1 + i % 3));
+  auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
+  auto conn = db.connect();
+  auto offsets = conn->exec("SELECT persistence_id, max(seq_nr), max(global_offset) "
+                            "FROM journal GROUP BY persistence_id");
+  REQUIRE(offsets);
+  REQUIRE(offsets.rows() == 300);
+  std::map<std::string, std::pair<int64_t, int64_t>> stored;
+  for (int r = 0; r < offsets.rows(); ++r)
+    stored[std::string{offsets.text(r, 0)}] = {offsets.int64(r, 1), offsets.int64(r, 2)};
+  for (size_t i = 0; i < replies.size(); ++i) {
+    INFO("append " << i);
+    REQUIRE(replies[i]);
+    auto& [seq, offset] = stored["cart|w" + std::to_string(i)];
+    CHECK(replies[i]->last_seq_nr == seq);
+    CHECK(replies[i]->last_global_offset == offset);
+  }
 }
 
 TEST_CASE("a conflicting append is rejected while the rest of its batch commits",
