@@ -155,7 +155,7 @@ const std::vector<setting>& settings() {
            {"development", "production"},
            "production refuses to start with the default admin password or JWT secret."),
     integer("node", "threads", &field<&c::node, &c::node_section::threads>, 0, 1024,
-            "CAF scheduler worker threads; 0 = one per CPU core."),
+            "CAF scheduler worker threads; 0 = the CPU cores http.threads leave, at least 1."),
     integer("node", "idle_polls", &field<&c::node, &c::node_section::idle_polls>, 0, 100000,
             "Polls an idle scheduler worker makes, 50 us apart, before it waits for work "
             "(CAF's default: 500)."),
@@ -941,6 +941,12 @@ config_outcome load_config(int argc, const char* const* argv, const char* const*
   }
   outcome.cfg = std::move(cfg);
   return outcome;
+}
+
+int64_t scheduler_threads(const config& cfg, int64_t cores) {
+  if (cfg.node.threads > 0)
+    return cfg.node.threads;
+  return std::max<int64_t>(1, cores - cfg.http.threads);
 }
 
 std::string config_help(const char* program) {

@@ -22,7 +22,8 @@ struct config {
     std::string id = "node-1";
     /// "development" or "production" (production refuses default secrets).
     std::string mode = "development";
-    /// CAF scheduler worker threads (0 = number of cores).
+    /// CAF scheduler worker threads (0 = the cores the HTTP I/O threads leave,
+    /// at least one: scheduler_threads).
     int64_t threads = 0;
     /// Polls an idle scheduler worker makes, sleeping 50 µs between them,
     /// before it waits on its condition variable (CAF's default is 500).
@@ -178,6 +179,12 @@ config_outcome load_config(int argc, const char* const* argv, const char* const*
 
 /// The --help text: every setting, its type, default and meaning.
 std::string config_help(const char* program);
+
+/// The CAF scheduler workers to start on a machine with `cores` cores:
+/// node.threads when set, else the cores left after http.threads (at least
+/// one). A busy I/O thread keeps its core, and on few cores a worker more
+/// than there are cores for it only adds hand-offs between threads.
+int64_t scheduler_threads(const config& cfg, int64_t cores);
 
 /// One setting as the loader knows it: for start-up logging, tools and tests.
 struct setting_info {

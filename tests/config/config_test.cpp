@@ -553,3 +553,16 @@ TEST_CASE("the shipped config/agora.toml sets every setting to its default", "[c
     CHECK(seen[s.name] >= 1);
   }
 }
+
+TEST_CASE("node.threads = 0 starts a CAF worker per core the HTTP threads leave, at least one",
+          "[config]") {
+  agora::config cfg;
+  CHECK(scheduler_threads(cfg, 2) == 1);
+  CHECK(scheduler_threads(cfg, 8) == 7);
+  CHECK(scheduler_threads(cfg, 1) == 1);
+  cfg.http.threads = 4;
+  CHECK(scheduler_threads(cfg, 4) == 1);
+  CHECK(scheduler_threads(cfg, 16) == 12);
+  cfg.node.threads = 3;
+  CHECK(scheduler_threads(cfg, 2) == 3);
+}

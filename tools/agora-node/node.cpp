@@ -255,9 +255,8 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     return 1;
 
   runtime::system_config caf_cfg;
-  auto threads = cfg.node.threads > 0 ? cfg.node.threads
-                                      : static_cast<int64_t>(std::thread::hardware_concurrency());
-  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(std::max<int64_t>(threads, 1)));
+  auto threads = scheduler_threads(cfg, std::thread::hardware_concurrency());
+  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   caf_cfg.set("work-stealing.moderate-poll-attempts", static_cast<size_t>(cfg.node.idle_polls));
   caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
   caf_cfg.set("logger.file-verbosity", caf::atom("quiet"));
