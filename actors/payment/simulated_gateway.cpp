@@ -448,7 +448,8 @@ private:
 using simulator_actor = gateway_actor::extend<caf::reacts_to<settle_atom, std::string>,
                                               caf::reacts_to<settle_atom, uint64_t>,
                                               caf::reacts_to<commit_atom>,
-                                              caf::reacts_to<load_atom>>;
+                                              caf::reacts_to<load_atom>,
+                                              caf::reacts_to<tick_atom>>;
 
 using promise = caf::typed_response_promise<gateway_result>;
 
@@ -488,8 +489,10 @@ struct simulator_state {
   /// a commit message is on its way to write them in one statement.
   std::vector<std::string> unsaved;
   bool commit_scheduled = false;
-  /// Decided keys whose write to the table failed, written with the next ones.
+  /// Decided keys whose write to the table failed, written with the next
+  /// ones, or by a retry (tick) unwritten_retry after the failure.
   std::vector<std::string> unwritten;
+  bool retry_scheduled = false;
   std::unordered_map<std::string, key_record> keys;
   std::map<uint64_t, replay> replays;
   uint64_t last_ticket = 0;
@@ -515,6 +518,10 @@ metrics::gauge& payments_in_memory() {
 }
 
 using self_ptr = simulator_actor::stateful_pointer<simulator_state>;
+
+/// How long after a failed write the simulator writes its unwritten
+/// decisions again when no new decision has written them meanwhile.
+constexpr auto unwritten_retry = std::chrono::seconds(1);
 
 template <class... Ts>
 void send_later(self_ptr self, caf::timespan delay, Ts&&... xs) {
@@ -888,12 +895,24 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
         if (!written)
           st.unwritten.push_back(key);
       }
+      if (!written && !st.retry_scheduled) {
+        st.retry_scheduled = true;
+        self->delayed_send(self, unwritten_retry, tick_atom_v);
+      }
       for (const auto& key : keys) {
         auto& rec = st.keys.at(key);
         rec.saved = true;
         for (auto& rp : rec.waiting)
           rp.deliver(*rec.result);
         rec.waiting.clear();
+      }
+    },
+    [=](tick_atom) {
+      auto& st = self->state;
+      st.retry_scheduled = false;
+      if (!st.unwritten.empty() && !st.commit_scheduled) {
+        st.commit_scheduled = true;
+        self->send(self, commit_atom_v);
       }
     },
     [=](settle_atom, uint64_t ticket) {

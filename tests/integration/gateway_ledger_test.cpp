@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <set>
+#include <thread>
 
 #include "actors/common/metrics.hpp"
 #include "actors/payment/simulated_gateway.hpp"
@@ -198,6 +199,29 @@ TEST_CASE("a decision the table did not take stays in memory until written",
   REQUIRE(conn->exec("ALTER TABLE gateway_ledger DROP CONSTRAINT refuse_p9"));
   CHECK(call(f.ts.sys, f.gw, authorize{"p7/authorize/1", "p7", 100, "USD", "tok_ok"}).approved());
   CHECK(ledger_rows(f.db) == 3);
+  auto r = conn->exec("SELECT gateway_ref FROM gateway_ledger WHERE payment_id = 'p9'");
+  REQUIRE(r);
+  REQUIRE(r.rows() == 1);
+  CHECK(std::string{r.text(0, 0)} == a.gateway_ref);
+}
+
+TEST_CASE("a decision the table did not take is written again without further traffic",
+          "[integration][gateway]") {
+  bounded_gateway f{1};
+  auto conn = f.db.connect();
+  REQUIRE(conn->exec("ALTER TABLE gateway_ledger ADD CONSTRAINT refuse_p9 "
+                     "CHECK (payment_id <> 'p9')"));
+  auto a = call(f.ts.sys, f.gw, authorize{"p9/authorize/1", "p9", 1000, "USD", "tok_ok"});
+  REQUIRE(a.approved());
+  CHECK(ledger_rows(f.db) == 0);
+  // The table takes it again, and no decision comes to write it with: the
+  // simulator's own retry writes it (and retries again until then).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(ledger_rows(f.db) == 0);
+  REQUIRE(conn->exec("ALTER TABLE gateway_ledger DROP CONSTRAINT refuse_p9"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ledger_rows(f.db) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto r = conn->exec("SELECT gateway_ref FROM gateway_ledger WHERE payment_id = 'p9'");
   REQUIRE(r);
   REQUIRE(r.rows() == 1);
