@@ -217,6 +217,52 @@ TEST_CASE("an append with an invalid payload fails alone", "[integration][journa
   CHECK(is_error(res, errc::invalid_request));
 }
 
+TEST_CASE("among many small batches, each append is answered for what became of it",
+          "[integration][journal]") {
+  test::test_database db;
+  // Every 10th entity has its seq 1 written already: its append conflicts.
+  db.query("INSERT INTO journal (persistence_id, seq_nr, event_type, payload) "
+           "SELECT 'cart|p' || i, 1, 'cart.created', '{}' FROM generate_series(0, 299, 10) i");
+  test::test_system ts;
+  auto cfg = db.make_config();
+  cfg.pg.max_batch = 2;
+  auto journal = spawn_journal(ts.sys, cfg);
+  test::stop_on_exit guard{journal};
+  auto conflicts_before = conflicts_counter().value();
+
+  std::vector<append_request> reqs;
+  for (int i = 0; i < 300; ++i) {
+    if (i % 7 == 3) { // a payload PostgreSQL refuses
+      append_request bad;
+      bad.rows.push_back(make_row("cart|p" + std::to_string(i), 1, "{not json"));
+      reqs.push_back(std::move(bad));
+    } else {
+      reqs.push_back(one_append("cart|p" + std::to_string(i), 1, 1));
+    }
+  }
+  auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
+  int64_t expected_rows = 30;
+  uint64_t expected_conflicts = 0;
+  for (int i = 0; i < 300; ++i) {
+    INFO("append " << i);
+    auto pid = "cart|p" + std::to_string(i);
+    if (i % 7 == 3) { // refused before its key is checked
+      CHECK(is_error(replies[i], errc::internal));
+    } else if (i % 10 == 0) {
+      CHECK(is_error(replies[i], errc::concurrency_conflict));
+      ++expected_conflicts;
+    } else {
+      REQUIRE(replies[i]);
+      CHECK(replies[i]->last_seq_nr == 1);
+      CHECK(std::to_string(replies[i]->last_global_offset) ==
+            db.query("SELECT global_offset FROM journal WHERE persistence_id = '" + pid + "'"));
+      ++expected_rows;
+    }
+  }
+  CHECK(db.query("SELECT count(*) FROM journal") == std::to_string(expected_rows));
+  CHECK(conflicts_counter().value() - conflicts_before == expected_conflicts);
+}
+
 TEST_CASE("load returns the newest snapshot and the events after it",
           "[integration][journal]") {
   test::test_database db;
