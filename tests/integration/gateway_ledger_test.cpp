@@ -35,6 +35,23 @@ int64_t ledger_rows(const test::test_database& db) {
   return r.int64(0, 0);
 }
 
+/// Makes the ledger table refuse (or take again) the rows of payment p9.
+void refuse_p9(const test::test_database& db, bool refuse) {
+  db.query(refuse ? "ALTER TABLE gateway_ledger ADD CONSTRAINT refuse_p9 "
+                    "CHECK (payment_id <> 'p9')"
+                  : "ALTER TABLE gateway_ledger DROP CONSTRAINT refuse_p9");
+}
+
+/// The gateway reference of the one ledger row of `payment_id`.
+std::string stored_ref(const test::test_database& db, const std::string& payment_id) {
+  auto conn = db.connect();
+  auto r = conn->exec("SELECT gateway_ref FROM gateway_ledger WHERE payment_id = '" +
+                      payment_id + "'");
+  REQUIRE(r);
+  REQUIRE(r.rows() == 1);
+  return std::string{r.text(0, 0)};
+}
+
 /// A gateway that answers at once, holds at most `max_payments` in memory
 /// and gives up on a statement after half a second.
 agora::config gateway_config(const test::test_database& db, int64_t max_payments = 100000) {
@@ -184,9 +201,7 @@ TEST_CASE("a payment the gateway cannot read back is answered unavailable, never
 TEST_CASE("a decision the table did not take stays in memory until written",
           "[integration][gateway]") {
   bounded_gateway f{1};
-  auto conn = f.db.connect();
-  REQUIRE(conn->exec("ALTER TABLE gateway_ledger ADD CONSTRAINT refuse_p9 "
-                     "CHECK (payment_id <> 'p9')"));
+  refuse_p9(f.db, true);
   authorize first{"p9/authorize/1", "p9", 1000, "USD", "tok_ok"};
   auto a = call(f.ts.sys, f.gw, first); // decided and answered; its write fails
   REQUIRE(a.approved());
@@ -196,21 +211,16 @@ TEST_CASE("a decision the table did not take stays in memory until written",
   CHECK(call(f.ts.sys, f.gw, authorize{"p8/authorize/1", "p8", 100, "USD", "tok_ok"}).approved());
   CHECK(call(f.ts.sys, f.gw, first).gateway_ref == a.gateway_ref);
   // Once the table takes it, the next decisions write it too.
-  REQUIRE(conn->exec("ALTER TABLE gateway_ledger DROP CONSTRAINT refuse_p9"));
+  refuse_p9(f.db, false);
   CHECK(call(f.ts.sys, f.gw, authorize{"p7/authorize/1", "p7", 100, "USD", "tok_ok"}).approved());
   CHECK(ledger_rows(f.db) == 3);
-  auto r = conn->exec("SELECT gateway_ref FROM gateway_ledger WHERE payment_id = 'p9'");
-  REQUIRE(r);
-  REQUIRE(r.rows() == 1);
-  CHECK(std::string{r.text(0, 0)} == a.gateway_ref);
+  CHECK(stored_ref(f.db, "p9") == a.gateway_ref);
 }
 
 TEST_CASE("a decision the table did not take is written again without further traffic",
           "[integration][gateway]") {
   bounded_gateway f{1};
-  auto conn = f.db.connect();
-  REQUIRE(conn->exec("ALTER TABLE gateway_ledger ADD CONSTRAINT refuse_p9 "
-                     "CHECK (payment_id <> 'p9')"));
+  refuse_p9(f.db, true);
   auto a = call(f.ts.sys, f.gw, authorize{"p9/authorize/1", "p9", 1000, "USD", "tok_ok"});
   REQUIRE(a.approved());
   CHECK(ledger_rows(f.db) == 0);
@@ -218,14 +228,11 @@ TEST_CASE("a decision the table did not take is written again without further tr
   // simulator's own retry writes it (and retries again until then).
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(ledger_rows(f.db) == 0);
-  REQUIRE(conn->exec("ALTER TABLE gateway_ledger DROP CONSTRAINT refuse_p9"));
+  refuse_p9(f.db, false);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (ledger_rows(f.db) == 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  auto r = conn->exec("SELECT gateway_ref FROM gateway_ledger WHERE payment_id = 'p9'");
-  REQUIRE(r);
-  REQUIRE(r.rows() == 1);
-  CHECK(std::string{r.text(0, 0)} == a.gateway_ref);
+  CHECK(stored_ref(f.db, "p9") == a.gateway_ref);
 }
 
 TEST_CASE("a ledger read stuck behind a lock fails after pg.write_timeout_ms",
