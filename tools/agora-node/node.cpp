@@ -257,6 +257,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
   runtime::system_config caf_cfg;
   auto threads = scheduler_threads(cfg, std::thread::hardware_concurrency());
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  node_log().info("actor system: {} scheduler worker thread(s)", threads);
   caf_cfg.set("work-stealing.moderate-poll-attempts", static_cast<size_t>(cfg.node.idle_polls));
   caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
   caf_cfg.set("logger.file-verbosity", caf::atom("quiet"));
