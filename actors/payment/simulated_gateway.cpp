@@ -428,9 +428,9 @@ private:
   std::mt19937_64 rng_;
   std::string instance_;
   uint64_t last_ref_ = 0;
+  // Hashed: as trees keyed by ids with long common prefixes, their string
+  // compares took a third of the simulator's CPU under checkout load.
   /// Token of each payment's latest authorization, noted on arrival.
-  // Hashed: a tree of 10^5 ids compared by memcmp cost the simulator a
-  // third of its CPU under checkout load.
   std::unordered_map<std::string, std::string> tokens_;
   std::unordered_map<std::string, payment_record> payments_;
   std::unordered_map<std::string, authorization_record> authorizations_;
