@@ -663,7 +663,8 @@ void on_recorded(runner_actor* self, const std::string& id, saga_entry& e) {
     return advance(self, id, e);
   // The entity took the record, so it had the state the runner planned on
   // (decide refuses a record that does not answer its next action) and now
-  // has `ahead`: decide and apply_event are pure.
+  // has `ahead` but for the events' timestamps (decide and apply_event are
+  // pure; only their clock differs), which the step run ahead does not use.
   e.ahead.reset();
   if (e.held) {
     auto r = std::move(*e.held);

@@ -153,18 +153,21 @@ public:
   /// The entries and totals of `payment_id`, or of everything when empty.
   ledger snapshot(const std::string& payment_id) const {
     ledger result;
-    for (const auto& [_, e] : entries_)
-      if (payment_id.empty() || e.payment_id == payment_id)
-        result.entries.push_back(e);
     auto add_totals = [&](const std::string& id, const payment_record& pay) {
       result.totals.push_back(pay.totals);
       result.totals.back().payment_id = id;
     };
     if (!payment_id.empty()) {
-      if (auto i = payments_.find(payment_id); i != payments_.end())
+      // The payment's own entries (in decision order), not a scan of all.
+      if (auto i = payments_.find(payment_id); i != payments_.end()) {
+        for (auto seq : i->second.entries)
+          result.entries.push_back(entries_.at(seq));
         add_totals(i->first, i->second);
+      }
       return result;
     }
+    for (const auto& [_, e] : entries_)
+      result.entries.push_back(e);
     for (const auto& [id, pay] : payments_)
       add_totals(id, pay);
     std::sort(result.totals.begin(), result.totals.end(),

@@ -191,6 +191,15 @@ TEST_CASE("captures and refunds must name an approved operation of the same paym
   auto totals = f.ledger_of();
   CHECK(totals.totals_of("p1") == payment_totals{"p1", 1000, 0, 0, 0});
   CHECK(totals.totals_of("p2") == payment_totals{"p2", 1000, 1000, 0, 0});
+  // The whole ledger lists its payments by id, whatever order memory has.
+  REQUIRE(totals.totals.size() == 2);
+  CHECK(totals.totals[0].payment_id == "p1");
+  CHECK(totals.totals[1].payment_id == "p2");
+  // One payment's ledger holds its own entries only.
+  auto p2 = f.ledger_of("p2");
+  CHECK(p2.entries.size() == 2);
+  for (const auto& e : p2.entries)
+    CHECK(e.payment_id == "p2");
 }
 
 TEST_CASE("tok_declined declines at authorize and nothing can be captured", "[gateway]") {
