@@ -96,16 +96,29 @@ problem no_checkout(const runtime::context& ctx) {
 result<events> decide_start(const state& st, const start& cmd, const runtime::context& ctx) {
   if (cmd.cart_id.empty() || cmd.order_id.empty() || cmd.payment_id.empty())
     return invalid_field("cart_id", "cart_id, order_id and payment_id are required");
+  if (!cmd.request_hash.empty() && (st.exists || st.rejected_status != 0))
+    return events{}; // the key's repeat: the caller answers it from the state
   if (st.exists) {
     if (st.cart_id == cmd.cart_id && st.order_id == cmd.order_id)
       return events{}; // a repeated start
     return make_problem(errc::conflict, "checkout " + ctx.entity_id + " exists already");
   }
   events out{started{ctx.entity_id, cmd.cart_id, cmd.order_id, cmd.payment_id, cmd.customer_id,
-                     cmd.shipping_address, cmd.payment_token, ctx.now, cmd.refused}};
+                     cmd.shipping_address, cmd.payment_token, ctx.now, cmd.refused,
+                     cmd.request_hash, cmd.waits}};
   if (cmd.refused)
     out.emplace_back(compensated{std::string(to_string(cmd.refused->code)), ctx.now});
   return out;
+}
+
+result<events> decide_reject(const state& st, const reject& cmd, const runtime::context& ctx) {
+  if (cmd.request_hash.empty())
+    return invalid_field("request_hash", "a rejection is recorded under a key's body digest");
+  if (cmd.status < 400 || cmd.status > 499)
+    return invalid_field("status", "only a 4xx answer is recorded");
+  if (st.exists || st.rejected_status != 0)
+    return events{}; // the key was used: the caller answers from the state
+  return events{rejected{cmd.request_hash, cmd.status, cmd.response, ctx.now}};
 }
 
 verdict judge(const state& st, const record& cmd) {
@@ -351,6 +364,7 @@ result<std::vector<event>> checkout_traits::decide(const state& st, const comman
         return events{closed{c.by, c.reason, ctx.now}};
       },
       [&](const get&) -> result<events> { return events{}; },
+      [&](const reject& c) { return decide_reject(st, c, ctx); },
     },
     cmd);
 }
@@ -366,6 +380,8 @@ state checkout_traits::apply_event(state st, const event& ev) {
                  st.customer_id = e.customer_id;
                  st.shipping_address = e.shipping_address;
                  st.payment_token = e.payment_token;
+                 st.request_hash = e.request_hash;
+                 st.waits = e.waits;
                  st.started_at = e.at;
                  if (e.refused)
                    return refuse(st, e);
@@ -396,6 +412,11 @@ state checkout_traits::apply_event(state st, const event& ev) {
                  st.closed_reason = e.reason;
                  st.finished_at = e.at;
                },
+               [&](const rejected& e) {
+                 st.request_hash = e.request_hash;
+                 st.rejected_status = e.status;
+                 st.rejected_response = e.response;
+               },
              },
              ev);
   st.updated_at = std::visit([](const auto& e) { return e.at; }, ev);
@@ -412,7 +433,10 @@ namespace {
 std::optional<command> command_of(const event& ev, int max_attempts) {
   if (auto* s = std::get_if<started>(&ev))
     return command{start{s->cart_id, s->order_id, s->payment_id, s->customer_id,
-                         s->shipping_address, s->payment_token, s->refused}};
+                         s->shipping_address, s->payment_token, s->refused, s->request_hash,
+                         s->waits}};
+  if (auto* r = std::get_if<rejected>(&ev))
+    return command{reject{r->request_hash, r->status, r->response}};
   if (auto* a = std::get_if<step_attempted>(&ev))
     return command{record{a->reply, max_attempts}};
   if (auto* r = std::get_if<resumed>(&ev))
@@ -448,8 +472,9 @@ replay_report replay(const std::vector<event>& history, int max_attempts) {
   if (history.empty())
     return report;
   const auto* first = std::get_if<started>(&history.front());
-  if (!first)
-    return diverge(0, "the history does not begin with checkout.started");
+  if (!first && !std::holds_alternative<rejected>(history.front()))
+    return diverge(0, "the history does not begin with checkout.started or checkout.rejected");
+  std::string id = first ? first->checkout_id : std::string{};
   state st;
   size_t i = 0;
   while (i < history.size()) {
@@ -464,8 +489,7 @@ replay_report replay(const std::vector<event>& history, int max_attempts) {
         return diverge(i, "recorded " + summary(ev) + " but today's code would " +
                             describe(asked));
     }
-    runtime::context ctx{std::visit([](const auto& e) { return e.at; }, ev), first->checkout_id,
-                         first->checkout_id};
+    runtime::context ctx{std::visit([](const auto& e) { return e.at; }, ev), id, id};
     auto decided = checkout_traits::decide(st, *cmd, ctx);
     if (!decided)
       return diverge(i, "recorded " + summary(ev) + " but today's code refuses it: " +

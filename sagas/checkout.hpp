@@ -20,6 +20,13 @@
 //             closes the saga by hand (failed)
 //   refused at the start (start::refused, its admission refused): started +
 //             compensated in one append, no step run
+//
+// A checkout POST with an Idempotency-Key gets an id derived from the key
+// (net/api/carts.cpp), so this record is also the key's memory: `started`
+// holds the request's body digest and whether it waited, and an answer given
+// before any checkout began (a 4xx) is recorded as `rejected`. A repeat of
+// the key finds the record (a fresh id's first write conflicts, and the shell
+// decides again on the recovered state) instead of a separate key store.
 #pragma once
 
 #include <array>
@@ -130,6 +137,22 @@ struct start {
   /// so nothing is compensated. A flash sale's refusals cost one journal
   /// write instead of a saga's round trips.
   std::optional<problem> refused;
+  /// SHA-256 (hex) of the request body when the POST carried an
+  /// Idempotency-Key, else empty. With a digest, a start on a checkout that
+  /// exists (or was rejected) decides nothing: the caller answers the repeat.
+  std::string request_hash;
+  /// The POST waited (?wait=true): a repeat answers as the first did.
+  bool waits = false;
+};
+
+/// Records the answer (a 4xx) given to a keyed checkout POST before any
+/// checkout began, so a repeat of the key gets it again. Decides nothing on
+/// a checkout that exists or was rejected already.
+struct reject {
+  std::string request_hash;
+  int32_t status = 0;
+  /// The response as the HTTP layer encodes it (opaque here).
+  std::string response;
 };
 
 /// The runner's report of one attempt. Stale reports (not the step and
@@ -153,7 +176,7 @@ struct close {
 
 struct get {};
 
-using command = std::variant<start, record, resume, close, get>;
+using command = std::variant<start, record, resume, close, get, reject>;
 
 // -- events -------------------------------------------------------------------
 
@@ -169,8 +192,20 @@ struct started {
   timestamp_us at = 0;
   /// start::refused: the checkout ended before its first step.
   std::optional<problem> refused;
+  std::string request_hash;
+  bool waits = false;
 
   friend bool operator==(const started&, const started&) = default;
+};
+
+/// `checkout.rejected`: reject's answer. No checkout exists.
+struct rejected {
+  std::string request_hash;
+  int32_t status = 0;
+  std::string response;
+  timestamp_us at = 0;
+
+  friend bool operator==(const rejected&, const rejected&) = default;
 };
 
 /// What decide() made of a reply.
@@ -222,7 +257,8 @@ struct closed {
   friend bool operator==(const closed&, const closed&) = default;
 };
 
-using event = std::variant<started, step_attempted, completed, compensated, stuck, resumed, closed>;
+using event =
+  std::variant<started, step_attempted, completed, compensated, stuck, resumed, closed, rejected>;
 
 // -- state --------------------------------------------------------------------
 
@@ -252,6 +288,13 @@ struct state {
   std::optional<std::string> customer_id;
   std::string shipping_address;
   std::string payment_token;
+  /// The Idempotency-Key's body digest (started or rejected), and whether
+  /// the first POST waited.
+  std::string request_hash;
+  bool waits = false;
+  /// A rejected key (exists stays false): the recorded status and response.
+  int32_t rejected_status = 0;
+  std::string rejected_response;
   saga_status status = saga_status::running;
   checkout::phase phase = checkout::phase::forward;
   /// The step running (forward) or being compensated.

@@ -2,7 +2,8 @@
 //
 //   checkout.started:        {"checkout_id","cart_id","order_id","payment_id",
 //                             "customer_id":str|null,"shipping_address":{...},
-//                             "payment_token","at","refused":{"code","message","details"}?}
+//                             "payment_token","at","refused":{"code","message","details"}?,
+//                             "request_hash"?,"waits"?}  (the last two with an Idempotency-Key)
 //   checkout.step_attempted: {"step","phase","attempt","ok","retryable","definite",
 //                             "error":{"code","message","details"}|null,
 //                             "priced":{...}?,"started_at","verdict","at"}
@@ -10,6 +11,7 @@
 //   checkout.compensated / checkout.stuck: {"reason","at"}
 //   checkout.resumed:        {"by","at"}
 //   checkout.closed:         {"by","reason","at"}
+//   checkout.rejected:       {"request_hash","status","response","at"}
 //
 // priced: {"customer_id":str|null,"items":[...order items...],"subtotal_cents",
 //          "shipping_cents","total_cents","currency"}.
@@ -142,6 +144,41 @@ bool decode_reply(const json::object& o, reply& r) {
   return true;
 }
 
+/// "request_hash" and "waits", present together or not at all.
+bool read_key_memory(const json::object& o, std::string& hash, bool& waits) {
+  if (!o.contains("request_hash"))
+    return !o.contains("waits");
+  auto h = get_string(o, "request_hash");
+  auto w = get_bool(o, "waits");
+  if (!h || h->empty() || !w)
+    return false;
+  hash = std::move(*h);
+  waits = *w;
+  return true;
+}
+
+void write_key_memory(json::object& o, const std::string& hash, bool waits) {
+  if (hash.empty())
+    return;
+  o["request_hash"] = hash;
+  o["waits"] = waits;
+}
+
+std::optional<event> decode_rejected(const json::object& o) {
+  rejected e;
+  auto hash = get_string(o, "request_hash");
+  auto status = get_int(o, "status");
+  auto response = get_string(o, "response");
+  auto at = get_int(o, "at");
+  if (!hash || hash->empty() || !status || *status < 400 || *status > 499 || !response || !at)
+    return std::nullopt;
+  e.request_hash = std::move(*hash);
+  e.status = static_cast<int32_t>(*status);
+  e.response = std::move(*response);
+  e.at = *at;
+  return event{std::move(e)};
+}
+
 std::optional<event> decode_started(const json::object& o) {
   started e;
   auto id = get_string(o, "checkout_id");
@@ -153,7 +190,8 @@ std::optional<event> decode_started(const json::object& o) {
   if (!id || !cart || !order_id || !payment_id || !token || !at ||
       !read_nullable_string(o, "customer_id", e.customer_id) ||
       !order::read_address(o, true, e.shipping_address) ||
-      (o.contains("refused") && !decode_problem(o, "refused", e.refused)))
+      (o.contains("refused") && !decode_problem(o, "refused", e.refused)) ||
+      !read_key_memory(o, e.request_hash, e.waits))
     return std::nullopt;
   e.checkout_id = std::move(*id);
   e.cart_id = std::move(*cart);
@@ -267,6 +305,7 @@ std::string_view checkout_traits::event_type(const event& ev) {
                       [](const stuck&) { return "checkout.stuck"; },
                       [](const resumed&) { return "checkout.resumed"; },
                       [](const closed&) { return "checkout.closed"; },
+                      [](const rejected&) { return "checkout.rejected"; },
                     },
                     ev);
 }
@@ -285,6 +324,13 @@ std::string checkout_traits::encode_event(const event& ev) {
                  o["at"] = e.at;
                  if (e.refused)
                    o["refused"] = encode_problem(e.refused);
+                 write_key_memory(o, e.request_hash, e.waits);
+               },
+               [&](const rejected& e) {
+                 o["request_hash"] = e.request_hash;
+                 o["status"] = e.status;
+                 o["response"] = e.response;
+                 o["at"] = e.at;
                },
                [&](const step_attempted& e) {
                  encode_reply(o, e.reply);
@@ -313,6 +359,8 @@ std::optional<event> checkout_traits::decode_event(std::string_view type, std::s
       return decode_plain<resumed>(o);
     if (type == "checkout.closed")
       return decode_plain<closed>(o);
+    if (type == "checkout.rejected")
+      return decode_rejected(o);
     return std::nullopt;
   });
 }
@@ -327,6 +375,11 @@ std::string checkout_traits::encode_state(const state& st) {
   o["customer_id"] = nullable_string(st.customer_id);
   o["shipping_address"] = order::address_value(st.shipping_address);
   o["payment_token"] = st.payment_token;
+  write_key_memory(o, st.request_hash, st.waits);
+  if (st.rejected_status != 0) {
+    o["rejected_status"] = st.rejected_status;
+    o["rejected_response"] = st.rejected_response;
+  }
   o["status"] = to_string(st.status);
   o["phase"] = to_string(st.phase);
   o["current"] = to_string(st.current);
@@ -376,8 +429,17 @@ std::optional<state> checkout_traits::decode_state(std::string_view text) {
         !read_nullable_string(o, "stuck_reason", st.stuck_reason) ||
         !read_nullable_string(o, "closed_reason", st.closed_reason) ||
         !decode_problem(o, "failure", st.failure) || !decode_priced(o, "priced", st.priced) ||
-        !order::read_address(o, true, st.shipping_address))
+        !order::read_address(o, true, st.shipping_address) ||
+        !read_key_memory(o, st.request_hash, st.waits))
       return std::nullopt;
+    if (o.contains("rejected_status")) {
+      auto rs = get_int(o, "rejected_status");
+      auto rr = get_string(o, "rejected_response");
+      if (!rs || *rs < 400 || *rs > 499 || !rr)
+        return std::nullopt;
+      st.rejected_status = static_cast<int32_t>(*rs);
+      st.rejected_response = std::move(*rr);
+    }
     for (size_t i = 0; i < step_count; ++i)
       if (!decode_step(steps->get_array()[i], st.steps[i]))
         return std::nullopt;

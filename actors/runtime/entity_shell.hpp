@@ -14,6 +14,13 @@
 // the in-flight write and then all go together. Each reply remembers the
 // seq_nr its answer depends on and is released only when that seq_nr is
 // durable, so no client ever sees a state that could still be lost.
+//
+// A fresh entity (region_ref::tell_new: the id is assumed unused) starts
+// empty without reading the journal. Until its first write is durable it
+// decides nothing else (later commands wait), and it keeps the command of
+// that write: if the write conflicts, the id was used after all, and the
+// entity recovers and decides that command again on the recovered state,
+// so the caller gets an answer from the real state instead of an error.
 #pragma once
 
 #include <algorithm>
@@ -40,6 +47,12 @@ inline std::string describe(const caf::error& err) {
   if (err.category() == caf::atom("agora"))
     return std::string(agora::to_string(static_cast<errc>(err.code())));
   return caf::to_string(err);
+}
+
+/// The journal refused an append because its seq_nr was taken.
+inline bool is_conflict(const caf::error& err) {
+  return err.category() == caf::atom("agora") &&
+         err.code() == static_cast<uint8_t>(errc::concurrency_conflict);
 }
 
 /// Live entity counters by type name.
@@ -76,6 +89,10 @@ struct entity_state {
   int64_t last_snapshot_seq = 0;
 
   bool recovering = true;
+  /// Told as new and nothing decided yet: the state is assumed empty.
+  bool fresh = false;
+  /// The command of a fresh entity's first write, until that is durable.
+  std::optional<envelope<Traits>> unconfirmed;
   bool writing = false;
   bool stopping = false;
   std::vector<persistence::event_row> queued_rows;
@@ -93,6 +110,9 @@ constexpr size_t max_stash = 10000;
 
 template <class Traits>
 void process(entity_actor<Traits>* self, envelope<Traits>& env);
+
+template <class Traits>
+void process_stash(entity_actor<Traits>* self);
 
 template <class Traits>
 void recover(entity_actor<Traits>* self);
@@ -201,6 +221,10 @@ void flush(entity_actor<Traits>* self) {
         deliver_durable(self);
         maybe_snapshot(self);
         arm_deadline(self);
+        if (s.unconfirmed) {
+          s.unconfirmed.reset();
+          process_stash(self);
+        }
         if (!s.queued_rows.empty())
           flush(self);
         else
@@ -208,10 +232,20 @@ void flush(entity_actor<Traits>* self) {
       },
       [self](caf::error& err) {
         auto& s = self->state;
-        actors_log().warn("{}: journal write failed ({}); recovering from the journal", s.pid,
-                          describe(err));
         s.writing = false;
         s.queued_rows.clear();
+        auto first = std::move(s.unconfirmed);
+        s.unconfirmed.reset();
+        if (first && !s.stopping && is_conflict(err)) {
+          // A fresh id that was used after all: its command is decided again
+          // on the recovered state (its reply is the only one pending).
+          s.replies.clear();
+          s.stash.insert(s.stash.begin(), std::move(*first));
+          recover(self);
+          return;
+        }
+        actors_log().warn("{}: journal write failed ({}); recovering from the journal", s.pid,
+                          describe(err));
         fail_all(self, make_problem(errc::unavailable,
                                     "the journal did not accept the write; retry the request"));
         if (s.stopping) {
@@ -248,6 +282,10 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
   if (!decided) {
     s.replies.push_back({s.seq, std::move(env.reply), std::move(decided).error()});
   } else {
+    if (s.fresh && !decided->empty()) {
+      s.fresh = false;
+      s.unconfirmed = env; // before the reply moves out of it
+    }
     apply_decided<Traits>(s.st, s.seq, *decided, s.pid, env.correlation_id, s.queued_rows);
     if (env.reply)
       s.replies.push_back({s.seq, std::move(env.reply), make_view<Traits>(s.st)});
@@ -256,6 +294,21 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
     s.on_change(s.id, nullptr);
   deliver_durable(self);
   flush(self);
+}
+
+/// Decides the commands that waited (for a recovery or a fresh entity's
+/// first write), in order; those after a new fresh first write wait again.
+template <class Traits>
+void process_stash(entity_actor<Traits>* self) {
+  auto& s = self->state;
+  auto stash = std::move(s.stash);
+  s.stash.clear();
+  for (auto& env : stash) {
+    if (s.recovering || s.unconfirmed)
+      s.stash.push_back(std::move(env));
+    else
+      process(self, env);
+  }
 }
 
 template <class Traits>
@@ -295,10 +348,7 @@ void recover(entity_actor<Traits>* self) {
         s.recovering = false;
         on_durable_change(self);
         arm_deadline(self);
-        auto stash = std::move(s.stash);
-        s.stash.clear();
-        for (auto& env : stash)
-          process(self, env);
+        process_stash(self);
         maybe_finish_stop(self);
       },
       [self](caf::error& err) {
@@ -327,15 +377,17 @@ caf::behavior entity_impl(entity_actor<Traits>* self, std::string id,
   s.last_active = now_us();
   ++live_counter(Traits::type);
   self->attach_functor([type = Traits::type] { --live_counter(type); });
-  if (fresh)
-    s.recovering = false; // a new id: nothing to read (a conflict would recover)
-  else
+  if (fresh) {
+    s.recovering = false; // a new id: nothing to read (a conflict recovers)
+    s.fresh = true;
+  } else {
     recover(self);
+  }
   return {
     [self](envelope<Traits>& env) {
       --queued_counter(Traits::type);
       auto& s = self->state;
-      if (s.recovering) {
+      if (s.recovering || s.unconfirmed) {
         if (s.stash.size() >= max_stash) {
           if (env.reply)
             env.reply(make_problem(errc::unavailable, "entity is recovering; retry shortly"));
@@ -603,11 +655,15 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
           },
           [self, reply = rec.reply](caf::error& err) {
             --self->state.recording;
-            actors_log().warn("{}: a new entity's record was not journaled ({})", Traits::type,
-                              describe(err));
+            bool conflict = is_conflict(err);
+            if (!conflict)
+              actors_log().warn("{}: a new entity's record was not journaled ({})",
+                                Traits::type, describe(err));
             if (reply)
-              reply(make_problem(errc::unavailable,
-                                 "the journal did not accept the write; retry the request"));
+              reply(conflict ? make_problem(errc::concurrency_conflict,
+                                            "the entity exists already")
+                             : make_problem(errc::unavailable, "the journal did not accept "
+                                                               "the write; retry the request"));
             maybe_drained(self);
           });
     },

@@ -64,10 +64,11 @@ struct envelope {
   std::string correlation_id;
   /// May be empty for fire-and-forget commands.
   reply_fn<Traits> reply;
-  /// The sender just made the id up (a new UUID): when the entity is not
-  /// live, it starts empty instead of reading its (empty) journal. Only a
-  /// hint: if the id did exist after all, the first write conflicts and the
-  /// entity recovers from the journal as after any conflict.
+  /// The id is most likely unused (a new UUID, or derived from a fresh
+  /// Idempotency-Key): when the entity is not live, it starts empty instead
+  /// of reading its (empty) journal. Only a hint: if the id did exist after
+  /// all, the first write conflicts, and the entity recovers from the
+  /// journal and decides this command again.
   bool fresh = false;
 };
 

@@ -48,8 +48,10 @@ public:
   void tell(std::string id, typename Traits::command cmd, std::string correlation_id,
             reply_fn<Traits> reply) const;
 
-  /// tell() to an entity whose id the caller has just generated (see
-  /// envelope::fresh): saves the recovery read of a brand-new entity.
+  /// tell() to an entity whose id is most likely unused (a new UUID, or one
+  /// derived from an Idempotency-Key; see envelope::fresh): saves the
+  /// recovery read of a brand-new entity. If the id was used after all, the
+  /// entity recovers and decides `cmd` on its recovered state.
   void tell_new(std::string id, typename Traits::command cmd, std::string correlation_id,
                 reply_fn<Traits> reply) const;
 
@@ -60,7 +62,8 @@ public:
   /// the view after the events once they are durable, or the rejection.
   /// Only for types without deadlines (no live entity arms them). The
   /// region's change hook gets the new state once it is durable, before the
-  /// reply, as from an entity.
+  /// reply, as from an entity. If the id had events already, the reply is
+  /// errc::concurrency_conflict and nothing was written.
   void record_new(std::string id, typename Traits::command cmd, std::string correlation_id,
                   reply_fn<Traits> reply) const
     requires(!has_deadlines<Traits>);

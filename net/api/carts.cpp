@@ -2,9 +2,13 @@
 // checks who may touch it (401/403), its status, the product and the stock.
 // Only a malformed request reads the cart first, so that 401/403 still come
 // before its 400 (the contract's order of checks).
+#include <atomic>
+#include <memory>
+
 #include "net/api/api.hpp"
 #include "net/api/cart_bodies.hpp"
 #include "net/api/common.hpp"
+#include "net/api/idempotency.hpp"
 #include "net/api/render.hpp"
 
 #include "actors/common/ids.hpp"
@@ -194,12 +198,14 @@ void remove_item(services& s, http::request& req, http::responder res) {
               cart::remove_item{std::string(req.param("sku")), access_of(req)});
 }
 
-/// 202 with the checkout's ids and its status (running).
-void reply_checkout_status(const checkout::state& st, const http::responder& res) {
+/// 202 with the checkout's ids and its status (`shown`: the status a
+/// repeat of a POST answered 202 "running" shows again).
+void reply_checkout_status(const checkout::state& st, const http::responder& res,
+                           std::optional<checkout::saga_status> shown = std::nullopt) {
   json::object body;
   body["checkout_id"] = st.checkout_id;
   body["order_id"] = st.order_id;
-  body["status"] = checkout::to_string(st.status);
+  body["status"] = checkout::to_string(shown.value_or(st.status));
   auto out = http::response::json(202, json::serialize(body));
   out.with_header("Location", "/api/v1/checkouts/" + st.checkout_id);
   res.send(std::move(out));
@@ -232,15 +238,93 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
       });
 }
 
+// -- Idempotency-Key ----------------------------------------------------------
+//
+// A checkout POST with a key starts the checkout whose id the key derives
+// (keyed_id of the key's scope and the key), so the checkout's own record is
+// the key's memory: nothing else is written for the key. `checkout.started`
+// holds the body's digest and whether the POST waited; an answer given before
+// any checkout began (a 4xx) is recorded in the same stream as
+// `checkout.rejected`. A repeat reaches that record through the cart (it
+// names the checkout that holds it), or because starting or rejecting the
+// derived id finds it taken, and is answered from it.
+
+/// A keyed checkout POST: the derived checkout id and the body's digest.
+struct checkout_key {
+  std::string id;
+  std::string hash;
+};
+
+/// Answers a repeat of a keyed checkout POST from the key's record: 409 for
+/// another body, the recorded 4xx, or the checkout as the first POST was
+/// answered (202 "running"; or, if it waited, the outcome, waited for again).
+void answer_repeat(services& s, const checkout_key& key, const checkout::state& st,
+                   http::responder res) {
+  if (st.request_hash != key.hash)
+    return res.error(errc::conflict, "this Idempotency-Key was used with another request body");
+  if (st.rejected_status != 0) {
+    if (auto r = decode_response(st.rejected_status, st.rejected_response))
+      return res.send(std::move(*r));
+    return res.error(errc::internal, "the recorded response is unreadable");
+  }
+  if (!st.waits)
+    return reply_checkout_status(st, res, checkout::saga_status::running);
+  if (st.terminal())
+    return reply_checkout_outcome(s, st, std::move(res));
+  s.runner.watch(st.checkout_id, std::chrono::milliseconds(s.cfg->checkout.wait_ms),
+                 [&s, res](result<checkout::state> done) {
+                   if (!done)
+                     return res.error(done.error());
+                   reply_checkout_outcome(s, *done, res);
+                 });
+}
+
+/// The responder for what a keyed checkout POST answers before any checkout
+/// began: a 4xx is recorded under the key (checkout::reject) and answered
+/// from the record, so a repeat gets it again, or, when the key was taken
+/// meanwhile, answered as a repeat. Other answers pass through. Once the
+/// POST goes on to start its checkout, `passed` is set and it drops
+/// everything (its last copy's "not answered" fallback included).
+http::responder recording_rejections(services& s, std::string rid, checkout_key key,
+                                     http::responder original,
+                                     std::shared_ptr<std::atomic<bool>> passed) {
+  auto sink = [&s, rid = std::move(rid), key = std::move(key), original,
+               passed = std::move(passed)](http::response&& r) {
+    if (passed->load())
+      return;
+    if (r.status < 400 || r.status > 499)
+      return original.send(std::move(r));
+    checkout::reject cmd{key.hash, static_cast<int32_t>(r.status), encode_response(r)};
+    s.checkouts.tell_new(key.id, std::move(cmd), rid,
+                         [&s, key, original](result<checkout::state> st) {
+                           if (!st)
+                             return original.error(st.error());
+                           answer_repeat(s, key, *st, original);
+                         });
+  };
+  return http::responder{std::make_shared<http::detail::reply_slot>(
+    std::make_shared<http::detail::reply_claim>(), std::move(sink))};
+}
+
 /// A waiting checkout refused at admission: recorded as refused (started
 /// and compensated in one append) by its region without a live saga entity,
 /// which a flash sale would otherwise start for every customer it turns
-/// away; answered 422 out_of_stock.
+/// away; answered 422 out_of_stock. With a key whose checkout exists
+/// already, the start goes to that checkout, which answers the repeat.
 void refuse_checkout(services& s, const std::string& rid, std::string id, checkout::start cmd,
-                     http::responder res) {
+                     std::optional<checkout_key> key, http::responder res) {
+  auto retry = key ? std::optional<checkout::start>{cmd} : std::nullopt;
   s.checkouts.record_new(
-    std::move(id), std::move(cmd), rid,
-    [&s, res = std::move(res)](result<checkout::state> refused) {
+    id, std::move(cmd), rid,
+    [&s, rid, id, retry = std::move(retry), key = std::move(key),
+     res = std::move(res)](result<checkout::state> refused) mutable {
+      if (!refused && key && refused.error().code == errc::concurrency_conflict)
+        return s.checkouts.tell_new(id, std::move(*retry), rid,
+                                    [&s, key = std::move(*key), res](result<checkout::state> st) {
+                                      if (!st)
+                                        return res.error(st.error());
+                                      answer_repeat(s, key, *st, res);
+                                    });
       if (!refused)
         return res.error(refused.error());
       reply_checkout_outcome(s, *refused, res);
@@ -252,21 +336,39 @@ void refuse_checkout(services& s, const std::string& rid, std::string id, checko
 /// (inventory::admit_all), withdrawn if the checkout ends without reserving
 /// them (the reservation takes an admission's place).
 void begin_checkout(services& s, const std::string& rid, std::string id, checkout::start cmd,
-                    bool waits, std::vector<std::string> admitted, http::responder res) {
-  auto withdraw = [&s, rid, id, admitted = std::move(admitted)](const checkout::state* st) {
-    if (admitted.empty() ||
-        (st && st->at(checkout::step_name::reserve_inventory).attempts > 0))
+                    std::optional<checkout_key> key, std::vector<std::string> admitted,
+                    http::responder res) {
+  auto give_back = [&s, rid, id, admitted = std::move(admitted)] {
+    if (admitted.empty())
       return;
     auto reservation_id = checkout::step_key(id, checkout::step_name::reserve_inventory);
     inventory::release_all(s.inventory, std::move(reservation_id), admitted, rid,
                            [](std::optional<problem>) {});
   };
+  auto withdraw = [give_back](const checkout::state* st) {
+    if (!st || st->at(checkout::step_name::reserve_inventory).attempts == 0)
+      give_back();
+  };
+  bool waits = cmd.waits;
+  auto order_id = cmd.order_id;
   s.checkouts.tell_new(
     id, std::move(cmd), rid,
-    [&s, id, waits, withdraw, res = std::move(res)](result<checkout::state> started) {
+    [&s, id, waits, order_id, key = std::move(key), withdraw, give_back,
+     res = std::move(res)](result<checkout::state> started) {
       if (!started) {
         withdraw(nullptr);
         return res.error(started.error());
+      }
+      if (started->order_id != order_id) {
+        // The key's record existed: this POST started nothing. An admission
+        // under the checkout's reservation id is the first POST's while that
+        // checkout runs, and this one's once it has ended (its reservation
+        // was committed or released; an operator's checkout keeps its own).
+        using checkout::saga_status;
+        if (!started->exists || started->status == saga_status::completed ||
+            started->status == saga_status::compensated)
+          give_back();
+        return answer_repeat(s, *key, *started, res);
       }
       s.runner.run(id);
       if (!waits)
@@ -286,38 +388,63 @@ void begin_checkout(services& s, const std::string& rid, std::string id, checkou
 /// be allowed to touch the cart, which must be open) and answers 202, or
 /// waits for its end.
 void start_checkout(services& s, http::request& req, http::responder res) {
+  std::optional<checkout_key> key;
+  auto passed = std::make_shared<std::atomic<bool>>(false);
+  // `early` answers what comes before the checkout: with a key, through the
+  // key's record; `res` answers from the checkout on.
+  http::responder early = res;
+  if (auto header = req.header("Idempotency-Key")) {
+    if (!valid_idempotency_key(*header))
+      return res.error(invalid_idempotency_key());
+    key = checkout_key{keyed_id(idempotency_scope(req), *header), body_digest(req.body)};
+    early = recording_rejections(s, req.request_id, *key, res, passed);
+  }
   auto body = checkout_body(req.body);
   if (!body)
-    return reject_invalid(s, req, std::move(res), body.error());
+    return reject_invalid(s, req, std::move(early), body.error());
   auto wait = req.query_param("wait");
   if (wait && *wait != "true" && *wait != "false")
-    return reject_invalid(s, req, std::move(res),
+    return reject_invalid(s, req, std::move(early),
                           invalid_field("wait", "wait must be true or false"));
   bool waits = wait && *wait == "true";
   std::optional<std::string> binding;
   if (req.caller && !req.caller->is_admin())
     binding = req.caller->customer_id;
-  with_cart(s, req, std::move(res), no_body_checks,
+  with_cart(s, req, std::move(early), no_body_checks,
             [&s, rid = req.request_id, cart_id = std::string(req.param("cart_id")),
-             body = std::move(*body), binding, waits](const cart::state& cart,
-                                                      http::responder& res) {
+             body = std::move(*body), binding, waits, key, passed,
+             res](const cart::state& cart, http::responder& early) {
+              if (key && cart.checkout_id == key->id) {
+                // The cart is held by this key's checkout: a repeat.
+                passed->store(true);
+                return ask(s.checkouts, key->id, checkout::get{}, rid, res,
+                           [&s, key](const checkout::state& st, http::responder& res) {
+                             answer_repeat(s, *key, st, res);
+                           });
+              }
               if (cart.status != cart::cart_status::open) {
                 json::object details;
                 details["cart_id"] = cart_id;
                 details["status"] = cart::to_string(cart.status);
                 details["checkout_id"] = cart.checkout_id;
-                return res.error(errc::conflict,
-                                 "cart " + cart_id + " is " +
-                                   std::string(cart::to_string(cart.status)),
-                                 json::serialize(details));
+                return early.error(errc::conflict,
+                                   "cart " + cart_id + " is " +
+                                     std::string(cart::to_string(cart.status)),
+                                   json::serialize(details));
               }
-              checkout::start cmd{cart_id,     new_uuid(), new_uuid(),
-                                  cart.customer_id ? cart.customer_id : binding, body.first,
-                                  body.second, std::nullopt};
-              auto id = new_uuid();
+              passed->store(true);
+              checkout::start cmd{cart_id,
+                                  new_uuid(),
+                                  new_uuid(),
+                                  cart.customer_id ? cart.customer_id : binding,
+                                  body.first,
+                                  body.second,
+                                  std::nullopt,
+                                  key ? key->hash : std::string{},
+                                  waits};
+              auto id = key ? key->id : new_uuid();
               if (!waits)
-                return begin_checkout(s, rid, std::move(id), std::move(cmd), false, {},
-                                      std::move(res));
+                return begin_checkout(s, rid, std::move(id), std::move(cmd), key, {}, res);
               // A waiting checkout is admitted first: checkouts arriving
               // together see each other's admissions, and one whose stock is
               // short is answered 422 out_of_stock at once, recorded as
@@ -334,15 +461,15 @@ void start_checkout(services& s, http::request& req, http::responder res) {
               inventory::admit_all(
                 s.inventory, checkout::step_key(id, checkout::step_name::reserve_inventory),
                 std::move(lines), until, rid,
-                [&s, rid, id, cmd = std::move(cmd), skus = std::move(skus),
-                 res = std::move(res)](std::optional<problem> refused) mutable {
+                [&s, rid, id, cmd = std::move(cmd), skus = std::move(skus), key,
+                 res](std::optional<problem> refused) mutable {
                   if (refused) { // admit_all withdrew what it had admitted
                     cmd.refused = std::move(refused);
                     return refuse_checkout(s, rid, std::move(id), std::move(cmd),
-                                           std::move(res));
+                                           std::move(key), std::move(res));
                   }
-                  begin_checkout(s, rid, std::move(id), std::move(cmd), true, std::move(skus),
-                                 std::move(res));
+                  begin_checkout(s, rid, std::move(id), std::move(cmd), std::move(key),
+                                 std::move(skus), std::move(res));
                 });
             });
 }

@@ -9,18 +9,17 @@
 
 namespace agora::net::api {
 
-namespace {
-
-using persistence::claim_kind;
-
-/// Keys are opaque printable ASCII, 1-255 characters.
-bool valid_key(std::string_view key) {
+bool valid_idempotency_key(std::string_view key) {
   if (key.empty() || key.size() > 255)
     return false;
   for (char c : key)
     if (c < 0x21 || c > 0x7e)
       return false;
   return true;
+}
+
+problem invalid_idempotency_key() {
+  return invalid_field("Idempotency-Key", "must be 1 to 255 printable ASCII characters");
 }
 
 /// The response as stored: {"content_type", "headers": [[name, value]], "body"}.
@@ -56,6 +55,10 @@ std::optional<http::response> decode_response(int32_t status, std::string_view t
     });
 }
 
+namespace {
+
+using persistence::claim_kind;
+
 /// A responder that stores the response under the claimed key before it
 /// passes it on; a 5xx releases the key instead, so a retry runs again.
 http::responder recording(services& s, persistence::idempotency_claim claim,
@@ -85,9 +88,8 @@ http::handler idempotent(services& s, http::handler inner) {
     auto header = req.header("Idempotency-Key");
     if (!header)
       return inner(req, std::move(res));
-    if (!valid_key(*header))
-      return res.error(
-        invalid_field("Idempotency-Key", "must be 1 to 255 printable ASCII characters"));
+    if (!valid_idempotency_key(*header))
+      return res.error(invalid_idempotency_key());
     persistence::idempotency_claim claim{idempotency_scope(req), std::string(*header),
                                          body_digest(req.body)};
     // The request outlives this call: the handler runs once the claim is in.
@@ -128,23 +130,53 @@ std::string idempotency_scope(const http::request& req) {
   return scope;
 }
 
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+void append_hex(std::string& out, unsigned char byte) {
+  out.push_back(hex_digits[byte >> 4]);
+  out.push_back(hex_digits[byte & 0x0F]);
+}
+
+} // namespace
+
 std::string body_digest(std::string_view body) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(body.data(), body.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 0x0F]);
+  for (unsigned i = 0; i < len; ++i)
+    append_hex(out, md[i]);
+  return out;
+}
+
+std::string keyed_id(std::string_view scope, std::string_view key) {
+  // The scope never holds a newline (a path and a caller id), so the pair
+  // is read back unambiguously.
+  std::string input;
+  input.reserve(scope.size() + 1 + key.size());
+  input.append(scope).append("\n").append(key);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(input.data(), input.size(), md, &len, EVP_sha256(), nullptr);
+  md[6] = static_cast<unsigned char>((md[6] & 0x0F) | 0x80); // version 8
+  md[8] = static_cast<unsigned char>((md[8] & 0x3F) | 0x80); // RFC 9562 variant
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      out.push_back('-');
+    append_hex(out, md[i]);
   }
   return out;
 }
 
 void make_posts_idempotent(http::router& r, services& s) {
   for (auto& route : r.routes())
-    if (route->method == http::verb::post && route->pattern != "/api/v1/auth/login")
+    if (route->method == http::verb::post && route->pattern != "/api/v1/auth/login" &&
+        route->pattern != "/api/v1/carts/{cart_id}/checkout")
       route->fn = idempotent(s, std::move(route->fn));
 }
 

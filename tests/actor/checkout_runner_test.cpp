@@ -135,7 +135,7 @@ struct fixture : deterministic_system {
     ask(deps.checkouts, "co-1",
         checkout::start{"cart-1", "order-1", "pay-1", std::nullopt,
                         R"({"name":"A","line1":"B","city":"C","postal_code":"D","country":"DE"})",
-                        token, std::nullopt});
+                        token, std::nullopt, "", false});
     return "co-1";
   }
 
@@ -358,7 +358,7 @@ TEST_CASE("a refused checkout is journaled without a live saga entity, which rea
   auto live_before = runtime::live_entities("checkout");
   std::optional<result<checkout::state>> out;
   checkout::start refused{"cart-9", "order-9", "pay-9", std::nullopt, R"({"name":"A"})", "tok",
-                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0")};
+                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0"), "", false};
   f.deps.checkouts.record_new("co-9", refused, "req-9", [&out](auto r) { out = std::move(r); });
   f.run();
   REQUIRE(out);
@@ -394,7 +394,7 @@ TEST_CASE("a recorded checkout reaches its region's change hook once durable, be
       log.push_back(id + (st ? " " + std::string(to_string(st->status)) : " pending"));
     });
   checkout::start refused{"cart-9", "order-9", "pay-9", std::nullopt, R"({"name":"A"})", "tok",
-                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0")};
+                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0"), "", false};
   region.record_new("co-12", refused, "req-12",
                     [&log](auto r) { log.push_back(r ? "reply" : "failed"); });
   f.run();
@@ -408,7 +408,7 @@ TEST_CASE("a refused checkout the journal does not take is answered unavailable,
           "[saga][runner]") {
   fixture f;
   checkout::start refused{"cart-9", "order-9", "pay-9", std::nullopt, R"({"name":"A"})", "tok",
-                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0")};
+                          make_problem(errc::out_of_stock, "SKU-1: requested 2, available 0"), "", false};
   std::optional<result<checkout::state>> failed;
   f.data->fail_next_appends = 1;
   f.deps.checkouts.record_new("co-9", refused, "req-9", [&failed](auto r) { failed = std::move(r); });

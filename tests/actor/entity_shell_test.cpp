@@ -171,7 +171,7 @@ TEST_CASE("an entity told it is new starts without reading the journal", "[runti
   CHECK(f.data->streams["counter|fresh"].size() == 1);
 }
 
-TEST_CASE("a wrong 'new' hint costs a conflict, never an event", "[runtime]") {
+TEST_CASE("a wrong 'new' hint costs a conflict and a recovery, never an event", "[runtime]") {
   fixture f;
   auto r = f.region();
   CHECK(f.value_of(r, "old") == 0);
@@ -179,17 +179,38 @@ TEST_CASE("a wrong 'new' hint costs a conflict, never an event", "[runtime]") {
   f.run();
   f.drain(r); // passivated: the next message spawns it again
   auto r2 = f.region();
-  std::optional<result<counter::state>> reply;
-  r2.tell_new("old", counter::add{1}, "corr-1",
-              [&reply](result<counter::state> res) { reply = std::move(res); });
+  std::vector<result<counter::state>> replies;
+  auto keep = [&replies](result<counter::state> res) { replies.push_back(std::move(res)); };
+  r2.tell_new("old", counter::add{1}, "corr-1", keep);
+  r2.tell("old", counter::add{2}, "corr-2", keep);
   f.run();
-  // The append of seq_nr 1 conflicts with the stored event: the command
-  // fails (retryable), the entity recovers the real history.
-  REQUIRE(reply);
-  REQUIRE_FALSE(*reply);
-  CHECK(reply->error().code == errc::unavailable);
-  CHECK(f.data->streams["counter|old"].size() == 1);
-  CHECK(f.value_of(r2, "old") == 5);
+  // The append of seq_nr 1 conflicts with the stored event: the entity
+  // recovers the real history and decides the command again on it. The
+  // command behind it waited for the first write and comes after it.
+  REQUIRE(replies.size() == 2);
+  REQUIRE(replies[0]);
+  CHECK(replies[0]->value == 6);
+  REQUIRE(replies[1]);
+  CHECK(replies[1]->value == 8);
+  CHECK(f.data->streams["counter|old"].size() == 3);
+  CHECK(f.value_of(r2, "old") == 8);
+}
+
+TEST_CASE("a right 'new' hint writes without a recovery read", "[runtime]") {
+  fixture f;
+  auto r = f.region();
+  std::vector<result<counter::state>> replies;
+  auto keep = [&replies](result<counter::state> res) { replies.push_back(std::move(res)); };
+  r.tell_new("new", counter::add{3}, "corr-1", keep);
+  r.tell("new", counter::add{4}, "corr-2", keep);
+  f.run();
+  REQUIRE(replies.size() == 2);
+  REQUIRE(replies[0]);
+  CHECK(replies[0]->value == 3);
+  REQUIRE(replies[1]);
+  CHECK(replies[1]->value == 7);
+  CHECK(f.data->streams["counter|new"].size() == 2);
+  CHECK(f.data->loads == 0);
 }
 
 TEST_CASE("a restarted entity recovers from snapshot plus later events", "[runtime]") {

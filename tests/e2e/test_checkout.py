@@ -469,13 +469,9 @@ class CheckoutConcurrencyTest(CheckoutCase):
                 client.close()
         with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
             results = list(pool.map(attempt, range(10)))
+        # Each repeat waits for the first POST's checkout and answers its outcome.
         ok = [r for r in results if r.status == 201]
-        self.assertGreaterEqual(len(ok), 1, results)
-        for r in results:
-            if r.status == 409:
-                self.assertEqual(r.json["error"]["details"].get("reason"), "in_progress", r)
-            else:
-                self.assertEqual(r.status, 201, r)
+        self.assertEqual(len(ok), 10, results)
         self.assertEqual(len({r.json["checkout_id"] for r in ok}), 1)
         # Repeats after the end get the first response too.
         again = self.checkout(cart_id, key=key)
@@ -488,6 +484,106 @@ class CheckoutConcurrencyTest(CheckoutCase):
         _, totals = self.ledger(ok[0].json["order"]["payment_id"])
         self.assertEqual(totals["captured_cents"], ok[0].json["order"]["total_cents"])
         self.assertEqual(self.levels(skus[0])["on_hand"], 9)
+
+
+class CheckoutKeyTest(CheckoutCase):
+    """A checkout POST keeps its Idempotency-Key in the checkout's own record
+    (API.md "Conventions"): a repeat answers what the first POST answered,
+    4xx included, and another body is 409."""
+
+    def path(self, cart_id, wait=True):
+        return "/api/v1/carts/%s/checkout%s" % (cart_id, "?wait=true" if wait else "")
+
+    def test_a_repeat_answers_what_the_first_post_answered(self):
+        cart_id, skus = self.stocked_cart([(1, 10)])
+        key = "first-" + harness.random_token(10)
+        first = self.checkout(cart_id, wait=False, key=key)
+        self.assertEqual((first.status, first.json["status"]), (202, "running"), first)
+        saga = self.wait_saga_end(first.json["checkout_id"])
+        self.assertEqual(saga["status"], "completed", saga)
+        # The checkout has ended; a repeat, waiting or not, is answered as the
+        # first POST was: 202 "running", the same ids.
+        for wait in (False, True):
+            again = self.checkout(cart_id, wait=wait, key=key)
+            self.assertEqual((again.status, again.json), (first.status, first.json))
+            self.assertEqual(again.headers.get("location"), first.headers.get("location"))
+        other = self.api.post(self.path(cart_id), checkout_body("tok_declined"),
+                              headers={"Idempotency-Key": key})
+        self.assert_error(other, 409, "conflict")
+        # One checkout, one charge; the key's memory is the checkout itself.
+        self.assertEqual(self.db.query(
+            "SELECT count(*), min(payload->>'request_hash') IS NOT NULL FROM journal "
+            "WHERE event_type = 'checkout.started' AND payload->>'cart_id' = '%s'" % cart_id),
+            [["1", "t"]])
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM idempotency_keys WHERE scope LIKE '%%/carts/%s/checkout'"
+            % cart_id), [["0"]])
+        self.assertEqual(self.levels(skus[0])["on_hand"], 9)
+        _, totals = self.ledger(saga["payment_id"])
+        self.assertEqual(totals["captured_cents"], self.order(saga["order_id"]).json["total_cents"])
+
+    def test_an_answer_before_any_checkout_is_answered_again(self):
+        cart_id, skus = self.stocked_cart([(1, 10)])
+        held = self.checkout(cart_id, "tok_slow", wait=False)
+        self.assertEqual(held.status, 202, held)
+        key = "busy-" + harness.random_token(10)
+        busy = self.checkout(cart_id, key=key)
+        err = self.assert_error(busy, 409, "conflict")
+        self.assertEqual(err["details"]["checkout_id"], held.json["checkout_id"])
+        saga = self.wait_saga_end(held.json["checkout_id"])
+        self.assertEqual(saga["status"], "compensated", saga)
+        self.assertEqual(self.api.get("/api/v1/carts/%s" % cart_id).json["status"], "open")
+        # The cart could check out now, but the key answers what it answered.
+        again = self.checkout(cart_id, key=key)
+        self.assertEqual((again.status, again.json), (busy.status, busy.json))
+        other = self.api.post(self.path(cart_id), checkout_body("tok_declined"),
+                              headers={"Idempotency-Key": key})
+        self.assert_error(other, 409, "conflict")
+        self.assertNotIn("checkout_id", other.json["error"]["details"])
+        self.assertEqual(self.checkout(cart_id, key=key + "-new").status, 201)
+        # A malformed body's 400 is kept as well: a valid body under its key
+        # is another body.
+        bad_key = "bad-" + harness.random_token(10)
+        bad = {"payment": {"method": "card", "token": "tok_ok"}}
+        first = self.api.post(self.path(cart_id), bad, headers={"Idempotency-Key": bad_key})
+        self.assert_error(first, 400, "invalid_request", field="shipping_address")
+        again = self.api.post(self.path(cart_id), bad, headers={"Idempotency-Key": bad_key})
+        self.assertEqual((again.status, again.json), (first.status, first.json))
+        other = self.api.post(self.path(cart_id), checkout_body(),
+                              headers={"Idempotency-Key": bad_key})
+        self.assert_error(other, 409, "conflict")
+        # Only the one checkout that ran: the rejections started nothing.
+        self.assertEqual(self.levels(skus[0])["on_hand"], 9)
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM journal WHERE event_type = 'checkout.started' "
+            "AND payload->>'cart_id' = '%s'" % cart_id), [["2"]])
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM idempotency_keys WHERE scope LIKE '%%/carts/%s/checkout'"
+            % cart_id), [["0"]])
+
+    def test_a_refusal_at_admission_is_answered_again_after_a_restart(self):
+        product = self.create_product(initial_stock=1)
+        carts = [self.create_cart()["cart_id"] for _ in range(2)]
+        for cart_id in carts:
+            r = self.api.post("/api/v1/carts/%s/items" % cart_id,
+                              {"sku": product["sku"], "quantity": 1})
+            self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.checkout(carts[0]).status, 201)
+        key = "late-" + harness.random_token(10)
+        first = self.checkout(carts[1], key=key)
+        self.assert_error(first, 422, "out_of_stock")
+        r = self.api.post("/api/v1/inventory/%s/adjust" % product["sku"], {"delta": 1},
+                          token=self.admin_token())
+        self.assertEqual(r.status, 200, r)
+        self.restart_node()
+        # The unit is back; the repeat is admitted on it, finds the refusal
+        # recorded, answers it and gives the unit back.
+        again = self.checkout(carts[1], key=key)
+        self.assertEqual((again.status, again.json), (first.status, first.json))
+        r = self.checkout(carts[1], key=key + "-2")
+        self.assertEqual(r.status, 201, r)
+        lv = self.levels(product["sku"])
+        self.assertEqual((lv["on_hand"], lv["reserved"]), (0, 0), lv)
 
 
 if __name__ == "__main__":

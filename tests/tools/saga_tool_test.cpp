@@ -226,6 +226,11 @@ TEST_CASE("an entity event is summarized as its fields", "[summary]") {
   // Text that needs it is quoted; null and booleans as JSON.
   CHECK(summarize_payload("order.cancelled", R"({"reason":"payment failed","from":null,"ok":true})") ==
         R"(reason="payment failed" from=null ok=true)");
+
+  // A keyed checkout POST's 4xx, recorded before any checkout began.
+  CHECK(summarize_payload("checkout.rejected",
+                          R"({"request_hash":"ab","status":409,"response":"{}","at":1})") ==
+        "answered 409 before any checkout began");
 }
 
 TEST_CASE("secrets are never summarized", "[summary]") {

@@ -248,7 +248,7 @@ TEST_CASE("starting a checkout records it and asks for price_cart", "[checkout]"
   REQUIRE(evs.size() == 1);
   CHECK(std::get<started>(evs[0]) == started{checkout_id, "cart-1", "order-1", "pay-1",
                                              std::nullopt, address_text, "tok_visa", 1'000,
-                                             std::nullopt});
+                                             std::nullopt, "", false});
   CHECK(st.exists);
   CHECK(st.checkout_id == checkout_id);
   CHECK(st.cart_id == "cart-1");
@@ -355,6 +355,57 @@ TEST_CASE("a start with a stock refusal records a refused checkout in one append
   auto not_refused = evs;
   std::get<started>(not_refused[0]).refused.reset();
   CHECK(replay(not_refused).at_event == 1);
+}
+
+TEST_CASE("a keyed checkout's record is the key's memory", "[checkout]") {
+  const std::string hash(64, 'a');
+  auto keyed = valid_start();
+  keyed.request_hash = hash;
+  keyed.waits = true;
+
+  // The start records the digest and the wait; a repeat decides nothing,
+  // whatever its ids or digest (the HTTP layer answers it from the state).
+  state st;
+  auto evs = test::run<traits>(st, keyed, at(1'000));
+  REQUIRE(evs.size() == 1);
+  CHECK(std::get<started>(evs[0]).request_hash == hash);
+  CHECK(std::get<started>(evs[0]).waits);
+  CHECK(st.request_hash == hash);
+  CHECK(st.waits);
+  auto repeat = keyed;
+  repeat.order_id = "order-2";
+  repeat.request_hash = std::string(64, 'b');
+  CHECK(test::run<traits>(st, repeat, at(2'000)).empty());
+  CHECK(st.order_id == "order-1");
+  // A rejection under a key already used for a checkout decides nothing.
+  CHECK(test::run<traits>(st, reject{hash, 409, "{}"}, at(2'000)).empty());
+  CHECK(st.rejected_status == 0);
+  CHECK(replay(evs).at_event == -1);
+  CHECK(test::check_history<traits>(evs) == st);
+
+  // A 4xx recorded before any checkout: no checkout exists, and a start
+  // under that key afterwards starts nothing.
+  state rejected_st;
+  auto rej = test::run<traits>(rejected_st, reject{hash, 409, R"({"body":"x"})"}, at(3'000));
+  REQUIRE(rej.size() == 1);
+  CHECK(std::get<rejected>(rej[0]) == rejected{hash, 409, R"({"body":"x"})", 3'000});
+  CHECK_FALSE(rejected_st.exists);
+  CHECK(rejected_st.rejected_status == 409);
+  CHECK(rejected_st.request_hash == hash);
+  CHECK(next_action(rejected_st).what == action::kind::finished);
+  CHECK(test::run<traits>(rejected_st, keyed, at(4'000)).empty());
+  CHECK(test::run<traits>(rejected_st, reject{hash, 404, "{}"}, at(4'000)).empty());
+  CHECK_FALSE(rejected_st.exists);
+  CHECK(replay(rej).at_event == -1);
+  CHECK(test::check_history<traits>(rej) == rejected_st);
+
+  // Only a 4xx under a digest is recorded.
+  state empty;
+  test::check_invalid_field(test::reject<traits>(empty, reject{"", 409, "{}"}, at(1)),
+                            "request_hash");
+  for (int status : {200, 399, 500})
+    test::check_invalid_field(test::reject<traits>(empty, reject{hash, status, "{}"}, at(1)),
+                              "status");
 }
 
 TEST_CASE("commands to a checkout that does not exist are not_found", "[checkout]") {
@@ -936,10 +987,10 @@ TEST_CASE("every checkout event round-trips through its journal payload",
           "[checkout][codec]") {
   using T = traits;
   started full{checkout_id, "cart-1", "order-1", "pay-1", "cust-1", address_text, tricky,
-               1'700'000'000'000'001, std::nullopt};
+               1'700'000'000'000'001, std::nullopt, "", false};
   test::check_event_round_trip<T>(full);
   test::check_event_round_trip<T>(
-    started{"c", "k", "o", "p", std::nullopt, "", "", 0, std::nullopt});
+    started{"c", "k", "o", "p", std::nullopt, "", "", 0, std::nullopt, "", false});
 
   reply r;
   r.step = step_name::price_cart;
@@ -976,12 +1027,16 @@ TEST_CASE("every checkout event round-trips through its journal payload",
   test::check_event_round_trip<T>(resumed{"ops@agora", 45});
   test::check_event_round_trip<T>(closed{"ops@agora", tricky, 46});
   test::check_event_round_trip<T>(closed{"", "", 0});
+  test::check_event_round_trip<T>(started{checkout_id, "cart-1", "order-1", "pay-1", "cust-1",
+                                          address_text, "t", 7, std::nullopt,
+                                          std::string(64, 'f'), true});
+  test::check_event_round_trip<T>(rejected{std::string(64, 'f'), 409, tricky, 8});
 }
 
 TEST_CASE("checkout payloads have their documented fields", "[checkout][codec]") {
   using T = traits;
   started s{checkout_id, "cart-1", "order-1", "pay-1", std::nullopt, address_text, "tok", 1,
-            std::nullopt};
+            std::nullopt, "", false};
   CHECK(T::event_type(s) == "checkout.started");
   CHECK(test::keys_of(T::encode_event(s)) ==
         keys{"checkout_id", "cart_id", "order_id", "payment_id", "customer_id",
@@ -1037,6 +1092,14 @@ TEST_CASE("checkout payloads have their documented fields", "[checkout][codec]")
   CHECK(T::encode_event(resumed{"ops", 5}) == R"({"by":"ops","at":5})");
   CHECK(T::event_type(closed{}) == "checkout.closed");
   CHECK(test::keys_of(T::encode_event(closed{"ops", "x", 5})) == keys{"by", "reason", "at"});
+  // With an Idempotency-Key: the digest and the wait; and the rejection.
+  s.request_hash = "h";
+  CHECK(test::keys_of(T::encode_event(s)) ==
+        keys{"checkout_id", "cart_id", "order_id", "payment_id", "customer_id",
+             "shipping_address", "payment_token", "at", "request_hash", "waits"});
+  CHECK(T::event_type(rejected{}) == "checkout.rejected");
+  CHECK(T::encode_event(rejected{"h", 404, "r", 5}) ==
+        R"({"request_hash":"h","status":404,"response":"r","at":5})");
 }
 
 TEST_CASE("checkout decoding rejects malformed payloads", "[checkout][codec]") {
@@ -1100,7 +1163,7 @@ TEST_CASE("checkout decoding rejects malformed payloads", "[checkout][codec]") {
 
   auto start_text = T::encode_event(
     started{checkout_id, "cart-1", "order-1", "pay-1", std::nullopt, address_text, "t", 1,
-            std::nullopt});
+            std::nullopt, "", false});
   REQUIRE(T::decode_event("checkout.started", start_text));
   for (std::string_view key : {"checkout_id", "cart_id", "order_id", "payment_id", "customer_id",
                                "shipping_address", "payment_token", "at"}) {
@@ -1118,6 +1181,25 @@ TEST_CASE("checkout decoding rejects malformed payloads", "[checkout][codec]") {
   CHECK_FALSE(T::decode_event("checkout.started",
                               with(start_text, "refused", R"({"code":"gone","message":"m",)"
                                                           R"("details":{}})")));
+
+  // The key's digest and wait come together, the digest not empty.
+  CHECK(T::decode_event("checkout.started",
+                        with(with(start_text, "request_hash", R"("h")"), "waits", "false")));
+  CHECK_FALSE(T::decode_event("checkout.started", with(start_text, "request_hash", R"("h")")));
+  CHECK_FALSE(T::decode_event("checkout.started", with(start_text, "waits", "true")));
+  CHECK_FALSE(T::decode_event("checkout.started",
+                              with(with(start_text, "request_hash", R"("")"), "waits", "true")));
+  CHECK_FALSE(T::decode_event("checkout.started",
+                              with(with(start_text, "request_hash", "7"), "waits", "true")));
+  auto rejected_text = T::encode_event(rejected{"h", 409, "r", 5});
+  REQUIRE(T::decode_event("checkout.rejected", rejected_text));
+  for (std::string_view key : {"request_hash", "status", "response", "at"}) {
+    INFO("rejected without " << key);
+    CHECK_FALSE(T::decode_event("checkout.rejected", with(rejected_text, key, "")));
+  }
+  for (std::string_view status : {"200", "500", R"("409")"})
+    CHECK_FALSE(T::decode_event("checkout.rejected", with(rejected_text, "status", status)));
+  CHECK_FALSE(T::decode_event("checkout.rejected", with(rejected_text, "request_hash", R"("")")));
 
   CHECK_FALSE(T::decode_event("checkout.completed", "{}"));
   CHECK_FALSE(T::decode_event("checkout.completed", R"({"at":"5"})"));
@@ -1218,6 +1300,10 @@ TEST_CASE("checkout snapshot decoding rejects corrupt snapshots", "[checkout][co
     {"failure", R"({"code":"bogus","message":"m","details":{}})"},
     {"priced", "7"},
     {"version", "null"},
+    {"request_hash", R"("h")"},
+    {"waits", "true"},
+    {"rejected_status", "200"},
+    {"rejected_status", "409"},
   };
   for (const auto& [key, value] : bad_values) {
     INFO(key << " = " << value);

@@ -164,6 +164,8 @@ std::string summarize_checkout(const checkout::event& ev) {
     return "by=" + text_value(e->by);
   if (auto* e = std::get_if<closed>(&ev))
     return "by=" + text_value(e->by) + " reason=" + text_value(e->reason);
+  if (auto* e = std::get_if<rejected>(&ev))
+    return "answered " + std::to_string(e->status) + " before any checkout began";
   return {};
 }
 
