@@ -213,6 +213,32 @@ TEST_CASE("a right 'new' hint writes without a recovery read", "[runtime]") {
   CHECK(f.data->loads == 0);
 }
 
+TEST_CASE("a fresh entity whose first write fails otherwise fails what waits behind it",
+          "[runtime]") {
+  fixture f;
+  auto r = f.region();
+  f.data->fail_next_appends = 1;
+  std::vector<result<counter::state>> replies;
+  auto keep = [&replies](result<counter::state> res) { replies.push_back(std::move(res)); };
+  r.tell_new("new", counter::add{3}, "corr-1", keep);
+  r.tell("new", counter::add{4}, "corr-2", keep);
+  f.run();
+  // Not a conflict: nothing is decided again; both are told to retry, and
+  // the entity recovers (its journal is empty) and serves the next command.
+  REQUIRE(replies.size() == 2);
+  for (const auto& rep : replies) {
+    REQUIRE_FALSE(rep);
+    CHECK(rep.error().code == errc::unavailable);
+  }
+  CHECK(f.data->streams["counter|new"].empty());
+  CHECK(f.value_of(r, "new") == 0);
+  auto next = f.send(r, "new", counter::add{5});
+  f.run();
+  REQUIRE(next->has_value());
+  REQUIRE(next->value());
+  CHECK(next->value()->value == 5);
+}
+
 TEST_CASE("a restarted entity recovers from snapshot plus later events", "[runtime]") {
   fixture f;
   f.settings.snapshot_every = 10;

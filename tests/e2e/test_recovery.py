@@ -18,9 +18,10 @@ STEPS = ["price_cart", "reserve_inventory", "authorize_payment", "place_order",
 class RecoveryCase(CheckoutCase):
     node_flags = ()
 
-    def crash_checkout(self, step, token="tok_ok", quantity=2, stock=10):
+    def crash_checkout(self, step, token="tok_ok", quantity=2, stock=10, key=None):
         """Runs one checkout on a node that dies after `step`, starts the
-        node again without the hook and returns (checkout_id, cart_id, sku)."""
+        node again without the hook and returns (checkout_id, cart_id, sku).
+        With `key`, the POST carries it as its Idempotency-Key and waits."""
         cart_id, skus = self.stocked_cart([(quantity, stock)])
         self.api.close()
         self.node.stop()
@@ -28,7 +29,11 @@ class RecoveryCase(CheckoutCase):
         self.node.start()
         type(self).api = self.node.client()
         try:
-            self.api.post("/api/v1/carts/%s/checkout" % cart_id, checkout_body(token))
+            if key:
+                self.api.post("/api/v1/carts/%s/checkout?wait=true" % cart_id,
+                              checkout_body(token), headers={"Idempotency-Key": key})
+            else:
+                self.api.post("/api/v1/carts/%s/checkout" % cart_id, checkout_body(token))
         except (OSError, harness.http.client.HTTPException):
             pass  # the node may die before it answers
         deadline = time.monotonic() + 30
@@ -69,6 +74,18 @@ class RecoveryTest(RecoveryCase):
             with self.subTest(step=step):
                 checkout_id, _, sku = self.crash_checkout(step)
                 self.assert_completed_and_sums_agree(checkout_id, sku, 2, 10)
+
+    def test_a_keyed_checkout_cut_by_a_crash_answers_its_retry(self):
+        # The client never got an answer; its retry with the same key finds
+        # the checkout the crash interrupted and gets its outcome, once the
+        # restarted node has finished it.
+        key = "crash-" + harness.random_token(10)
+        checkout_id, cart_id, sku = self.crash_checkout("authorize_payment", key=key)
+        r = self.api.post("/api/v1/carts/%s/checkout?wait=true" % cart_id, checkout_body(),
+                          headers={"Idempotency-Key": key})
+        self.assertEqual((r.status, r.json["checkout_id"]), (201, checkout_id), r)
+        self.assertEqual(r.json["order"]["status"], "paid", r)
+        self.assert_completed_and_sums_agree(checkout_id, sku, 2, 10)
 
     def test_a_failing_capture_compensates_after_a_crash(self):
         checkout_id, cart_id, sku = self.crash_checkout("place_order", token="tok_capture_fails")
