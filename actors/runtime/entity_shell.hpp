@@ -282,11 +282,12 @@ void process(entity_actor<Traits>* self, envelope<Traits>& env) {
   if (!decided) {
     s.replies.push_back({s.seq, std::move(env.reply), std::move(decided).error()});
   } else {
-    if (s.fresh && !decided->empty()) {
+    auto seq_before = s.seq;
+    apply_decided<Traits>(s.st, s.seq, *decided, s.pid, env.correlation_id, s.queued_rows);
+    if (s.fresh && s.seq != seq_before) { // the first write (ephemeral events write nothing)
       s.fresh = false;
       s.unconfirmed = env; // before the reply moves out of it
     }
-    apply_decided<Traits>(s.st, s.seq, *decided, s.pid, env.correlation_id, s.queued_rows);
     if (env.reply)
       s.replies.push_back({s.seq, std::move(env.reply), make_view<Traits>(s.st)});
   }
