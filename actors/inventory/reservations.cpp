@@ -82,7 +82,7 @@ void all_or_none(const runtime::region_ref<inventory_traits>& items, std::string
                  outcome_fn done) {
   fan_out(items, commands, correlation_id,
           [items, reservation_id, correlation_id, refusal_of, undo_must_hold,
-           done = std::move(done)](answers all) {
+           done = std::move(done)](answers all) mutable {
             auto refusal = refusal_of(all);
             if (!refusal)
               return done(std::nullopt);
@@ -91,7 +91,8 @@ void all_or_none(const runtime::region_ref<inventory_traits>& items, std::string
               if (answer)
                 took.push_back(sku);
             release_all(items, reservation_id, std::move(took), correlation_id,
-                        [refusal, undo_must_hold, done](std::optional<problem> undo_failed) {
+                        [refusal, undo_must_hold, done = std::move(done)](
+                          std::optional<problem> undo_failed) {
                           done(undo_failed && undo_must_hold ? undo_failed : refusal);
                         });
           });

@@ -28,6 +28,7 @@
 #include <deque>
 #include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -640,31 +641,35 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
         return;
       }
       ++s.recording;
+      auto rows = std::move(rec.rows);
+      // Shared by the two handlers, which CAF copies: the state and the
+      // reply (with whatever its caller captured) are not.
+      auto held = std::make_shared<record_request<Traits>>(std::move(rec));
       self->request(s.journal, caf::infinite, append_atom_v,
-                    persistence::append_request{std::move(rec.rows)})
+                    persistence::append_request{std::move(rows)})
         .then(
-          [self, id = std::move(rec.id), state = std::move(rec.state),
-           reply = rec.reply](persistence::append_ack&) mutable {
+          [self, held](persistence::append_ack&) {
             auto& s = self->state;
             --s.recording;
             // As an entity does: the hook sees the durable state before the reply.
             if (s.on_change)
-              s.on_change(id, &state);
-            if (reply)
-              reply(make_view<Traits>(std::move(state)));
+              s.on_change(held->id, &held->state);
+            if (held->reply)
+              held->reply(make_view<Traits>(std::move(held->state)));
             maybe_drained(self);
           },
-          [self, reply = rec.reply](caf::error& err) {
+          [self, held](caf::error& err) {
             --self->state.recording;
             bool conflict = is_conflict(err);
             if (!conflict)
               actors_log().warn("{}: a new entity's record was not journaled ({})",
                                 Traits::type, describe(err));
-            if (reply)
-              reply(conflict ? make_problem(errc::concurrency_conflict,
-                                            "the entity exists already")
-                             : make_problem(errc::unavailable, "the journal did not accept "
-                                                               "the write; retry the request"));
+            if (held->reply)
+              held->reply(conflict ? make_problem(errc::concurrency_conflict,
+                                                  "the entity exists already")
+                                   : make_problem(errc::unavailable,
+                                                  "the journal did not accept the write; "
+                                                  "retry the request"));
             maybe_drained(self);
           });
     },
