@@ -55,6 +55,19 @@ struct fixture : deterministic_system {
     return slot->value()->value;
   }
 
+  /// tell_new(`first`) and then tell(`second`) to `id`, run; their replies.
+  std::vector<result<counter::state>> new_then(const runtime::region_ref<counter>& r,
+                                               const std::string& id, counter::command first,
+                                               counter::command second) {
+    auto replies = std::make_shared<std::vector<result<counter::state>>>();
+    auto keep = [replies](result<counter::state> res) { replies->push_back(std::move(res)); };
+    r.tell_new(id, std::move(first), "corr-1", keep);
+    r.tell(id, std::move(second), "corr-2", keep);
+    run();
+    REQUIRE(replies->size() == 2);
+    return std::move(*replies);
+  }
+
   void drain(const runtime::region_ref<counter>& r) {
     self->send(r.handle(), stop_atom_v);
     run();
@@ -179,15 +192,10 @@ TEST_CASE("a wrong 'new' hint costs a conflict and a recovery, never an event", 
   f.run();
   f.drain(r); // passivated: the next message spawns it again
   auto r2 = f.region();
-  std::vector<result<counter::state>> replies;
-  auto keep = [&replies](result<counter::state> res) { replies.push_back(std::move(res)); };
-  r2.tell_new("old", counter::add{1}, "corr-1", keep);
-  r2.tell("old", counter::add{2}, "corr-2", keep);
-  f.run();
+  auto replies = f.new_then(r2, "old", counter::add{1}, counter::add{2});
   // The append of seq_nr 1 conflicts with the stored event: the entity
   // recovers the real history and decides the command again on it. The
   // command behind it waited for the first write and comes after it.
-  REQUIRE(replies.size() == 2);
   REQUIRE(replies[0]);
   CHECK(replies[0]->value == 6);
   REQUIRE(replies[1]);
@@ -199,12 +207,7 @@ TEST_CASE("a wrong 'new' hint costs a conflict and a recovery, never an event", 
 TEST_CASE("a right 'new' hint writes without a recovery read", "[runtime]") {
   fixture f;
   auto r = f.region();
-  std::vector<result<counter::state>> replies;
-  auto keep = [&replies](result<counter::state> res) { replies.push_back(std::move(res)); };
-  r.tell_new("new", counter::add{3}, "corr-1", keep);
-  r.tell("new", counter::add{4}, "corr-2", keep);
-  f.run();
-  REQUIRE(replies.size() == 2);
+  auto replies = f.new_then(r, "new", counter::add{3}, counter::add{4});
   REQUIRE(replies[0]);
   CHECK(replies[0]->value == 3);
   REQUIRE(replies[1]);
@@ -218,14 +221,9 @@ TEST_CASE("a fresh entity whose first write fails otherwise fails what waits beh
   fixture f;
   auto r = f.region();
   f.data->fail_next_appends = 1;
-  std::vector<result<counter::state>> replies;
-  auto keep = [&replies](result<counter::state> res) { replies.push_back(std::move(res)); };
-  r.tell_new("new", counter::add{3}, "corr-1", keep);
-  r.tell("new", counter::add{4}, "corr-2", keep);
-  f.run();
+  auto replies = f.new_then(r, "new", counter::add{3}, counter::add{4});
   // Not a conflict: nothing is decided again; both are told to retry, and
   // the entity recovers (its journal is empty) and serves the next command.
-  REQUIRE(replies.size() == 2);
   for (const auto& rep : replies) {
     REQUIRE_FALSE(rep);
     CHECK(rep.error().code == errc::unavailable);
