@@ -526,6 +526,10 @@ class CheckoutKeyTest(CheckoutCase):
         cart_id, skus = self.stocked_cart([(1, 10)])
         held = self.checkout(cart_id, "tok_slow", wait=False)
         self.assertEqual(held.status, 202, held)
+        # The 202 comes before the saga's price_cart locks the cart.
+        harness.wait_until(
+            lambda: self.api.get("/api/v1/carts/%s" % cart_id).json["status"] == "checking_out",
+            timeout=10, what="the cart to be locked")
         key = "busy-" + harness.random_token(10)
         busy = self.checkout(cart_id, key=key)
         err = self.assert_error(busy, 409, "conflict")
