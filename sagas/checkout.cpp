@@ -106,8 +106,6 @@ result<events> decide_start(const state& st, const start& cmd, const runtime::co
   events out{started{ctx.entity_id, cmd.cart_id, cmd.order_id, cmd.payment_id, cmd.customer_id,
                      cmd.shipping_address, cmd.payment_token, ctx.now, cmd.refused,
                      cmd.request_hash, cmd.waits}};
-  if (cmd.refused)
-    out.emplace_back(compensated{std::string(to_string(cmd.refused->code)), ctx.now});
   return out;
 }
 
@@ -472,6 +470,21 @@ replay_report replay(const std::vector<event>& history, int max_attempts) {
   if (history.empty())
     return report;
   const auto* first = std::get_if<started>(&history.front());
+  if (first && first->refused && history.size() > 1) {
+    // A refusal journaled before it took one event: `started` with the
+    // refusal and then `compensated` with its code, which today's
+    // `started` implies.
+    const auto* end = std::get_if<compensated>(&history[1]);
+    if (end && end->reason == to_string(first->refused->code) && end->at == first->at) {
+      auto newer = history;
+      newer.erase(newer.begin() + 1);
+      auto rep = replay(newer, max_attempts);
+      rep.events = report.events;
+      if (rep.at_event >= 1)
+        ++rep.at_event;
+      return rep;
+    }
+  }
   if (!first && !std::holds_alternative<rejected>(history.front()))
     return diverge(0, "the history does not begin with checkout.started or checkout.rejected");
   std::string id = first ? first->checkout_id : std::string{};

@@ -18,8 +18,9 @@
 //   a step given up after the pivot (money was taken): stuck
 //   a compensation given up: stuck; an operator resumes (retries it) or
 //             closes the saga by hand (failed)
-//   refused at the start (start::refused, its admission refused): started +
-//             compensated in one append, no step run
+//   refused at the start (start::refused, its admission refused): one
+//             `checkout.refused` event (a `started` with the refusal), which
+//             ends it compensated; no step run
 //
 // A checkout POST with an Idempotency-Key gets an id derived from the key
 // (net/api/carts.cpp), so this record is also the key's memory: `started`
@@ -132,10 +133,13 @@ struct start {
   std::string payment_token;
   /// Set when the caller's admission found a line short before the saga
   /// began (inventory::admit_all: out_of_stock). The checkout is recorded as
-  /// refused in one append, `started` with the refusal and `compensated`: no
-  /// step ran, reserve_inventory failed once, and nothing was locked or held,
-  /// so nothing is compensated. A flash sale's refusals cost one journal
-  /// write instead of a saga's round trips.
+  /// refused in one event, `started` with the refusal (journaled as
+  /// `checkout.refused`), which ends it compensated: no step ran,
+  /// reserve_inventory failed once, and nothing was locked or held, so
+  /// nothing is compensated. A flash sale's refusals cost one journal row
+  /// instead of a saga's round trips. (Before, a refusal was journaled as
+  /// `checkout.started` and `checkout.compensated`; both forms read back
+  /// alike, and replay() takes the older one as the newer.)
   std::optional<problem> refused;
   /// SHA-256 (hex) of the request body when the POST carried an
   /// Idempotency-Key, else empty. With a digest, a start on a checkout that
@@ -180,7 +184,7 @@ using command = std::variant<start, record, resume, close, get, reject>;
 
 // -- events -------------------------------------------------------------------
 
-/// `checkout.started`.
+/// `checkout.started`, or `checkout.refused` when `refused` is set.
 struct started {
   std::string checkout_id;
   std::string cart_id;

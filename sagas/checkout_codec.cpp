@@ -1,6 +1,8 @@
 // The checkout saga's journal payloads and snapshot format (JSON).
 //
-//   checkout.started:        {"checkout_id","cart_id","order_id","payment_id",
+//   checkout.started, checkout.refused (a start with "refused", which ends
+//   the checkout compensated):
+//                            {"checkout_id","cart_id","order_id","payment_id",
 //                             "customer_id":str|null,"shipping_address":{...},
 //                             "payment_token","at","refused":{"code","message","details"}?,
 //                             "request_hash"?,"waits"?}  (the last two with an Idempotency-Key)
@@ -298,7 +300,9 @@ json::value nullable_int(const std::optional<int64_t>& x) {
 
 std::string_view checkout_traits::event_type(const event& ev) {
   return std::visit(overloaded{
-                      [](const started&) { return "checkout.started"; },
+                      [](const started& e) {
+                        return e.refused ? "checkout.refused" : "checkout.started";
+                      },
                       [](const step_attempted&) { return "checkout.step_attempted"; },
                       [](const completed&) { return "checkout.completed"; },
                       [](const compensated&) { return "checkout.compensated"; },
@@ -346,7 +350,13 @@ std::string checkout_traits::encode_event(const event& ev) {
 std::optional<event> checkout_traits::decode_event(std::string_view type, std::string_view text) {
   return decode_json_object<event>(text, [type](const json::object& o) -> std::optional<event> {
     if (type == "checkout.started")
-      return decode_started(o);
+      return decode_started(o); // with "refused": a refusal of before checkout.refused
+    if (type == "checkout.refused") {
+      auto ev = decode_started(o);
+      if (!ev || !std::get<started>(*ev).refused)
+        return std::nullopt;
+      return ev;
+    }
     if (type == "checkout.step_attempted")
       return decode_attempted(o);
     if (type == "checkout.completed")

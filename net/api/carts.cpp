@@ -306,8 +306,8 @@ http::responder recording_rejections(services& s, std::string rid, checkout_key 
     std::make_shared<http::detail::reply_claim>(), std::move(sink))};
 }
 
-/// A waiting checkout refused at admission: recorded as refused (started
-/// and compensated in one append) by its region without a live saga entity,
+/// A waiting checkout refused at admission: recorded as refused (one
+/// checkout.refused event) by its region without a live saga entity,
 /// which a flash sale would otherwise start for every customer it turns
 /// away; answered 422 out_of_stock. With a key whose checkout exists
 /// already, the start goes to that checkout, which answers the repeat.

@@ -72,14 +72,17 @@ void close_saga(services& s, http::request& req, http::responder res) {
           });
 }
 
-/// The newest event types that end a saga or park it, by status filter.
+/// The newest event types that end a saga or park it, by status filter
+/// (a checkout refused at its start is one checkout.refused event).
 std::optional<std::string> status_condition(std::string_view status) {
   if (status.empty())
     return "";
   if (status == "running")
-    return "NOT IN ('checkout.completed', 'checkout.compensated', 'checkout.closed', "
-           "'checkout.stuck')";
-  if (status == "completed" || status == "compensated" || status == "stuck")
+    return "NOT IN ('checkout.completed', 'checkout.compensated', 'checkout.refused', "
+           "'checkout.closed', 'checkout.stuck')";
+  if (status == "compensated")
+    return "IN ('checkout.compensated', 'checkout.refused')";
+  if (status == "completed" || status == "stuck")
     return "= 'checkout." + std::string(status) + "'";
   if (status == "failed")
     return "= 'checkout.closed'";
@@ -96,7 +99,7 @@ void list_sagas(services& s, http::request& req, http::responder res) {
     return res.error(invalid_field(
       "status", "status must be one of running, completed, compensated, stuck, failed"));
   std::string sql = "SELECT substr(s.persistence_id, 10) FROM journal s "
-                    "WHERE s.event_type = 'checkout.started'";
+                    "WHERE s.event_type IN ('checkout.started', 'checkout.refused')";
   if (!condition->empty())
     sql += " AND (SELECT l.event_type FROM journal l WHERE l.persistence_id = s.persistence_id "
            "ORDER BY l.seq_nr DESC LIMIT 1) " +

@@ -367,13 +367,22 @@ TEST_CASE("a refused checkout is journaled without a live saga entity, which rea
   CHECK((*out)->reason == "out_of_stock");
   CHECK(runtime::live_entities("checkout") == live_before);
   const auto& rows = f.data->streams["checkout|co-9"];
-  REQUIRE(rows.size() == 2);
-  CHECK(rows[0].event_type == "checkout.started");
-  CHECK(rows[1].event_type == "checkout.compensated");
-  CHECK(rows[1].correlation_id == "req-9");
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].event_type == "checkout.refused");
+  CHECK(rows[0].correlation_id == "req-9");
 
   auto read = f.ask(f.deps.checkouts, "co-9", checkout::get{});
   CHECK(read == **out);
+
+  // The same id again: the journal has its events, nothing is written, and
+  // the reply says so.
+  std::optional<result<checkout::state>> again;
+  f.deps.checkouts.record_new("co-9", refused, "req-9b", [&again](auto r) { again = std::move(r); });
+  f.run();
+  REQUIRE(again);
+  REQUIRE_FALSE(*again);
+  CHECK(again->error().code == errc::concurrency_conflict);
+  CHECK(f.data->streams["checkout|co-9"].size() == 1);
 
   // A command that decides no events journals nothing and is answered at once.
   std::optional<result<checkout::state>> rejected;
@@ -427,5 +436,5 @@ TEST_CASE("a refused checkout the journal does not take is answered unavailable,
   f.self->send(f.deps.checkouts.handle(), stop_atom_v);
   f.run();
   CHECK(order == std::vector<std::string>{"recorded"});
-  CHECK(f.data->streams["checkout|co-11"].size() == 2);
+  CHECK(f.data->streams["checkout|co-11"].size() == 1);
 }

@@ -267,7 +267,14 @@ class CheckoutRulesTest(CheckoutCase):
                          token=self.admin_token())
         self.assertEqual(r.status, 200, r)
         self.assertEqual([e["event"] for e in r.json["events"]],
-                         ["checkout.started", "checkout.compensated"], r.json)
+                         ["checkout.refused"], r.json)
+        # The operator's list finds it among the compensated, not the running.
+        for status, listed in (("compensated", True), ("running", False)):
+            r = self.api.get("/admin/v1/sagas?status=%s&limit=200" % status,
+                             token=self.admin_token())
+            self.assertEqual(r.status, 200, r)
+            ids = [s["checkout_id"] for s in r.json["items"]]
+            self.assertEqual(saga["checkout_id"] in ids, listed, (status, r.json))
         # The same key answers the same refusal.
         again = self.checkout(cart_id, key=key)
         self.assertEqual((again.status, again.json), (first.status, first.json))

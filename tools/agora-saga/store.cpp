@@ -74,11 +74,12 @@ result<std::vector<journal_row>> saga_store::correlated_events(const std::string
 
 result<std::vector<checkout::state>> saga_store::list(const std::optional<std::string>& status,
                                                       int64_t limit) {
-  // Every checkout starts with checkout.started (indexed by event type):
-  // newest first, then their events a batch at a time until `limit` match.
+  // Every checkout starts with checkout.started, or is one checkout.refused
+  // (indexed by event type): newest first, then their events a batch at a
+  // time until `limit` match.
   auto started = query(std::string("SELECT") + row_columns +
-                         "FROM journal WHERE event_type = 'checkout.started' "
-                         "ORDER BY global_offset DESC",
+                         "FROM journal WHERE event_type IN ('checkout.started', "
+                         "'checkout.refused') ORDER BY global_offset DESC",
                        {});
   if (!started)
     return started.error();
