@@ -486,7 +486,8 @@ replay_report replay(const std::vector<event>& history, int max_attempts) {
     }
   }
   if (!first && !std::holds_alternative<rejected>(history.front()))
-    return diverge(0, "the history does not begin with checkout.started or checkout.rejected");
+    return diverge(0, "the history does not begin with checkout.started or "
+                      "checkout.request_rejected");
   std::string id = first ? first->checkout_id : std::string{};
   state st;
   size_t i = 0;

@@ -202,7 +202,7 @@ struct started {
   friend bool operator==(const started&, const started&) = default;
 };
 
-/// `checkout.rejected`: reject's answer. No checkout exists.
+/// `checkout.request_rejected`: reject's answer. No checkout exists.
 struct rejected {
   std::string request_hash;
   int32_t status = 0;

@@ -13,7 +13,7 @@
 //   checkout.compensated / checkout.stuck: {"reason","at"}
 //   checkout.resumed:        {"by","at"}
 //   checkout.closed:         {"by","reason","at"}
-//   checkout.rejected:       {"request_hash","status","response","at"}
+//   checkout.request_rejected: {"request_hash","status","response","at"}
 //
 // priced: {"customer_id":str|null,"items":[...order items...],"subtotal_cents",
 //          "shipping_cents","total_cents","currency"}.
@@ -309,7 +309,7 @@ std::string_view checkout_traits::event_type(const event& ev) {
                       [](const stuck&) { return "checkout.stuck"; },
                       [](const resumed&) { return "checkout.resumed"; },
                       [](const closed&) { return "checkout.closed"; },
-                      [](const rejected&) { return "checkout.rejected"; },
+                      [](const rejected&) { return "checkout.request_rejected"; },
                     },
                     ev);
 }
@@ -369,7 +369,7 @@ std::optional<event> checkout_traits::decode_event(std::string_view type, std::s
       return decode_plain<resumed>(o);
     if (type == "checkout.closed")
       return decode_plain<closed>(o);
-    if (type == "checkout.rejected")
+    if (type == "checkout.request_rejected")
       return decode_rejected(o);
     return std::nullopt;
   });

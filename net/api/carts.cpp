@@ -245,7 +245,7 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
 // the key's memory: nothing else is written for the key. `checkout.started`
 // holds the body's digest and whether the POST waited; an answer given before
 // any checkout began (a 4xx) is recorded in the same stream as
-// `checkout.rejected`. A repeat reaches that record through the cart (it
+// `checkout.request_rejected`. A repeat reaches that record through the cart (it
 // names the checkout that holds it), or because starting or rejecting the
 // derived id finds it taken, and is answered from it.
 

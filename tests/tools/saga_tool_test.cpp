@@ -228,7 +228,7 @@ TEST_CASE("an entity event is summarized as its fields", "[summary]") {
         R"(reason="payment failed" from=null ok=true)");
 
   // A keyed checkout POST's 4xx, recorded before any checkout began.
-  CHECK(summarize_payload("checkout.rejected",
+  CHECK(summarize_payload("checkout.request_rejected",
                           R"({"request_hash":"ab","status":409,"response":"{}","at":1})") ==
         "answered 409 before any checkout began");
 }

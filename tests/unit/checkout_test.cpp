@@ -1110,7 +1110,7 @@ TEST_CASE("checkout payloads have their documented fields", "[checkout][codec]")
   CHECK(test::keys_of(T::encode_event(s)) ==
         keys{"checkout_id", "cart_id", "order_id", "payment_id", "customer_id",
              "shipping_address", "payment_token", "at", "request_hash", "waits"});
-  CHECK(T::event_type(rejected{}) == "checkout.rejected");
+  CHECK(T::event_type(rejected{}) == "checkout.request_rejected");
   CHECK(T::encode_event(rejected{"h", 404, "r", 5}) ==
         R"({"request_hash":"h","status":404,"response":"r","at":5})");
 }
@@ -1210,14 +1210,16 @@ TEST_CASE("checkout decoding rejects malformed payloads", "[checkout][codec]") {
   CHECK_FALSE(T::decode_event("checkout.started",
                               with(with(start_text, "request_hash", "7"), "waits", "true")));
   auto rejected_text = T::encode_event(rejected{"h", 409, "r", 5});
-  REQUIRE(T::decode_event("checkout.rejected", rejected_text));
+  REQUIRE(T::decode_event("checkout.request_rejected", rejected_text));
   for (std::string_view key : {"request_hash", "status", "response", "at"}) {
     INFO("rejected without " << key);
-    CHECK_FALSE(T::decode_event("checkout.rejected", with(rejected_text, key, "")));
+    CHECK_FALSE(T::decode_event("checkout.request_rejected", with(rejected_text, key, "")));
   }
   for (std::string_view status : {"200", "500", R"("409")"})
-    CHECK_FALSE(T::decode_event("checkout.rejected", with(rejected_text, "status", status)));
-  CHECK_FALSE(T::decode_event("checkout.rejected", with(rejected_text, "request_hash", R"("")")));
+    CHECK_FALSE(
+      T::decode_event("checkout.request_rejected", with(rejected_text, "status", status)));
+  CHECK_FALSE(
+    T::decode_event("checkout.request_rejected", with(rejected_text, "request_hash", R"("")")));
 
   CHECK_FALSE(T::decode_event("checkout.completed", "{}"));
   CHECK_FALSE(T::decode_event("checkout.completed", R"({"at":"5"})"));
