@@ -9,10 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
@@ -123,6 +127,16 @@ typename Inspector::result_type inspect(Inspector& f, append_ack& x) {
   return f(caf::meta::type_name("append_ack"), x.last_seq_nr, x.last_global_offset);
 }
 
+/// An append answered through a callback instead of a response. For an actor
+/// with many appends in flight at once (a region recording refusals): CAF
+/// keeps an actor's pending responses in a flat map that each answer searches
+/// and shifts, which costs in proportion to the appends in flight. `done`
+/// runs on the journal's thread, once, and must not block: it posts to its
+/// actor. Node-local (it carries a callback).
+struct append_notify {
+  std::function<void(caf::expected<append_ack>)> done;
+};
+
 /// The journal's interface.
 ///
 /// - append: commits the rows in the next group-commit transaction and
@@ -130,13 +144,22 @@ typename Inspector::result_type inspect(Inspector& f, append_ack& x) {
 ///   (persistence_id, seq_nr) already exists (another writer moved the
 ///   stream; the entity must recover) and with errc::unavailable when the
 ///   database cannot be reached. Other appends of the same batch are not
-///   affected by one append's conflict.
+///   affected by one append's conflict. With an append_notify, the same
+///   outcome goes to its callback.
 /// - load: the newest snapshot and the events after it, in seq_nr order.
 /// - snapshot: stores a snapshot (fire and forget; a lost snapshot only
 ///   makes the next recovery read more events).
 using journal_actor = caf::typed_actor<
   caf::replies_to<append_atom, append_request>::with<append_ack>,
+  caf::reacts_to<append_atom, append_request, append_notify>,
   caf::replies_to<load_atom, std::string>::with<recovered>,
   caf::reacts_to<snapshot_atom, snapshot_row>>;
 
 } // namespace agora::persistence
+
+namespace caf {
+
+template <>
+struct allowed_unsafe_message_type<agora::persistence::append_notify> : std::true_type {};
+
+} // namespace caf

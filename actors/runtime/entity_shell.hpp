@@ -642,36 +642,43 @@ caf::behavior region_impl(region_actor<Traits>* self, persistence::journal_actor
       }
       ++s.recording;
       auto rows = std::move(rec.rows);
-      // Shared by the two handlers, which CAF copies: the state and the
-      // reply (with whatever its caller captured) are not.
       auto held = std::make_shared<record_request<Traits>>(std::move(rec));
-      self->request(s.journal, caf::infinite, append_atom_v,
-                    persistence::append_request{std::move(rows)})
-        .then(
-          [self, held](persistence::append_ack&) {
-            auto& s = self->state;
-            --s.recording;
-            // As an entity does: the hook sees the durable state before the reply.
-            if (s.on_change)
-              s.on_change(held->id, &held->state);
-            if (held->reply)
-              held->reply(make_view<Traits>(std::move(held->state)));
-            maybe_drained(self);
-          },
-          [self, held](caf::error& err) {
-            --self->state.recording;
-            bool conflict = is_conflict(err);
-            if (!conflict)
-              actors_log().warn("{}: a new entity's record was not journaled ({})",
-                                Traits::type, describe(err));
-            if (held->reply)
-              held->reply(conflict ? make_problem(errc::concurrency_conflict,
-                                                  "the entity exists already")
-                                   : make_problem(errc::unavailable,
-                                                  "the journal did not accept the write; "
-                                                  "retry the request"));
-            maybe_drained(self);
-          });
+      // A flash sale has thousands of records in flight here: their outcomes
+      // come back as messages (append_notify), not as responses, which CAF
+      // would search for and erase one by one among all those pending.
+      persistence::append_notify notify{
+        [region = self->address(), held](caf::expected<persistence::append_ack> r) {
+          record_done<Traits> done{held, std::nullopt};
+          if (!r)
+            done.failure = std::move(r.error());
+          if (auto hdl = caf::actor_cast<caf::actor>(region))
+            caf::anon_send(hdl, std::move(done));
+        }};
+      self->send(s.journal, append_atom_v, persistence::append_request{std::move(rows)},
+                 std::move(notify));
+    },
+    [self](record_done<Traits>& done) {
+      auto& s = self->state;
+      --s.recording;
+      auto& rec = *done.rec;
+      if (!done.failure) {
+        // As an entity does: the hook sees the durable state before the reply.
+        if (s.on_change)
+          s.on_change(rec.id, &rec.state);
+        if (rec.reply)
+          rec.reply(make_view<Traits>(std::move(rec.state)));
+      } else {
+        bool conflict = is_conflict(*done.failure);
+        if (!conflict)
+          actors_log().warn("{}: a new entity's record was not journaled ({})", Traits::type,
+                            describe(*done.failure));
+        if (rec.reply)
+          rec.reply(conflict ? make_problem(errc::concurrency_conflict,
+                                            "the entity exists already")
+                             : make_problem(errc::unavailable, "the journal did not accept "
+                                                               "the write; retry the request"));
+      }
+      maybe_drained(self);
     },
     [self](tick_atom) { sweep(self); },
     [self](passivate_atom, const std::string& id) {

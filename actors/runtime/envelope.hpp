@@ -4,11 +4,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/error.hpp>
 
 #include "actors/common/problem.hpp"
 #include "actors/runtime/entity_traits.hpp"
@@ -83,6 +86,14 @@ struct record_request {
   reply_fn<Traits> reply;
 };
 
+/// The journal's outcome of a record_request, back at its region.
+template <class Traits>
+struct record_done {
+  std::shared_ptr<record_request<Traits>> rec;
+  /// Empty when the record is durable.
+  std::optional<caf::error> failure;
+};
+
 } // namespace agora::runtime
 
 namespace caf {
@@ -94,5 +105,8 @@ struct allowed_unsafe_message_type<agora::runtime::envelope<Traits>> : std::true
 
 template <class Traits>
 struct allowed_unsafe_message_type<agora::runtime::record_request<Traits>> : std::true_type {};
+
+template <class Traits>
+struct allowed_unsafe_message_type<agora::runtime::record_done<Traits>> : std::true_type {};
 
 } // namespace caf

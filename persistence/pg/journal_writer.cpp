@@ -439,9 +439,21 @@ committer_actor::behavior_type committer_impl(committer_pointer self, std::strin
 
 // -- collector ------------------------------------------------------------------
 
+/// An append waiting for its commit: answered through its response promise,
+/// or through its callback (append_notify) when it came with one.
 struct waiting_append {
   caf::typed_response_promise<append_ack> rp;
+  append_notify notify;
   bool answered = false;
+
+  void deliver(caf::expected<append_ack> outcome) {
+    if (notify.done)
+      notify.done(std::move(outcome));
+    else if (outcome)
+      rp.deliver(*outcome);
+    else
+      rp.deliver(outcome.error());
+  }
 };
 
 struct collector_state {
@@ -480,9 +492,9 @@ void answer(collector_pointer self, batch_done& done) {
     auto& w = st.waiting[done.first_id + i - st.waiting_base];
     const auto& o = done.outcomes[i];
     if (o.error != 0)
-      w.rp.deliver(caf::make_error(static_cast<errc>(o.error)));
+      w.deliver(caf::make_error(static_cast<errc>(o.error)));
     else
-      w.rp.deliver(append_ack{o.last_seq_nr, o.last_global_offset});
+      w.deliver(append_ack{o.last_seq_nr, o.last_global_offset});
     w.answered = true;
   }
   // Several committers may finish out of order.
@@ -490,6 +502,11 @@ void answer(collector_pointer self, batch_done& done) {
     st.waiting.pop_front();
     ++st.waiting_base;
   }
+}
+
+caf::error invalid_append() {
+  return caf::make_error(errc::invalid_request,
+                         "an append needs rows of one entity with consecutive seq_nr");
 }
 
 bool consecutive(const append_request& req) {
@@ -518,12 +535,17 @@ collector_actor::behavior_type collector_impl(collector_pointer self, agora::con
   return {
     [=](append_atom, append_request& req) -> caf::result<append_ack> {
       if (req.rows.empty() || !consecutive(req))
-        return caf::make_error(errc::invalid_request,
-                               "an append needs rows of one entity with consecutive seq_nr");
+        return invalid_append();
       auto rp = self->make_response_promise<append_ack>();
-      self->state.waiting.push_back(waiting_append{rp});
+      self->state.waiting.push_back(waiting_append{rp, {}});
       enqueue(self, [&](write_queue& q) { q.appends.push_back(std::move(req)); });
       return rp;
+    },
+    [=](append_atom, append_request& req, append_notify& notify) {
+      if (req.rows.empty() || !consecutive(req))
+        return notify.done(invalid_append());
+      self->state.waiting.push_back(waiting_append{{}, std::move(notify)});
+      enqueue(self, [&](write_queue& q) { q.appends.push_back(std::move(req)); });
     },
     [=](load_atom atm, std::string& pid) -> caf::result<recovered> {
       return self->delegate(self->state.reader, atm, std::move(pid));

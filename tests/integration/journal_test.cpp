@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <netinet/in.h>
@@ -261,6 +262,60 @@ TEST_CASE("among many small batches, each append is answered for what became of 
   }
   CHECK(db.query("SELECT count(*) FROM journal") == std::to_string(expected_rows));
   CHECK(conflicts_counter().value() - conflicts_before == expected_conflicts);
+}
+
+TEST_CASE("appends answered through a callback get what a request would", "[integration][journal]") {
+  test::test_database db;
+  db.query("INSERT INTO journal (persistence_id, seq_nr, event_type, payload) "
+           "VALUES ('cart|n0', 1, 'cart.created', '{}')");
+  test::test_system ts;
+  auto cfg = db.make_config();
+  cfg.pg.max_batch = 3;
+  auto journal = spawn_journal(ts.sys, cfg);
+  test::stop_on_exit guard{journal};
+
+  std::mutex mtx;
+  std::map<int, caf::expected<append_ack>> outcomes;
+  auto notify = [&](int i) {
+    return append_notify{[&, i](caf::expected<append_ack> r) {
+      std::lock_guard lock{mtx};
+      outcomes.emplace(i, std::move(r));
+    }};
+  };
+  append_request gap = one_append("cart|n2", 1, 1);
+  gap.rows.push_back(make_row("cart|n2", 3));
+  append_request bad;
+  bad.rows.push_back(make_row("cart|n3", 1, "{not json"));
+  caf::anon_send(journal, append_atom_v, one_append("cart|n0", 1, 1), notify(0)); // conflicts
+  caf::anon_send(journal, append_atom_v, one_append("cart|n1", 1, 2), notify(1));
+  caf::anon_send(journal, append_atom_v, gap, notify(2));
+  caf::anon_send(journal, append_atom_v, bad, notify(3));
+  // A request among them keeps its own answer.
+  auto asked = test::request_all<append_ack>(ts.sys, journal, append_atom_v,
+                                             std::vector{one_append("cart|n4", 1, 1)});
+  for (int i = 5; i < 20; ++i)
+    caf::anon_send(journal, append_atom_v, one_append("cart|n" + std::to_string(i), 1, 1),
+                   notify(i));
+  REQUIRE(test::eventually([&] {
+    std::lock_guard lock{mtx};
+    return outcomes.size() == 19;
+  }));
+  REQUIRE(asked[0]);
+  CHECK(asked[0]->last_seq_nr == 1);
+  CHECK(is_error(outcomes.at(0), errc::concurrency_conflict));
+  REQUIRE(outcomes.at(1));
+  CHECK(outcomes.at(1)->last_seq_nr == 2);
+  CHECK(is_error(outcomes.at(2), errc::invalid_request));
+  CHECK(is_error(outcomes.at(3), errc::internal));
+  for (int i = 5; i < 20; ++i) {
+    INFO("append " << i);
+    REQUIRE(outcomes.at(i));
+    CHECK(std::to_string(outcomes.at(i)->last_global_offset) ==
+          db.query("SELECT global_offset FROM journal WHERE persistence_id = 'cart|n" +
+                   std::to_string(i) + "'"));
+  }
+  // The stored row, cart|n1's two, cart|n4's and the fifteen after it.
+  CHECK(db.query("SELECT count(*) FROM journal") == "19");
 }
 
 TEST_CASE("load returns the newest snapshot and the events after it",

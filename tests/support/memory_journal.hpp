@@ -87,6 +87,14 @@ memory_journal(persistence::journal_actor::stateful_pointer<memory_journal_state
         return std::move(ack.error());
       return *ack;
     },
+    [self](append_atom, persistence::append_request& req, persistence::append_notify& notify) {
+      // The same path as a request (failures, the gate), answered through
+      // the callback.
+      auto me = caf::actor_cast<persistence::journal_actor>(self);
+      self->request(me, caf::infinite, append_atom_v, std::move(req))
+        .then([done = notify.done](persistence::append_ack& ack) { done(ack); },
+              [done = notify.done](caf::error& err) { done(std::move(err)); });
+    },
     [self](load_atom, const std::string& pid) -> caf::result<persistence::recovered> {
       auto& d = *self->state.data;
       ++d.loads;
