@@ -464,6 +464,15 @@ struct collector_state {
   std::deque<waiting_append> waiting;
   uint64_t waiting_base = 0;
   journal_reader_actor reader;
+
+  /// A journal that stops with appends unanswered fails them: CAF does so
+  /// for requests, and a callback must hear it too (a region that drains
+  /// waits for every record's outcome).
+  ~collector_state() {
+    for (auto& w : waiting)
+      if (!w.answered && w.notify.done)
+        w.notify.done(caf::make_error(errc::unavailable, "the journal stopped"));
+  }
 };
 
 using collector_pointer = collector_actor::stateful_pointer<collector_state>;

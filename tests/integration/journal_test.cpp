@@ -318,6 +318,30 @@ TEST_CASE("appends answered through a callback get what a request would", "[inte
   CHECK(db.query("SELECT count(*) FROM journal") == "19");
 }
 
+TEST_CASE("a journal that stops fails the callback appends it has not answered",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  auto locker = lock_journal(db); // the append waits for the lock
+  std::mutex mtx;
+  std::optional<caf::expected<append_ack>> outcome;
+  caf::anon_send(journal, append_atom_v, one_append("cart|s1", 1, 1),
+                 append_notify{[&](caf::expected<append_ack> r) {
+                   std::lock_guard lock{mtx};
+                   outcome = std::move(r);
+                 }});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
+  REQUIRE(test::eventually([&] {
+    std::lock_guard lock{mtx};
+    return outcome.has_value();
+  }));
+  CHECK(is_error(*outcome, errc::unavailable));
+  locker->exec("ROLLBACK");
+}
+
 TEST_CASE("load returns the newest snapshot and the events after it",
           "[integration][journal]") {
   test::test_database db;
