@@ -483,6 +483,10 @@ struct saga_entry {
   /// The reply of the step run ahead, when it came before the record it
   /// followed was durable; recorded as soon as that one is.
   std::optional<reply> held;
+  /// This runner ran a step of it. Only such sagas count in
+  /// finished_checkouts: one that had ended before (read again for a watch
+  /// or a run) was counted by the runner that drove it.
+  bool drove = false;
 };
 
 struct runner_state {
@@ -533,7 +537,7 @@ deadline_map::iterator add_deadline(runner_actor* self, milliseconds after, due 
 
 void finish(runner_actor* self, const std::string& id, saga_entry& e) {
   auto& s = self->state;
-  if (e.st && e.st->exists)
+  if (e.drove && e.st && e.st->exists)
     outcome_counts[static_cast<size_t>(e.st->status)]++;
   for (auto& [_, w] : e.watchers) {
     s.deadlines.erase(w.deadline);
@@ -545,6 +549,7 @@ void finish(runner_actor* self, const std::string& id, saga_entry& e) {
 
 void attempt(runner_actor* self, const std::string& id, saga_entry& e) {
   auto& s = self->state;
+  e.drove = true;
   e.in_flight = true;
   e.attempt_started = now_us();
   auto timeout = e.current.phase == phase::forward ? s.step_timeout : s.compensation_timeout;

@@ -89,7 +89,9 @@ retry_policy checkout_retry_policy(const agora::config& cfg);
 /// Sagas currently being driven by runners of this process (for /metrics).
 int64_t running_checkouts();
 
-/// Saga outcomes counted by runners of this process since start (for /metrics).
+/// Sagas the runners of this process drove to an end (or to an operator)
+/// since start, by outcome (for /metrics). A saga read again after it had
+/// ended, for a watch or a run, is not counted again.
 int64_t finished_checkouts(checkout::saga_status status);
 
 } // namespace agora::sagas

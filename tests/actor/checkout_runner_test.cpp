@@ -190,6 +190,7 @@ struct fixture : deterministic_system {
 TEST_CASE("the runner drives a checkout through every step", "[sagas][runner]") {
   fixture f;
   auto runner = f.spawn_runner();
+  auto completed_before = sagas::finished_checkouts(saga_status::completed);
   std::optional<result<checkout::state>> watched;
   runner.watch(f.start_checkout("tok_ok"), std::chrono::seconds(10),
                [&watched](result<checkout::state> st) { watched = std::move(st); });
@@ -215,6 +216,19 @@ TEST_CASE("the runner drives a checkout through every step", "[sagas][runner]") 
   auto report = checkout::replay(f.history());
   CHECK(report.divergence == "");
   CHECK(report.events == 9);
+
+  // Counted once: watching or running the ended saga again reads it again
+  // without counting it (a keyed repeat watches the checkout it repeats).
+  CHECK(sagas::finished_checkouts(saga_status::completed) - completed_before == 1);
+  std::optional<result<checkout::state>> again;
+  runner.watch("co-1", std::chrono::seconds(10),
+               [&again](result<checkout::state> st) { again = std::move(st); });
+  runner.run("co-1");
+  f.run();
+  REQUIRE(again);
+  REQUIRE(*again);
+  CHECK((*again)->status == saga_status::completed);
+  CHECK(sagas::finished_checkouts(saga_status::completed) - completed_before == 1);
 }
 
 TEST_CASE("a watch whose limit passes first gets the saga as it stands, and the saga goes on",
