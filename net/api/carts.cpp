@@ -309,22 +309,19 @@ http::responder recording_rejections(services& s, std::string rid, checkout_key 
 /// A waiting checkout refused at admission: recorded as refused (one
 /// checkout.refused event) by its region without a live saga entity,
 /// which a flash sale would otherwise start for every customer it turns
-/// away; answered 422 out_of_stock. With a key whose checkout exists
-/// already, the start goes to that checkout, which answers the repeat.
+/// away; answered 422 out_of_stock. With a key whose record exists already
+/// (the journal refuses the record's first seq_nr), that record answers
+/// the repeat.
 void refuse_checkout(services& s, const std::string& rid, std::string id, checkout::start cmd,
                      std::optional<checkout_key> key, http::responder res) {
-  auto retry = key ? std::optional<checkout::start>{cmd} : std::nullopt;
   s.checkouts.record_new(
     id, std::move(cmd), rid,
-    [&s, rid, id, retry = std::move(retry), key = std::move(key),
-     res = std::move(res)](result<checkout::state> refused) mutable {
+    [&s, rid, id, key = std::move(key), res = std::move(res)](result<checkout::state> refused) {
       if (!refused && key && refused.error().code == errc::concurrency_conflict)
-        return s.checkouts.tell_new(id, std::move(*retry), rid,
-                                    [&s, key = std::move(*key), res](result<checkout::state> st) {
-                                      if (!st)
-                                        return res.error(st.error());
-                                      answer_repeat(s, key, *st, res);
-                                    });
+        return ask(s.checkouts, id, checkout::get{}, rid, res,
+                   [&s, key](const checkout::state& st, http::responder& res) {
+                     answer_repeat(s, *key, st, res);
+                   });
       if (!refused)
         return res.error(refused.error());
       reply_checkout_outcome(s, *refused, res);
@@ -389,14 +386,15 @@ void begin_checkout(services& s, const std::string& rid, std::string id, checkou
 /// waits for its end.
 void start_checkout(services& s, http::request& req, http::responder res) {
   std::optional<checkout_key> key;
-  auto passed = std::make_shared<std::atomic<bool>>(false);
   // `early` answers what comes before the checkout: with a key, through the
-  // key's record; `res` answers from the checkout on.
+  // key's record (until `passed` is set); `res` answers from the checkout on.
   http::responder early = res;
+  std::shared_ptr<std::atomic<bool>> passed;
   if (auto header = req.header("Idempotency-Key")) {
     if (!valid_idempotency_key(*header))
       return res.error(invalid_idempotency_key());
     key = checkout_key{keyed_id(idempotency_scope(req), *header), body_digest(req.body)};
+    passed = std::make_shared<std::atomic<bool>>(false);
     early = recording_rejections(s, req.request_id, *key, res, passed);
   }
   auto body = checkout_body(req.body);
@@ -432,7 +430,8 @@ void start_checkout(services& s, http::request& req, http::responder res) {
                                      std::string(cart::to_string(cart.status)),
                                    json::serialize(details));
               }
-              passed->store(true);
+              if (passed) // on to the checkout: `early` is done
+                passed->store(true);
               checkout::start cmd{cart_id,
                                   new_uuid(),
                                   new_uuid(),
@@ -549,9 +548,10 @@ void add_cart_routes(http::router& r, services& s) {
   r.put("/api/v1/carts/{cart_id}/items/{sku}", auth_requirement::optional, bind(s, set_item));
   r.del("/api/v1/carts/{cart_id}/items/{sku}", auth_requirement::optional, bind(s, remove_item));
   // ?wait=true may wait checkout.wait_ms for the saga, then for its order.
-  r.post("/api/v1/carts/{cart_id}/checkout", auth_requirement::optional,
-         bind(s, start_checkout))
-    .timeout = std::chrono::milliseconds(s.cfg->checkout.wait_ms + 5000);
+  auto& checkout = r.post("/api/v1/carts/{cart_id}/checkout", auth_requirement::optional,
+                          bind(s, start_checkout));
+  checkout.timeout = std::chrono::milliseconds(s.cfg->checkout.wait_ms + 5000);
+  checkout.keeps_idempotency_keys = true;
 }
 
 } // namespace agora::net::api

@@ -176,7 +176,7 @@ std::string keyed_id(std::string_view scope, std::string_view key) {
 void make_posts_idempotent(http::router& r, services& s) {
   for (auto& route : r.routes())
     if (route->method == http::verb::post && route->pattern != "/api/v1/auth/login" &&
-        route->pattern != "/api/v1/carts/{cart_id}/checkout")
+        !route->keeps_idempotency_keys)
       route->fn = idempotent(s, std::move(route->fn));
 }
 

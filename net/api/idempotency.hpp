@@ -17,9 +17,9 @@ namespace agora::net::api {
 
 struct services;
 
-/// Wraps every POST route of `r` except login (it changes nothing) and the
-/// checkout POST, which keeps its keys in the checkout's own record
-/// (carts.cpp).
+/// Wraps every POST route of `r` except login (it changes nothing) and those
+/// that keep their keys themselves (route::keeps_idempotency_keys: the
+/// checkout POST, in the checkout's own record, carts.cpp).
 void make_posts_idempotent(http::router& r, services& s);
 
 /// Keys are opaque printable ASCII, 1-255 characters.

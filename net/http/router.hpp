@@ -40,6 +40,9 @@ struct route {
   /// means the server's http.request_timeout_ms. Long-polling routes
   /// (`?wait=true`) set a longer one: `r.post(...).timeout = 15s;`.
   std::chrono::milliseconds timeout{0};
+  /// The handler keeps its Idempotency-Keys itself (the checkout POST, in
+  /// its checkout's record): api::make_posts_idempotent leaves it alone.
+  bool keeps_idempotency_keys = false;
   /// Position in the table (stable; used to cache per-route metrics).
   size_t id = 0;
   /// Parameter names by segment index (empty for literal segments).
