@@ -572,6 +572,35 @@ class CheckoutKeyTest(CheckoutCase):
             "SELECT count(*) FROM idempotency_keys WHERE scope LIKE '%%/carts/%s/checkout'"
             % cart_id), [["0"]])
 
+    def test_an_answer_the_journal_cannot_record_is_503_and_recorded_on_retry(self):
+        # A 4xx under a key is an answer only once it is recorded: while the
+        # journal refuses the record, the POST is 503 and the key stays free.
+        cart_id, _ = self.stocked_cart([(1, 10)])
+        key = "unrecorded-" + harness.random_token(10)
+        bad = {"payment": {"method": "card", "token": "tok_ok"}}
+        count = ("SELECT count(*) FROM journal "
+                 "WHERE event_type = 'checkout.request_rejected'")
+        before = self.db.query(count)
+        self.db.query(
+            "CREATE FUNCTION refuse_rejection() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused by the test'; END $$; "
+            "CREATE TRIGGER refuse_rejection BEFORE INSERT ON journal FOR EACH ROW "
+            "WHEN (NEW.event_type = 'checkout.request_rejected') "
+            "EXECUTE FUNCTION refuse_rejection()")
+        try:
+            r = self.api.post(self.path(cart_id), bad, headers={"Idempotency-Key": key})
+        finally:
+            self.db.query("DROP TRIGGER refuse_rejection ON journal; "
+                          "DROP FUNCTION refuse_rejection()")
+        self.assert_error(r, 503, "unavailable")
+        self.assertEqual(self.db.query(count), before)
+        again = self.api.post(self.path(cart_id), bad, headers={"Idempotency-Key": key})
+        self.assert_error(again, 400, "invalid_request", field="shipping_address")
+        # Recorded now: a valid body under the key is another body.
+        other = self.api.post(self.path(cart_id), checkout_body(), headers={"Idempotency-Key": key})
+        self.assert_error(other, 409, "conflict")
+        self.assertEqual(self.api.get("/api/v1/carts/%s" % cart_id).json["status"], "open")
+
     def test_a_refusal_at_admission_is_answered_again_after_a_restart(self):
         product = self.create_product(initial_stock=1)
         carts = [self.create_cart()["cart_id"] for _ in range(2)]
