@@ -79,15 +79,16 @@ std::vector<std::string> encode_batch(const std::vector<persistence::append_requ
   return ip.finish();
 }
 
-/// True when the five arrays read back (as PostgreSQL would parse them) to
-/// the batch's persistence ids and payloads, in order.
+/// True when the five arrays read back to the batch's persistence ids and
+/// payloads, in order.
 bool round_trips(const std::vector<persistence::append_request>& batch,
                  const std::vector<std::string>& params) {
+  namespace pg = persistence::pg;
   if (params.size() != 5)
     return false;
   std::vector<std::string> ids, payloads;
-  if (!persistence::pg::parse_text_array(params[0], ids) ||
-      !persistence::pg::parse_text_array(params[3], payloads))
+  if (!pg::parse_binary_array(params[0], pg::text_oid, ids) ||
+      !pg::parse_binary_array(params[3], pg::jsonb_oid, payloads))
     return false;
   if (ids.size() != batch.size() || payloads.size() != batch.size())
     return false;

@@ -179,14 +179,6 @@ bool connection::has_statement(std::string_view name) const noexcept {
 
 namespace {
 
-std::vector<const char*> c_params(const std::vector<std::string>& params) {
-  std::vector<const char*> out;
-  out.reserve(params.size());
-  for (const auto& p : params)
-    out.push_back(p.c_str());
-  return out;
-}
-
 db_error not_connected(const db_error& last) {
   db_error err = last;
   err.kind = failure_kind::unavailable;
@@ -208,19 +200,38 @@ outcome connection::exec_params(std::string_view sql, const std::vector<std::str
   if (!ensure_connected())
     return outcome{not_connected(last_error_)};
   std::string text{sql};
-  auto ps = c_params(params);
-  result_ptr res{PQexecParams(conn_.get(), text.c_str(), static_cast<int>(ps.size()), nullptr,
-                              ps.data(), nullptr, nullptr, 0)};
+  param_arrays ps{params, param_format::text};
+  result_ptr res{PQexecParams(conn_.get(), text.c_str(), ps.count(), nullptr, ps.values.data(),
+                              nullptr, nullptr, 0)};
   return to_outcome(conn_.get(), std::move(res));
 }
 
-outcome connection::exec_prepared(const std::string& name,
-                                  const std::vector<std::string>& params) {
+param_arrays::param_arrays(const std::vector<std::string>& params, param_format format) {
+  values.reserve(params.size());
+  for (const auto& p : params)
+    values.push_back(p.c_str());
+  if (format == param_format::binary) {
+    for (const auto& p : params)
+      lengths.push_back(static_cast<int>(p.size()));
+    formats.assign(params.size(), 1);
+  }
+}
+
+bool send_prepared(PGconn* conn, const char* name, const std::vector<std::string>& params,
+                   param_format format) {
+  param_arrays ps{params, format};
+  return PQsendQueryPrepared(conn, name, ps.count(), ps.values.data(), ps.length_data(),
+                             ps.format_data(), 0)
+         == 1;
+}
+
+outcome connection::exec_prepared(const std::string& name, const std::vector<std::string>& params,
+                                  param_format format) {
   if (!ensure_connected())
     return outcome{not_connected(last_error_)};
-  auto ps = c_params(params);
-  result_ptr res{PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(ps.size()),
-                                ps.data(), nullptr, nullptr, 0)};
+  param_arrays ps{params, format};
+  result_ptr res{PQexecPrepared(conn_.get(), name.c_str(), ps.count(), ps.values.data(),
+                                ps.length_data(), ps.format_data(), 0)};
   return to_outcome(conn_.get(), std::move(res));
 }
 

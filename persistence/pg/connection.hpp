@@ -57,6 +57,29 @@ struct db_error {
 /// null) on `conn`.
 db_error classify(const PGconn* conn, const PGresult* res);
 
+// -- parameters ----------------------------------------------------------------
+
+/// How a statement's parameters are sent: as text, or each in its type's
+/// binary format.
+enum class param_format { text = 0, binary = 1 };
+
+/// The arrays libpq takes for `params` (values, lengths, formats), valid
+/// while `params` lives.
+struct param_arrays {
+  param_arrays(const std::vector<std::string>& params, param_format format);
+  int count() const noexcept { return static_cast<int>(values.size()); }
+  /// Null for text parameters (libpq then needs neither).
+  const int* length_data() const noexcept { return lengths.empty() ? nullptr : lengths.data(); }
+  const int* format_data() const noexcept { return formats.empty() ? nullptr : formats.data(); }
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
+/// PQsendQueryPrepared of `name` with `params` (pipeline mode); true when sent.
+bool send_prepared(PGconn* conn, const char* name, const std::vector<std::string>& params,
+                   param_format format);
+
 // -- results ------------------------------------------------------------------
 
 /// The outcome of one statement: a result when it succeeded, the error
@@ -136,8 +159,11 @@ public:
   /// Runs one statement with text parameters (extended protocol).
   outcome exec_params(std::string_view sql, const std::vector<std::string>& params);
 
-  /// Runs a registered prepared statement with text parameters.
-  outcome exec_prepared(const std::string& name, const std::vector<std::string>& params);
+  /// Runs a registered prepared statement with text parameters, or with
+  /// binary ones (each in its type's binary format, e.g. from
+  /// binary_array_builder) when `format` is param_format::binary.
+  outcome exec_prepared(const std::string& name, const std::vector<std::string>& params,
+                        param_format format = param_format::text);
 
   /// The raw handle (for pipeline mode); null when not connected.
   PGconn* raw() const noexcept { return conn_.get(); }

@@ -7,7 +7,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include <caf/all.hpp>
 
@@ -26,7 +25,7 @@ void journal_insert_params::add(const event_row& row) {
   ids.add(row.persistence_id);
   seqs.add(row.seq_nr);
   types.add(row.event_type);
-  payloads.add(row.payload);
+  payloads.add_jsonb(row.payload);
   correlations.add(row.correlation_id);
 }
 
@@ -36,11 +35,11 @@ std::vector<std::string> journal_insert_params::finish() {
 }
 
 std::vector<std::string> snapshot_params(const std::vector<snapshot_row>& snaps) {
-  pg::array_builder ids, seqs, states;
+  pg::binary_array_builder ids{pg::text_oid}, seqs{pg::int8_oid}, states{pg::jsonb_oid};
   for (const auto& s : snaps) {
     ids.add(s.persistence_id);
     seqs.add(s.seq_nr);
-    states.add(s.state);
+    states.add_jsonb(s.state);
   }
   return {ids.finish(), seqs.finish(), states.finish()};
 }
@@ -52,7 +51,7 @@ namespace {
 constexpr const char* insert_sql = R"sql(
 INSERT INTO journal (persistence_id, seq_nr, event_type, payload, correlation_id)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])
-RETURNING persistence_id, seq_nr, global_offset
+RETURNING global_offset
 )sql";
 
 // Keeps only the newest snapshot of an entity.
@@ -165,40 +164,28 @@ using collector_actor = journal_actor::extend<caf::reacts_to<commit_atom, batch_
 
 // -- the blocking commit (runs in a detached committer) -------------------------
 
-std::string row_key(std::string_view pid, int64_t seq) {
-  std::string key{pid};
-  key += '\x1f';
-  key += std::to_string(seq);
-  return key;
-}
-
-/// Fills `out` from the RETURNING rows of the insert of `appends`.
+/// Fills `out` from the RETURNING rows of the insert of `appends`. Each row
+/// draws its offset from the sequence as the insert reads it from unnest, in
+/// the order the rows were added, and the sequence only grows: the offsets in
+/// ascending order are the rows' offsets in the order of `appends`.
 void acknowledge(const pg::outcome& res, const std::vector<append_request>& appends,
                  std::vector<append_outcome>& out) {
-  std::unordered_map<std::string, int64_t> offsets;
-  offsets.reserve(static_cast<size_t>(res.rows()));
+  std::vector<int64_t> offsets(static_cast<size_t>(res.rows()));
   for (int r = 0; r < res.rows(); ++r)
-    offsets.emplace(row_key(res.text(r, 0), res.int64(r, 1)), res.int64(r, 2));
+    offsets[static_cast<size_t>(r)] = res.int64(r, 0);
+  std::sort(offsets.begin(), offsets.end());
+  size_t next = 0;
   for (size_t i = 0; i < appends.size(); ++i) {
     auto& o = out[i];
     for (const auto& row : appends[i].rows) {
       o.last_seq_nr = std::max(o.last_seq_nr, row.seq_nr);
-      if (auto j = offsets.find(row_key(row.persistence_id, row.seq_nr)); j != offsets.end())
-        o.last_global_offset = std::max(o.last_global_offset, j->second);
+      if (next < offsets.size())
+        o.last_global_offset = std::max(o.last_global_offset, offsets[next++]);
     }
   }
 }
 
 enum class attempt { committed, statement_failed, connection_failed };
-
-bool send_prepared(PGconn* c, const char* name, const std::vector<std::string>& params) {
-  std::vector<const char*> ps;
-  for (const auto& p : params)
-    ps.push_back(p.c_str());
-  return PQsendQueryPrepared(c, name, static_cast<int>(ps.size()), ps.data(), nullptr, nullptr,
-                             0)
-         == 1;
-}
 
 /// The fast path: one pipeline ending in one Sync. The commands before a
 /// Sync run as one implicit transaction: committed at the Sync, or rolled back
@@ -218,11 +205,12 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
     for (const auto& a : batch.appends)
       for (const auto& row : a.rows)
         ip.add(row);
-    sent = send_prepared(c, "journal_insert", ip.finish());
+    sent = pg::send_prepared(c, "journal_insert", ip.finish(), pg::param_format::binary);
     insert_index = commands++;
   }
   if (sent && !batch.snapshots.empty()) {
-    sent = send_prepared(c, "snapshot_upsert", snapshot_params(batch.snapshots));
+    sent = pg::send_prepared(c, "snapshot_upsert", snapshot_params(batch.snapshots),
+                             pg::param_format::binary);
     ++commands;
   }
   if (!sent || PQpipelineSync(c) != 1) {
@@ -292,7 +280,7 @@ bool commit_isolated(pg::connection& conn, const write_batch& batch,
     journal_insert_params ip;
     for (const auto& row : batch.appends[i].rows)
       ip.add(row);
-    auto res = conn.exec_prepared("journal_insert", ip.finish());
+    auto res = conn.exec_prepared("journal_insert", ip.finish(), pg::param_format::binary);
     if (res) {
       std::vector<append_outcome> one(1);
       acknowledge(res, {batch.appends[i]}, one);
@@ -318,7 +306,9 @@ bool commit_isolated(pg::connection& conn, const write_batch& batch,
   for (const auto& snap : batch.snapshots) {
     if (auto res = conn.exec("SAVEPOINT snap"); !res)
       return fail(res.error());
-    if (auto res = conn.exec_prepared("snapshot_upsert", snapshot_params({snap})); !res) {
+    if (auto res = conn.exec_prepared("snapshot_upsert", snapshot_params({snap}),
+                                      pg::param_format::binary);
+        !res) {
       persistence_log().error("{}: snapshot at {} not stored: {}", snap.persistence_id,
                               snap.seq_nr, res.error().message);
       if (auto rb = conn.exec("ROLLBACK TO SAVEPOINT snap"); !rb)

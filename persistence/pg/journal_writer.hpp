@@ -42,16 +42,19 @@ journal_actor spawn_journal(caf::actor_system& sys, const agora::config& cfg);
 
 /// The parameters $1..$5 of the journal insert (`INSERT ... SELECT * FROM
 /// unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])`):
-/// one text-format array per column, rows in the order they were added.
+/// one binary-format array per column (sent with pg::param_format::binary),
+/// rows in the order they were added.
 struct journal_insert_params {
-  pg::array_builder ids, seqs, types, payloads, correlations;
+  pg::binary_array_builder ids{pg::text_oid}, seqs{pg::int8_oid}, types{pg::text_oid},
+    payloads{pg::jsonb_oid}, correlations{pg::text_oid};
 
   void add(const event_row& row);
   /// Persistence ids, seq_nrs, event types, payloads, correlation ids.
   std::vector<std::string> finish();
 };
 
-/// The parameters $1..$3 of the snapshot upsert (persistence ids, seq_nrs, states).
+/// The parameters $1..$3 of the snapshot upsert (persistence ids, seq_nrs,
+/// states), binary-format arrays like the insert's.
 std::vector<std::string> snapshot_params(const std::vector<snapshot_row>& snaps);
 
 } // namespace agora::persistence
