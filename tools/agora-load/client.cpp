@@ -3,7 +3,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -47,13 +49,18 @@ std::string format_request(const request_spec& spec, const std::string& prefix,
 
 } // namespace
 
-struct connection::impl {
+struct connection::impl : std::enable_shared_from_this<impl> {
   impl(asio::any_io_executor ex, std::vector<tcp::endpoint> eps, std::string host,
        std::string pre, std::chrono::milliseconds t)
-      : stream(ex), endpoints(std::move(eps)), host_header(std::move(host)),
+      : socket(ex), timer(ex), endpoints(std::move(eps)), host_header(std::move(host)),
         prefix(std::move(pre)), timeout(t) {}
 
-  beast::tcp_stream stream;
+  tcp::socket socket;
+  /// The deadline of the exchange in flight (a connect, or a request and its
+  /// answer): one timer wait per exchange, not one per socket operation as
+  /// Beast's tcp_stream arms, which cost the load generator more than the
+  /// node's side of a flash-sale refusal.
+  asio::steady_timer timer;
   beast::flat_buffer buffer;
   std::vector<tcp::endpoint> endpoints;
   std::string host_header;
@@ -61,20 +68,44 @@ struct connection::impl {
   std::chrono::milliseconds timeout;
   bool connected = false;
   bool closed_by_us = false;
+  bool timed_out = false;
+  /// Counts exchanges, so that a deadline that fired as its exchange ended
+  /// does not close the connection under the next one.
+  uint64_t exchange = 0;
+
+  /// Closes the socket if the exchange is not over by the deadline: its
+  /// pending operation then fails and failure_of says "timeout".
+  void arm() {
+    timed_out = false;
+    timer.expires_after(timeout);
+    timer.async_wait([weak = weak_from_this(), id = ++exchange](const beast::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->exchange != id)
+        return;
+      self->timed_out = true;
+      beast::error_code ignored;
+      self->socket.close(ignored);
+    });
+  }
+
+  void disarm() {
+    ++exchange;
+    timer.cancel();
+  }
 
   void drop() {
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.socket().close(ignored);
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
     buffer.clear();
     connected = false;
   }
 
   std::string failure_of(const beast::error_code& ec, const char* stage) const {
-    if (closed_by_us || ec == asio::error::operation_aborted)
-      return ec == beast::error::timeout ? "timeout" : "aborted";
-    if (ec == beast::error::timeout)
+    if (timed_out)
       return "timeout";
+    if (closed_by_us || ec == asio::error::operation_aborted)
+      return "aborted";
     if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset || ec == asio::error::broken_pipe)
       return "closed";
@@ -85,7 +116,7 @@ struct connection::impl {
 connection::connection(asio::any_io_executor ex, std::vector<tcp::endpoint> endpoints,
                        std::string host_header, std::string prefix,
                        std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<impl>(std::move(ex), std::move(endpoints), std::move(host_header),
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(endpoints), std::move(host_header),
                                    std::move(prefix), timeout)) {}
 
 connection::~connection() = default;
@@ -96,6 +127,7 @@ bool connection::is_open() const {
 
 void connection::close() {
   impl_->closed_by_us = true;
+  impl_->disarm();
   impl_->drop();
 }
 
@@ -107,14 +139,16 @@ asio::awaitable<bool> connection::ensure_connected(std::string& failure) {
     failure = "aborted";
     co_return false;
   }
-  d.stream.expires_after(d.timeout);
-  auto [ec, ep] = co_await d.stream.async_connect(d.endpoints, use_tuple);
+  d.arm();
+  auto [ec, ep] = co_await asio::async_connect(d.socket, d.endpoints, use_tuple);
+  d.disarm();
   if (ec) {
-    failure = ec == beast::error::timeout ? "timeout" : d.closed_by_us ? "aborted" : "connect";
+    failure = d.timed_out ? "timeout" : d.closed_by_us ? "aborted" : "connect";
     d.drop();
     co_return false;
   }
-  d.stream.socket().set_option(tcp::no_delay(true));
+  beast::error_code ignored;
+  d.socket.set_option(tcp::no_delay(true), ignored);
   d.connected = true;
   co_return true;
 }
@@ -139,10 +173,11 @@ asio::awaitable<http_result> connection::send(const request_spec& spec) {
       return reused && attempt == 0 && !answered && failure == "closed";
     };
     // One deadline for the write and the read of the answer.
-    d.stream.expires_after(d.timeout);
-    auto [wec, written] = co_await asio::async_write(d.stream, asio::buffer(req), use_tuple);
+    d.arm();
+    auto [wec, written] = co_await asio::async_write(d.socket, asio::buffer(req), use_tuple);
     (void)written;
     if (wec) {
+      d.disarm();
       out.failure = d.failure_of(wec, "io");
       d.drop();
       if (retry(out.failure, false))
@@ -152,8 +187,9 @@ asio::awaitable<http_result> connection::send(const request_spec& spec) {
     }
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
-    auto [rec, read] = co_await bhttp::async_read(d.stream, d.buffer, parser, use_tuple);
+    auto [rec, read] = co_await bhttp::async_read(d.socket, d.buffer, parser, use_tuple);
     (void)read;
+    d.disarm();
     if (rec) {
       out.failure = d.failure_of(rec, "io");
       d.drop();

@@ -345,14 +345,15 @@ private:
     if (a.o == outcome::error)
       live_.errors.fetch_add(1, std::memory_order_relaxed);
     if (in_window(c.journey_start)) {
-      auto& rs = stats.requests[label];
+      auto& rs = entry(stats.requests, label);
       if (a.r.status != 0)
         rs.latency.record(static_cast<uint64_t>(a.r.latency_us()));
       ++rs.statuses[a.r.status];
       if (a.o == outcome::error)
-        ++stats.errors[error_key{label, a.r.status, a.code.empty() ? "unexpected" : a.code}];
+        count(stats.errors,
+              {label, a.r.status, a.code.empty() ? std::string_view{"unexpected"} : a.code});
       else if (a.o == outcome::business)
-        ++stats.business[error_key{label, a.r.status, a.code}];
+        count(stats.business, {label, a.r.status, a.code});
     }
     co_return a;
   }
@@ -366,17 +367,17 @@ private:
       live_.ok.fetch_add(1, std::memory_order_relaxed);
     if (!in_window(start))
       return;
-    auto& js = stats.journeys[jr.label ? jr.label : to_string(opt_.scenario)];
+    auto& js = entry(stats.journeys, jr.label ? jr.label : to_string(opt_.scenario));
     switch (jr.o) {
     case outcome::ok:
-      ++js.outcomes["ok"];
+      ++entry(js.outcomes, "ok");
       js.latency.record(static_cast<uint64_t>(micros(now - start)));
       break;
     case outcome::business:
-      ++js.outcomes[jr.code.empty() ? "business" : jr.code];
+      ++entry(js.outcomes, jr.code.empty() ? std::string_view{"business"} : jr.code);
       break;
     case outcome::error:
-      ++js.outcomes["error"];
+      ++entry(js.outcomes, "error");
       break;
     }
     last_done = std::max(last_done, now);
@@ -515,7 +516,7 @@ private:
     auto id = string_field(a.r.body, "cart_id");
     if (id.empty()) {
       if (in_window(c.journey_start))
-        ++stats.errors[error_key{"POST /carts", a.r.status, "no cart_id in the answer"}];
+        count(stats.errors, {"POST /carts", a.r.status, "no cart_id in the answer"});
       co_return journey_result{};
     }
     co_return id;
@@ -562,16 +563,20 @@ private:
     request_spec spec{"POST", "/api/v1/carts/" + cart + "/checkout?wait=true",
                       &plan_.checkout_body, token_of(c), key ? &*key : nullptr};
     auto a = co_await call(c, "POST /carts/{id}/checkout", spec, 201, 202);
-    checkout_record rec{string_field(a.r.body, "checkout_id"), string_field(a.r.body, "order_id"),
-                        c.account, cart, lines};
+    // Not built for a refusal, the flash sale's common answer.
+    auto record = [&] {
+      auto ids = string_fields(a.r.body, {"checkout_id", "order_id"});
+      return checkout_record{std::move(ids[0]), std::move(ids[1]), c.account, cart, lines};
+    };
     if (!a.ok()) {
       auto jr = ended_by(a);
       // No answer or a server failure: the checkout may have run anyway.
       jr.undecided = a.r.status == 0 || a.r.status >= 500;
       if (jr.undecided)
-        stats.unresolved.push_back(rec);
+        stats.unresolved.push_back(record());
       co_return jr;
     }
+    auto rec = record();
     if (a.r.status == 202) {
       auto done = co_await poll_checkout(c, rec.checkout_id);
       if (done.o != outcome::ok) {
@@ -603,21 +608,22 @@ private:
         jr.undecided = true;
         co_return jr;
       }
-      auto status = string_field(a.r.body, "status");
+      auto fields = string_fields(a.r.body, {"status", "reason"});
+      const auto& status = fields[0];
       if (status == "running")
         continue;
       journey_result jr;
       if (status == "completed")
         co_return succeeded();
-      auto reason = string_field(a.r.body, "reason");
+      const auto& reason = fields[1];
       bool recorded = in_window(c.journey_start);
       if (status == "compensated" && reason.find("out_of_stock") != std::string::npos) {
         jr.o = outcome::business;
         jr.code = "out_of_stock";
         if (recorded)
-          ++stats.business[error_key{label, 200, "compensated: out_of_stock"}];
+          count(stats.business, {label, 200, "compensated: out_of_stock"});
       } else if (recorded) {
-        ++stats.errors[error_key{label, 200, status + ": " + reason}];
+        count(stats.errors, {label, 200, status + ": " + reason});
       }
       // stuck waits for an operator: its stock may still move.
       jr.undecided = status == "stuck";
@@ -999,8 +1005,9 @@ asio::awaitable<void> readback_lane(const plan& p, const std::vector<checkout_re
     } else {
       request_spec spec{"GET", "/api/v1/checkouts/" + rec.checkout_id};
       auto r = co_await conn->send(spec);
-      auto status = string_field(r.body, "status");
-      auto order = string_field(r.body, "order_id");
+      auto fields = string_fields(r.body, {"status", "order_id"});
+      const auto& status = fields[0];
+      const auto& order = fields[1];
       if (r.status != 200 || status != "completed" || order != rec.order_id)
         problem = "checkout " + rec.checkout_id + ": " +
                   (r.status == 200 ? "status " + status + ", order " + order : describe(r));
@@ -1428,7 +1435,7 @@ void pretty(std::ostream& os, const json::value& v, int indent = 0) {
   }
 }
 
-json::array keys_json(const std::map<error_key, uint64_t>& m) {
+json::array keys_json(const error_counts& m) {
   json::array a;
   for (const auto& [k, n] : m) {
     json::object o;

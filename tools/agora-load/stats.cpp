@@ -20,9 +20,16 @@ const char* to_string(outcome o) {
   return "?";
 }
 
-uint64_t journey_stats::count(const std::string& name) const {
+uint64_t journey_stats::count(std::string_view name) const {
   auto it = outcomes.find(name);
   return it == outcomes.end() ? 0 : it->second;
+}
+
+void count(error_counts& counts, const error_key_ref& k) {
+  auto it = counts.find(k);
+  if (it == counts.end())
+    it = counts.emplace(error_key{std::string(k.request), k.status, std::string(k.code)}, 0).first;
+  ++it->second;
 }
 
 void run_stats::merge(const run_stats& other) {
@@ -86,16 +93,25 @@ std::string error_code(std::string_view body) {
 }
 
 std::string string_field(std::string_view body, std::string_view key) {
+  return std::move(string_fields(body, {key})[0]);
+}
+
+std::vector<std::string> string_fields(std::string_view body,
+                                       std::initializer_list<std::string_view> keys) {
+  std::vector<std::string> out(keys.size());
   if (body.empty() || body.front() != '{')
-    return {};
+    return out;
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
   if (ec || !v.is_object())
-    return {};
-  auto* field = v.get_object().if_contains(key);
-  if (!field || !field->is_string())
-    return {};
-  return std::string(field->get_string());
+    return out;
+  size_t i = 0;
+  for (auto key : keys) {
+    if (auto* field = v.get_object().if_contains(key); field && field->is_string())
+      out[i] = std::string(field->get_string());
+    ++i;
+  }
+  return out;
 }
 
 std::vector<std::size_t> pick_distinct(std::size_t n, std::size_t size, std::mt19937_64& rng,
@@ -189,7 +205,7 @@ std::string render_table(const run_stats& s, double seconds) {
     }
     out += latency_row(label, summarize(j.latency, seconds), outcomes);
   }
-  auto list = [&](const char* title, const std::map<error_key, uint64_t>& m) {
+  auto list = [&](const char* title, const error_counts& m) {
     if (m.empty())
       return;
     out += format("\n  %s\n", title);

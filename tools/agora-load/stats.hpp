@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <random>
 #include <string>
@@ -38,8 +39,8 @@ const char* to_string(outcome o);
 struct journey_stats {
   histogram latency;
   /// By outcome name: "ok", "out_of_stock", "error".
-  std::map<std::string, uint64_t> outcomes;
-  uint64_t count(const std::string& name) const;
+  std::map<std::string, uint64_t, std::less<>> outcomes;
+  uint64_t count(std::string_view name) const;
 };
 
 /// A checkout that succeeded (or whose outcome the run did not learn), for
@@ -62,12 +63,47 @@ struct error_key {
   auto operator<=>(const error_key&) const = default;
 };
 
+/// An error_key to count by without building one: a request counts its
+/// answer on every call, and a key is built only the first time it is seen.
+struct error_key_ref {
+  std::string_view request;
+  int status = 0;
+  std::string_view code;
+};
+
+/// Orders error_key and error_key_ref alike (as error_key's own order).
+struct error_key_less {
+  using is_transparent = void;
+  using view = std::tuple<std::string_view, int, std::string_view>;
+  static view of(const error_key& k) { return {k.request, k.status, k.code}; }
+  static view of(const error_key_ref& k) { return {k.request, k.status, k.code}; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return of(a) < of(b);
+  }
+};
+
+using error_counts = std::map<error_key, uint64_t, error_key_less>;
+
+/// Adds one to the count of `k`.
+void count(error_counts& counts, const error_key_ref& k);
+
+/// The entry of `m` named `name`, made on first use (a lookup by a label
+/// allocates nothing).
+template <class T>
+T& entry(std::map<std::string, T, std::less<>>& m, std::string_view name) {
+  auto it = m.find(name);
+  if (it == m.end())
+    it = m.emplace(std::string(name), T{}).first;
+  return it->second;
+}
+
 struct run_stats {
-  std::map<std::string, request_stats> requests;
-  std::map<std::string, journey_stats> journeys;
-  std::map<error_key, uint64_t> errors;
+  std::map<std::string, request_stats, std::less<>> requests;
+  std::map<std::string, journey_stats, std::less<>> journeys;
+  error_counts errors;
   /// Business outcomes by request and code (e.g. checkout 422 out_of_stock).
-  std::map<error_key, uint64_t> business;
+  error_counts business;
   /// Every successful checkout of the run (warm-up included), recorded as
   /// its success arrives (also when the journey fails afterwards).
   std::vector<checkout_record> checkouts;
@@ -92,6 +128,10 @@ std::string error_code(std::string_view body);
 /// A top-level string field of a JSON object body ("" when absent or not a
 /// string, or when the body is not a JSON object).
 std::string string_field(std::string_view body, std::string_view key);
+
+/// string_field of each of `keys`, in their order, from one parse of `body`.
+std::vector<std::string> string_fields(std::string_view body,
+                                       std::initializer_list<std::string_view> keys);
 
 /// `n` distinct indexes in [0, size) (fewer if fewer are allowed), in random
 /// order, uniformly among the allowed ones: those i with !excluded[i] when

@@ -245,6 +245,29 @@ TEST_CASE("answers: success, business outcome or error") {
   CHECK(string_field(R"({"order":{"cart_id":"nested"}})", "cart_id") == "");
   CHECK(string_field(R"({"cart_id":7})", "cart_id") == "");
   CHECK(string_field("not json", "cart_id") == "");
+  CHECK(string_fields(R"({"status":"compensated","reason":"out_of_stock","n":1})",
+                      {"status", "n", "reason", "absent"}) ==
+        std::vector<std::string>{"compensated", "", "out_of_stock", ""});
+  CHECK(string_fields("not json", {"a", "b"}) == std::vector<std::string>{"", ""});
+}
+
+TEST_CASE("stats: counting by a key reference builds each key once, in error_key's order") {
+  error_counts counts;
+  std::string code = "out_of_stock";
+  count(counts, {"POST /carts/{id}/checkout", 422, code});
+  count(counts, {"POST /carts/{id}/checkout", 422, code});
+  count(counts, {"POST /carts", 0, "timeout"});
+  count(counts, {"POST /carts/{id}/checkout", 409, "conflict"});
+  REQUIRE(counts.size() == 3);
+  CHECK(counts.at(error_key{"POST /carts/{id}/checkout", 422, "out_of_stock"}) == 2);
+  std::vector<error_key> order;
+  for (const auto& [k, n] : counts)
+    order.push_back(k);
+  CHECK(std::is_sorted(order.begin(), order.end()));
+  std::map<std::string, int, std::less<>> named;
+  ++entry(named, std::string_view{"ok"});
+  ++entry(named, "ok");
+  CHECK(named.at("ok") == 2);
 }
 
 TEST_CASE("journeys: distinct SKUs per cart") {
