@@ -2,7 +2,6 @@
 // checks who may touch it (401/403), its status, the product and the stock.
 // Only a malformed request reads the cart first, so that 401/403 still come
 // before its 400 (the contract's order of checks).
-#include <atomic>
 #include <memory>
 
 #include "net/api/api.hpp"
@@ -283,15 +282,13 @@ void answer_repeat(services& s, const checkout_key& key, const checkout::state& 
 /// began: a 4xx is recorded under the key (checkout::reject) and answered
 /// from the record, so a repeat gets it again, or, when the key was taken
 /// meanwhile, answered as a repeat. Other answers pass through. Once the
-/// POST goes on to start its checkout, `passed` is set and it drops
-/// everything (its last copy's "not answered" fallback included).
+/// POST goes on to start its checkout, it takes `passed` (the responder's
+/// claim to reply), and the responder is done: it neither answers nor, when
+/// its last copy goes, complains that it did not.
 http::responder recording_rejections(services& s, std::string rid, checkout_key key,
                                      http::responder original,
-                                     std::shared_ptr<std::atomic<bool>> passed) {
-  auto sink = [&s, rid = std::move(rid), key = std::move(key), original,
-               passed = std::move(passed)](http::response&& r) {
-    if (passed->load())
-      return;
+                                     std::shared_ptr<http::detail::reply_claim> passed) {
+  auto sink = [&s, rid = std::move(rid), key = std::move(key), original](http::response&& r) {
     if (r.status < 400 || r.status > 499)
       return original.send(std::move(r));
     checkout::reject cmd{key.hash, static_cast<int32_t>(r.status), encode_response(r)};
@@ -302,8 +299,8 @@ http::responder recording_rejections(services& s, std::string rid, checkout_key 
                            answer_repeat(s, key, *st, original);
                          });
   };
-  return http::responder{std::make_shared<http::detail::reply_slot>(
-    std::make_shared<http::detail::reply_claim>(), std::move(sink))};
+  return http::responder{std::make_shared<http::detail::reply_slot>(std::move(passed),
+                                                                      std::move(sink))};
 }
 
 /// A waiting checkout refused at admission: recorded as refused (one
@@ -387,14 +384,14 @@ void begin_checkout(services& s, const std::string& rid, std::string id, checkou
 void start_checkout(services& s, http::request& req, http::responder res) {
   std::optional<checkout_key> key;
   // `early` answers what comes before the checkout: with a key, through the
-  // key's record (until `passed` is set); `res` answers from the checkout on.
+  // key's record (until `passed` is taken); `res` answers from the checkout on.
   http::responder early = res;
-  std::shared_ptr<std::atomic<bool>> passed;
+  std::shared_ptr<http::detail::reply_claim> passed;
   if (auto header = req.header("Idempotency-Key")) {
     if (!valid_idempotency_key(*header))
       return res.error(invalid_idempotency_key());
     key = checkout_key{keyed_id(idempotency_scope(req), *header), body_digest(req.body)};
-    passed = std::make_shared<std::atomic<bool>>(false);
+    passed = std::make_shared<http::detail::reply_claim>();
     early = recording_rejections(s, req.request_id, *key, res, passed);
   }
   auto body = checkout_body(req.body);
@@ -414,7 +411,7 @@ void start_checkout(services& s, http::request& req, http::responder res) {
              res](const cart::state& cart, http::responder& early) {
               if (key && cart.checkout_id == key->id) {
                 // The cart is held by this key's checkout: a repeat.
-                passed->store(true);
+                passed->try_claim();
                 return ask(s.checkouts, key->id, checkout::get{}, rid, res,
                            [&s, key](const checkout::state& st, http::responder& res) {
                              answer_repeat(s, *key, st, res);
@@ -431,7 +428,7 @@ void start_checkout(services& s, http::request& req, http::responder res) {
                                    json::serialize(details));
               }
               if (passed) // on to the checkout: `early` is done
-                passed->store(true);
+                passed->try_claim();
               checkout::start cmd{cart_id,
                                   new_uuid(),
                                   new_uuid(),

@@ -427,6 +427,19 @@ class Node:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
 
+    def log_lines_with(self, text):
+        """The lines of every log of this node (all its starts) that contain `text`."""
+        found = []
+        for n in range(1, self.starts + 1):
+            path = os.path.join(self.workdir, "%s.%d.log" % (self.name, n))
+            try:
+                with open(path, "rb") as f:
+                    log = f.read().decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            found += [line for line in log.splitlines() if text in line]
+        return found
+
     def log_tail(self, lines=40):
         try:
             with open(self.log_path, "rb") as f:
@@ -484,6 +497,11 @@ class NodeTestCase(unittest.TestCase):
         cls.api = cls.node.client()
         cls._admin_token = None
 
+    # A handler that lets its responder go unanswered is a bug whatever the
+    # client got (the server then answers 500 itself, or a wrapper swallows
+    # it): no test may make the node log it.
+    UNANSWERED = "a handler dropped its responder without replying"
+
     @classmethod
     def tearDownClass(cls):
         crashed = None
@@ -491,6 +509,10 @@ class NodeTestCase(unittest.TestCase):
                 cls.node.proc.returncode not in (0, -signal.SIGKILL):
             crashed = "agora-node died during the tests (exit %d):\n%s" % (
                 cls.node.proc.returncode, cls.node.log_tail())
+        unanswered = cls.node.log_lines_with(cls.UNANSWERED)
+        if unanswered and not crashed:
+            crashed = "agora-node logged %d unanswered responder(s), the first:\n    %s" % (
+                len(unanswered), unanswered[0])
         cls.api.close()
         cls._cleanup()
         super().tearDownClass()
