@@ -179,6 +179,29 @@ bool connection::has_statement(std::string_view name) const noexcept {
 
 namespace {
 
+/// The arrays libpq takes for `params` (values, lengths, formats), valid
+/// while `params` lives.
+struct param_arrays {
+  param_arrays(const std::vector<std::string>& params, param_format format) {
+    values.reserve(params.size());
+    for (const auto& p : params)
+      values.push_back(p.c_str());
+    if (format == param_format::binary) {
+      for (const auto& p : params)
+        lengths.push_back(static_cast<int>(p.size()));
+      formats.assign(params.size(), 1);
+    }
+  }
+  int count() const noexcept { return static_cast<int>(values.size()); }
+  /// Null for text parameters (libpq then needs neither).
+  const int* length_data() const noexcept { return lengths.empty() ? nullptr : lengths.data(); }
+  const int* format_data() const noexcept { return formats.empty() ? nullptr : formats.data(); }
+
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+};
+
 db_error not_connected(const db_error& last) {
   db_error err = last;
   err.kind = failure_kind::unavailable;
@@ -204,17 +227,6 @@ outcome connection::exec_params(std::string_view sql, const std::vector<std::str
   result_ptr res{PQexecParams(conn_.get(), text.c_str(), ps.count(), nullptr, ps.values.data(),
                               nullptr, nullptr, 0)};
   return to_outcome(conn_.get(), std::move(res));
-}
-
-param_arrays::param_arrays(const std::vector<std::string>& params, param_format format) {
-  values.reserve(params.size());
-  for (const auto& p : params)
-    values.push_back(p.c_str());
-  if (format == param_format::binary) {
-    for (const auto& p : params)
-      lengths.push_back(static_cast<int>(p.size()));
-    formats.assign(params.size(), 1);
-  }
 }
 
 bool send_prepared(PGconn* conn, const char* name, const std::vector<std::string>& params,

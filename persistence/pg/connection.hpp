@@ -63,19 +63,6 @@ db_error classify(const PGconn* conn, const PGresult* res);
 /// binary format.
 enum class param_format { text = 0, binary = 1 };
 
-/// The arrays libpq takes for `params` (values, lengths, formats), valid
-/// while `params` lives.
-struct param_arrays {
-  param_arrays(const std::vector<std::string>& params, param_format format);
-  int count() const noexcept { return static_cast<int>(values.size()); }
-  /// Null for text parameters (libpq then needs neither).
-  const int* length_data() const noexcept { return lengths.empty() ? nullptr : lengths.data(); }
-  const int* format_data() const noexcept { return formats.empty() ? nullptr : formats.data(); }
-  std::vector<const char*> values;
-  std::vector<int> lengths;
-  std::vector<int> formats;
-};
-
 /// PQsendQueryPrepared of `name` with `params` (pipeline mode); true when sent.
 bool send_prepared(PGconn* conn, const char* name, const std::vector<std::string>& params,
                    param_format format);

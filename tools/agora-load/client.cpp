@@ -58,8 +58,8 @@ struct connection::impl : std::enable_shared_from_this<impl> {
   tcp::socket socket;
   /// The deadline of the exchange in flight (a connect, or a request and its
   /// answer): one timer wait per exchange, not one per socket operation as
-  /// Beast's tcp_stream arms, which cost the load generator more than the
-  /// node's side of a flash-sale refusal.
+  /// Beast's tcp_stream arms (each an insertion into and a removal from a
+  /// timer heap as large as the connections a flash sale holds open).
   asio::steady_timer timer;
   beast::flat_buffer buffer;
   std::vector<tcp::endpoint> endpoints;
