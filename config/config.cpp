@@ -270,6 +270,10 @@ const std::vector<setting>& settings() {
             600000,
             "How long POST /carts/{id}/checkout?wait=true waits for the end; also how long "
             "its admission holds the stock for its reservation at most."),
+    integer("checkout", "resume_mark_interval_s",
+            &field<&c::checkout, &c::checkout_section::resume_mark_interval_s>, 1, 86400,
+            "How often the node moves up the mark below which every checkout has ended; a "
+            "start-up reads only the checkouts above it to find those to resume."),
     choice("checkout", "crash_after_step",
            &field<&c::checkout, &c::checkout_section::crash_after_step>,
            {"", "price_cart", "reserve_inventory", "authorize_payment", "place_order",

@@ -126,6 +126,9 @@ struct config {
     /// How long POST .../checkout?wait=true waits for the end; also how long
     /// its admission holds the stock for its reservation at most.
     int64_t wait_ms = 10000;
+    /// How often the resume mark moves up (persistence/pg/checkout_resume.hpp):
+    /// a start-up reads the checkouts since about this long before the stop.
+    int64_t resume_mark_interval_s = 60;
     /// Test hook: the node kills itself (SIGKILL) right after this step is
     /// recorded as done. Empty = never.
     std::string crash_after_step;

@@ -5,6 +5,7 @@ Each checkout must end completed (or compensated, for a failing card), and
 the sums must agree: the money the gateway captured is the paid order's
 total, and the stock that left the warehouse is the ordered units."""
 
+import re
 import time
 import unittest
 
@@ -68,6 +69,8 @@ class RecoveryCase(CheckoutCase):
 
 
 class RecoveryTest(RecoveryCase):
+    # The resume mark moves every second instead of every minute.
+    node_flags = ("--checkout.resume_mark_interval_s=1",)
 
     def test_every_step_resumes_after_a_crash(self):
         for step in STEPS:
@@ -86,6 +89,25 @@ class RecoveryTest(RecoveryCase):
         self.assertEqual((r.status, r.json["checkout_id"]), (201, checkout_id), r)
         self.assertEqual(r.json["order"]["status"], "paid", r)
         self.assert_completed_and_sums_agree(checkout_id, sku, 2, 10)
+
+    def test_start_up_reads_only_the_checkouts_above_the_resume_mark(self):
+        checkout_id, _, sku = self.crash_checkout("place_order")
+        self.assert_completed_and_sums_agree(checkout_id, sku, 2, 10)
+        started = int(self.db.query(
+            "SELECT global_offset FROM journal WHERE persistence_id = 'checkout|%s' "
+            "AND seq_nr = 1" % checkout_id)[0][0])
+        # The running node moves the mark past the ended checkout, so a
+        # start-up does not read it again.
+        mark_sql = "SELECT last_offset FROM projection_offsets WHERE name = 'checkout-resume'"
+        harness.wait_until(lambda: int((self.db.query(mark_sql) or [["0"]])[0][0]) >= started,
+                           timeout=15, what="the resume mark to pass the ended checkout")
+        self.restart_node()
+        with open(self.node.log_path, encoding="utf-8", errors="replace") as f:
+            lines = [line for line in f if "read above offset" in line]
+        self.assertTrue(lines, self.node.log_tail())
+        m = re.search(r"resume: (\d+) checkout\(s\) read above offset (\d+)", lines[-1])
+        self.assertIsNotNone(m, lines[-1])
+        self.assertGreaterEqual(int(m.group(2)), started, lines[-1])
 
     def test_a_failing_capture_compensates_after_a_crash(self):
         checkout_id, cart_id, sku = self.crash_checkout("place_order", token="tok_capture_fails")

@@ -16,10 +16,12 @@
 #include "actors/runtime/system_config.hpp"
 #include "net/api/api.hpp"
 #include "net/http/server.hpp"
+#include "persistence/pg/checkout_resume.hpp"
 #include "persistence/pg/connection.hpp"
 #include "persistence/pg/journal_writer.hpp"
 #include "persistence/pg/migrations.hpp"
 #include "persistence/pg/probe.hpp"
+#include "persistence/pg/reader.hpp"
 #include "persistence/pg/idempotency_store.hpp"
 #include "persistence/pg/revocation_store.hpp"
 #include "persistence/projections/catalogue_projection.hpp"
@@ -147,31 +149,30 @@ bool seed_demo(const config& cfg, net::api::services& s) {
 /// Hands every checkout that did not end to the runner, and wakes the
 /// inventory entities that may hold reservations (their expiry timers are
 /// re-armed on recovery, so a reservation whose saga is gone still expires).
+/// Both reads start at the resume mark (persistence/pg/checkout_resume.hpp):
+/// a reservation below it was taken by a checkout that has ended, which
+/// committed or released it, or, closed by an operator, leaves it to expire
+/// when its inventory entity next loads.
 bool resume_unfinished(const config& cfg, net::api::services& s) {
   persistence::pg::connection conn{cfg.pg.conninfo, "agora-resume"};
   if (!conn.ensure_connected()) {
     node_log().critical("resume: cannot connect to PostgreSQL");
     return false;
   }
-  // The newest event of each checkout tells whether it ended or waits for an operator.
-  auto sagas = conn.exec(
-    "SELECT substr(s.persistence_id, 10) FROM journal s "
-    "WHERE s.event_type = 'checkout.started' AND "
-    "(SELECT l.event_type FROM journal l WHERE l.persistence_id = s.persistence_id "
-    " ORDER BY l.seq_nr DESC LIMIT 1) NOT IN "
-    "('checkout.completed', 'checkout.compensated', 'checkout.closed', 'checkout.stuck')");
-  if (!sagas) {
-    node_log().critical("resume: {}", sagas.error().message);
+  auto scan = persistence::pg::scan_checkouts(conn);
+  if (!scan) {
+    node_log().critical("resume: {}", scan.error().message);
     return false;
   }
-  for (int i = 0; i < sagas.rows(); ++i)
-    s.runner.run(std::string(sagas.text(i, 0)));
-  if (sagas.rows() > 0)
-    node_log().info("resuming {} unfinished checkout(s)", sagas.rows());
-  auto held = conn.exec(
+  for (const auto& id : scan->unfinished)
+    s.runner.run(id);
+  node_log().info("resume: {} checkout(s) read above offset {}, {} unfinished resumed",
+                  scan->scanned, scan->mark_before, scan->unfinished.size());
+  auto held = conn.exec_params(
     "SELECT DISTINCT substr(persistence_id, 11) FROM journal "
-    "WHERE event_type = 'inventory.reserved' AND created_at > now() - make_interval(secs => " +
-    std::to_string(cfg.inventory.reservation_ttl_s) + " + 60)");
+    "WHERE event_type = 'inventory.reserved' AND global_offset > $1 "
+    "AND created_at > now() - make_interval(secs => $2)",
+    {std::to_string(scan->mark_before), std::to_string(cfg.inventory.reservation_ttl_s + 60)});
   if (!held) {
     node_log().critical("resume: {}", held.error().message);
     return false;
@@ -179,6 +180,30 @@ bool resume_unfinished(const config& cfg, net::api::services& s) {
   for (int i = 0; i < held.rows(); ++i)
     s.inventory.tell(std::string(held.text(i, 0)), inventory::get{}, "resume", {});
   return true;
+}
+
+/// Moves the resume mark up every `interval`, on a connection of its own (a
+/// scan after a busy minute probes tens of thousands of checkouts, which
+/// must not hold up the order lists of the shared reader), so that the next
+/// start-up reads only the checkouts since about then.
+caf::actor spawn_resume_marker(caf::actor_system& sys, const std::string& conninfo,
+                               std::chrono::seconds interval) {
+  auto reader = persistence::pg::spawn_reader(sys, conninfo);
+  return sys.spawn([reader, interval](caf::event_based_actor* self) -> caf::behavior {
+    self->link_to(reader.handle());
+    self->delayed_send(self, interval, tick_atom_v);
+    return {
+      [self, reader, interval](tick_atom) {
+        reader.run([](persistence::pg::connection* conn) {
+          if (!conn)
+            return;
+          if (auto scan = persistence::pg::scan_checkouts(*conn); !scan)
+            node_log().warn("resume mark: {}", scan.error().message);
+        });
+        self->delayed_send(self, interval, tick_atom_v);
+      },
+    };
+  });
 }
 
 /// Drains a region: its entities finish their writes and stop.
@@ -345,6 +370,8 @@ int run(const config& cfg, const sigset_t& stop_signals) {
 
     bool ready = revocations_loaded && bootstrap_admin(cfg, s) &&
                  (!cfg.catalogue.seed_demo || seed_demo(cfg, s)) && resume_unfinished(cfg, s);
+    auto resume_marker = spawn_resume_marker(
+      sys, cfg.pg.conninfo, std::chrono::seconds(cfg.checkout.resume_mark_interval_s));
     std::unique_ptr<net::http::http_server> server;
     if (ready) {
       net::http::router routes;
@@ -382,7 +409,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
     for (auto hdl : {caf::actor_cast<caf::actor>(projection), caf::actor_cast<caf::actor>(queries),
                      caf::actor_cast<caf::actor>(probe), caf::actor_cast<caf::actor>(revocation_store),
                      caf::actor_cast<caf::actor>(s.idempotency),
-                     caf::actor_cast<caf::actor>(s.gateway), s.reader.handle(),
+                     caf::actor_cast<caf::actor>(s.gateway), resume_marker, s.reader.handle(),
                      caf::actor_cast<caf::actor>(journal)})
       self->send_exit(hdl, caf::exit_reason::user_shutdown);
     node_log().info("stopped");
