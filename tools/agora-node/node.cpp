@@ -188,8 +188,10 @@ bool resume_unfinished(const config& cfg, net::api::services& s) {
 /// start-up reads only the checkouts since about then.
 caf::actor spawn_resume_marker(caf::actor_system& sys, const std::string& conninfo,
                                std::chrono::seconds interval) {
-  auto reader = persistence::pg::spawn_reader(sys, conninfo);
-  return sys.spawn([reader, interval](caf::event_based_actor* self) -> caf::behavior {
+  // The reader and interval travel as spawn arguments, not captures: CAF 0.17
+  // dereferences a null argument tuple for a function actor spawned without.
+  auto marker = [](caf::event_based_actor* self, persistence::pg::reader reader,
+                   std::chrono::seconds interval) -> caf::behavior {
     self->link_to(reader.handle());
     self->delayed_send(self, interval, tick_atom_v);
     return {
@@ -203,7 +205,8 @@ caf::actor spawn_resume_marker(caf::actor_system& sys, const std::string& connin
         self->delayed_send(self, interval, tick_atom_v);
       },
     };
-  });
+  };
+  return sys.spawn(marker, persistence::pg::spawn_reader(sys, conninfo), interval);
 }
 
 /// Drains a region: its entities finish their writes and stop.
