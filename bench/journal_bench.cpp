@@ -1,13 +1,15 @@
 // The journal's write path off the database: the per-event codec encode the
-// entity shell runs for every decided event (a cart event here), and the
-// committer's encoding of a whole batch into the five text-array parameters
-// of `INSERT ... SELECT * FROM unnest(...)` (persistence/pg/journal_writer.hpp).
+// entity shell runs for every decided event (a cart event, and the refused
+// checkout a flash sale writes per customer turned away), and the committer's
+// encoding of a whole batch into the five binary-format array parameters of
+// `INSERT ... SELECT * FROM unnest(...)` (persistence/pg/journal_writer.hpp).
 #include <benchmark/benchmark.h>
 
 #include <string>
 #include <vector>
 
 #include "actors/cart/cart.hpp"
+#include "sagas/checkout.hpp"
 #include "bench/bench_support.hpp"
 #include "persistence/journal.hpp"
 #include "persistence/pg/journal_writer.hpp"
@@ -50,6 +52,31 @@ void BM_cart_decode_event(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_cart_decode_event);
+
+/// `checkout.refused`: a checkout refused at its admission, one journal row
+/// per customer a flash sale turns away.
+void BM_checkout_encode_refused(benchmark::State& state) {
+  using checkout::checkout_traits;
+  const checkout::event refused = checkout::started{
+    "8bab03bf-8b6e-8f8b-8e86-fc0c30c50643", "596f055d-25f1-4902-ac62-f84d95178696",
+    "b2c3f9b8-8abb-4674-9208-e2d1fe8d81d1", "1c58ba2d-2ee2-4729-90a7-434995392ae3", std::nullopt,
+    R"({"name":"Load","line1":"1 Test St","city":"Berlin","postal_code":"10115","country":"DE"})",
+    "tok_ok", fixed_now_us,
+    make_problem(errc::out_of_stock, "SKU FLASH-2e8904743f: requested 1, available 0",
+                 R"({"sku":"FLASH-2e8904743f","requested":1,"available":0})"),
+    "a3648b03e0f8c2a4300fd8952534230bc26c18769cc030183a2605c91c6f212b", true};
+  auto once = checkout_traits::encode_event(refused);
+  auto back = checkout_traits::decode_event(checkout_traits::event_type(refused), once);
+  if (!verify(state, back && *back == refused, "the encoded refusal does not decode back"))
+    return;
+  for (auto _ : state) {
+    auto payload = checkout_traits::encode_event(refused);
+    benchmark::DoNotOptimize(payload);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = static_cast<double>(once.size());
+}
+BENCHMARK(BM_checkout_encode_refused);
 
 // -- batch encoding -------------------------------------------------------------
 
