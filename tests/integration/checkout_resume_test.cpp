@@ -109,3 +109,19 @@ TEST_CASE("the resume scan fails as unavailable when the database cannot be reac
   REQUIRE_FALSE(scan);
   CHECK(scan.error().code == errc::unavailable);
 }
+
+TEST_CASE("a resume scan whose mark cannot be stored fails and leaves the mark as it was",
+          "[integration][resume]") {
+  test::test_database db;
+  auto conn = db.connect();
+  write(*conn, "a", {"checkout.started", "checkout.completed"});
+  REQUIRE(conn->exec("CREATE FUNCTION refuse_marks() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN RAISE EXCEPTION 'marks refused'; END $$"));
+  REQUIRE(conn->exec("CREATE TRIGGER refuse_marks BEFORE INSERT OR UPDATE ON projection_offsets "
+                     "FOR EACH ROW EXECUTE FUNCTION refuse_marks()"));
+  auto scan = scan_checkouts(*conn);
+  REQUIRE_FALSE(scan);
+  CHECK(scan.error().code == errc::unavailable);
+  CHECK(scan.error().message.find("marks refused") != std::string::npos);
+  CHECK(db.query("SELECT count(*) FROM projection_offsets WHERE name = 'checkout-resume'") == "0");
+}
