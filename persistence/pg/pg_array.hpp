@@ -20,9 +20,6 @@ void append_array_element(std::string& out, std::string_view value);
 /// `{"a","b"}` for a text/jsonb array parameter.
 std::string text_array(const std::vector<std::string>& values);
 
-/// `{1,2,3}` for a bigint array parameter.
-std::string int_array(const std::vector<int64_t>& values);
-
 /// Builds an array literal element by element without an intermediate vector.
 class array_builder {
 public:
@@ -74,10 +71,5 @@ private:
 /// element type.
 bool parse_binary_array(std::string_view data, uint32_t element_oid,
                         std::vector<std::string>& out);
-
-/// Parses a one-dimensional text array literal as PostgreSQL prints it
-/// (quoted or bare elements); NULL elements become empty strings. Returns
-/// false on malformed input. The inverse of text_array, for reading arrays.
-bool parse_text_array(std::string_view literal, std::vector<std::string>& out);
 
 } // namespace agora::persistence::pg
