@@ -1,6 +1,7 @@
 // The checkout runner on CAF's deterministic scheduler, over real entity
 // shells on the in-memory journal and the simulated gateway: the happy path,
-// a gateway call that times out and is retried with the same key, the next
+// a watch on a checkout the journal cannot give back before the watch's
+// limit, a gateway call that times out and is retried with the same key, the next
 // step run while a record is written (and that record lost), a runner that
 // dies between steps and a new one that resumes from the journal, and replay
 // of the recorded history.
@@ -247,6 +248,26 @@ TEST_CASE("a watch whose limit passes first gets the saga as it stands, and the 
   CHECK((*watched)->at(step_name::authorize_payment).attempts == 0);
   f.run_timeouts(); // the retry's backoff
   CHECK(f.saga().status == saga_status::completed);
+}
+
+TEST_CASE("a watch on a checkout that cannot be read before its limit is answered unavailable",
+          "[sagas][runner]") {
+  fixture f;
+  auto runner = f.spawn_runner();
+  f.data->fail_next_loads = 100; // the journal cannot give the runner co-9
+  std::optional<result<checkout::state>> watched;
+  runner.watch("co-9", std::chrono::milliseconds(500),
+               [&watched](result<checkout::state> st) { watched = std::move(st); });
+  f.run();
+  CHECK_FALSE(watched); // the runner reads it again every 200 ms until the limit
+  f.advance(std::chrono::milliseconds(300));
+  CHECK_FALSE(watched);
+  f.advance(std::chrono::milliseconds(300));
+  REQUIRE(watched);
+  REQUIRE_FALSE(*watched);
+  CHECK(watched->error().code == errc::unavailable);
+  CHECK(watched->error().message == "the checkout could not be read in time");
+  f.data->fail_next_loads = 0;
 }
 
 TEST_CASE("a gateway call that times out is retried with the same key", "[sagas][runner]") {

@@ -572,6 +572,36 @@ class CheckoutKeyTest(CheckoutCase):
             "SELECT count(*) FROM idempotency_keys WHERE scope LIKE '%%/carts/%s/checkout'"
             % cart_id), [["0"]])
 
+    def test_a_recorded_answer_that_no_longer_reads_is_500_and_starts_nothing(self):
+        # Only a damaged journal row can do this. The repeat cannot give the
+        # first answer again: it says so in the contract's format, and runs
+        # no checkout in its place.
+        cart_id, skus = self.stocked_cart([(1, 10)])
+        key = "damaged-" + harness.random_token(10)
+        bad = {"payment": {"method": "card", "token": "tok_ok"}}
+        first = self.api.post(self.path(cart_id), bad, headers={"Idempotency-Key": key})
+        self.assert_error(first, 400, "invalid_request", field="shipping_address")
+        damaged = self.db.query(
+            "UPDATE journal SET payload = jsonb_set(payload, '{response}', '\"not a response\"') "
+            "WHERE global_offset = (SELECT max(global_offset) FROM journal "
+            "WHERE event_type = 'checkout.request_rejected') RETURNING payload->>'status'")
+        self.assertEqual(damaged, [["400"]])
+        self.restart_node()  # the record is read again from the journal
+        # A 500 here is the node's own data, not the request (which is why the
+        # harness's rule against 500 is lifted for this call).
+        again = self.api.post(self.path(cart_id), bad, headers={"Idempotency-Key": key},
+                              check=False)
+        self.assert_error(again, 500, "internal")
+        self.assertEqual(again.json["error"]["message"], "the recorded response is unreadable")
+        # The record stands: another body under the key is still another body.
+        other = self.api.post(self.path(cart_id), checkout_body(), headers={"Idempotency-Key": key})
+        self.assert_error(other, 409, "conflict")
+        self.assertEqual(self.api.get("/api/v1/carts/%s" % cart_id).json["status"], "open")
+        self.assertEqual(self.levels(skus[0])["on_hand"], 10)
+        self.assertEqual(self.db.query(
+            "SELECT count(*) FROM journal WHERE event_type = 'checkout.started' "
+            "AND payload->>'cart_id' = '%s'" % cart_id), [["0"]])
+
     def test_an_answer_the_journal_cannot_record_is_503_and_recorded_on_retry(self):
         # A 4xx under a key is an answer only once it is recorded: while the
         # journal refuses the record, the POST is 503 and the key stays free.

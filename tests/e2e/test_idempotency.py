@@ -68,6 +68,27 @@ class IdempotencyTest(harness.NodeTestCase):
         self.assert_error(self.post_keyed(path, body, key), 422, "out_of_stock")
         self.assertEqual(self.post_keyed(path, body, key + "-new").status, 200)
 
+    def test_a_recorded_answer_that_no_longer_reads_is_500_and_performs_nothing(self):
+        product = self.create_product(initial_stock=1)
+        cart = self.create_cart()
+        path = "/api/v1/carts/%s/items" % cart["cart_id"]
+        body = {"sku": product["sku"], "quantity": 5}
+        key = "damaged-" + harness.random_token(8)
+        self.assert_error(self.post_keyed(path, body, key), 422, "out_of_stock")
+        # Only a damaged row can do this: the node cannot give the first
+        # answer again. The 500 is the node's own data, not the request
+        # (which is why the harness's rule against 500 is lifted here).
+        self.assertEqual(self.db.query(
+            "UPDATE idempotency_keys SET response = '\"not a response\"' "
+            "WHERE key = '%s' RETURNING status" % key), [["422"]])
+        r = self.api.post(path, body, headers={"Idempotency-Key": key}, check=False)
+        self.assert_error(r, 500, "internal")
+        self.assertEqual(r.json["error"]["message"], "the recorded response is unreadable")
+        # Nothing ran in its place, and the key still holds its request.
+        self.assertEqual(self.api.get("/api/v1/carts/" + cart["cart_id"]).json["items"], [])
+        self.assert_error(self.post_keyed(path, {"sku": product["sku"], "quantity": 1}, key),
+                          409, "conflict")
+
     def test_keys_are_scoped_to_the_caller(self):
         key = "shared-" + harness.random_token(8)
         guest = self.post_keyed("/api/v1/carts", {}, key)
