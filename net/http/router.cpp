@@ -133,6 +133,14 @@ bool router::has(verb method, std::string_view pattern) const {
   return false;
 }
 
+std::chrono::milliseconds router::shortest_route_timeout() const {
+  std::chrono::milliseconds shortest{0};
+  for (const auto& r : routes_)
+    if (r->timeout.count() > 0 && (shortest.count() == 0 || r->timeout < shortest))
+      shortest = r->timeout;
+  return shortest;
+}
+
 route_match router::match(verb method, const std::vector<std::string>& segments) const {
   route_match out;
   const shape* best = nullptr;

@@ -98,6 +98,9 @@ public:
   /// not by name).
   bool has(verb method, std::string_view pattern) const;
 
+  /// The shortest timeout a route set for itself, or zero when none did.
+  std::chrono::milliseconds shortest_route_timeout() const;
+
   /// Matches decoded path segments (see parse_target).
   route_match match(verb method, const std::vector<std::string>& segments) const;
 

@@ -1,5 +1,6 @@
 #include "net/http/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <limits>
@@ -61,6 +62,10 @@ namespace {
 
 using clock = std::chrono::steady_clock;
 
+/// How long a connection closed after an error reads and discards what the
+/// client still sends (session::linger).
+constexpr std::chrono::milliseconds linger_for{2000};
+
 // -- small helpers --------------------------------------------------------------
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -105,7 +110,7 @@ verb to_verb(bhttp::verb v) noexcept {
 bool quiet_error(const beast::error_code& ec) noexcept {
   return ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream
          || ec == asio::error::eof || ec == asio::error::connection_reset
-         || ec == asio::error::broken_pipe || ec == beast::error::timeout
+         || ec == asio::error::broken_pipe
          || ec == asio::error::not_connected || ec == asio::error::bad_descriptor
          || ec == bhttp::error::partial_message;
 }
@@ -175,6 +180,10 @@ struct server_core {
   asio::strand<asio::io_context::executor_type> accept_strand{asio::make_strand(ioc)};
   tcp::acceptor acceptor{accept_strand};
   asio::steady_timer accept_retry{accept_strand};
+  /// Finds the sessions whose deadline passed (sweep_deadlines), every
+  /// sweep_every.
+  asio::steady_timer sweep_timer{accept_strand};
+  clock::duration sweep_every{std::chrono::milliseconds(250)};
   std::vector<std::thread> io_threads;
 
   server_core(router r, std::shared_ptr<const auth::token_service> t)
@@ -190,6 +199,7 @@ struct server_core {
   void close_idle_keep_alive();
   uint64_t add_session(const std::shared_ptr<session>& s);
   void remove_session(uint64_t id);
+  void sweep_deadlines();
   void record(const route* r, verb method, unsigned status, double seconds);
 };
 
@@ -198,10 +208,9 @@ struct server_core {
 /// One connection: read → dispatch → (handler replies) → write → read.
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(server_core& srv, tcp::socket socket)
-    : srv_(srv), stream_(std::move(socket)), timer_(stream_.get_executor()) {
+  session(server_core& srv, tcp::socket socket) : srv_(srv), socket_(std::move(socket)) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = socket_.remote_endpoint(ec);
     if (!ec)
       remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
@@ -225,7 +234,7 @@ public:
   /// closes after its response.
   void on_server_stop() {
     if (idle_)
-      stream_.cancel();
+      socket_.cancel();
   }
 
   /// Between two requests of a keep-alive connection. Read on other threads
@@ -236,25 +245,41 @@ public:
   /// connection waiting for its next request closes, to make room.
   void close_if_idle_keep_alive() {
     if (idle_keep_alive())
-      stream_.cancel();
+      socket_.cancel();
   }
 
   /// Posted by stop() when the grace period is over.
-  void force_close() {
-    timer_.cancel();
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
-  }
+  void force_close() { close(); }
 
-  asio::any_io_executor executor() { return stream_.get_executor(); }
+  asio::any_io_executor executor() { return socket_.get_executor(); }
 
   /// A handler's reply, on this session's executor.
   void on_reply(uint64_t seq, response&& r) {
     if (!awaiting_ || seq != seq_)
       return;
-    timer_.cancel();
     finish(std::move(r), false);
+  }
+
+  /// The deadline of what the session waits for now (reading, a handler's
+  /// reply, writing), or 0; read by the sweep on another thread.
+  int64_t deadline() const { return deadline_.load(std::memory_order_relaxed); }
+
+  /// Called by the sweep for a passed deadline; false when a sweep already
+  /// posted on_deadline and it has not run yet.
+  bool claim_deadline() { return !deadline_posted_.exchange(true, std::memory_order_relaxed); }
+
+  /// Posted by the sweep: the deadline it saw has passed. What the session
+  /// waits for may have changed since; only a deadline still set and passed
+  /// counts. A handler that did not reply is answered 503; anything else
+  /// (a slow client, a stalled write, an idle keep-alive) closes.
+  void on_deadline() {
+    deadline_posted_.store(false, std::memory_order_relaxed);
+    auto d = deadline();
+    if (d == 0 || clock::now().time_since_epoch().count() < d)
+      return;
+    if (awaiting_)
+      return on_request_timeout();
+    close();
   }
 
 private:
@@ -271,8 +296,8 @@ private:
     }
     idle_ = true;
     keep_alive_idle_.store(seq_ > 0, std::memory_order_relaxed);
-    stream_.expires_after(timeout);
-    stream_.async_read_some(buffer_.prepare(4096),
+    set_deadline(timeout);
+    socket_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->on_first_bytes(ec, n);
                             });
@@ -295,8 +320,8 @@ private:
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(srv_.cfg.max_header_bytes));
     parser_->body_limit(static_cast<uint64_t>(srv_.cfg.max_body_bytes));
-    stream_.expires_after(srv_.read_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
+    set_deadline(srv_.read_timeout);
+    bhttp::async_read_header(socket_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) {
                                self->on_header(ec);
                              });
@@ -309,7 +334,7 @@ private:
     auto expect = msg[bhttp::field::expect];
     if (!parser_->is_done() && iequals(expect, "100-continue")) {
       static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
-      asio::async_write(stream_, asio::buffer(cont.data(), cont.size()),
+      asio::async_write(socket_, asio::buffer(cont.data(), cont.size()),
                         [self = shared_from_this()](beast::error_code ec, size_t) {
                           if (ec)
                             return self->close();
@@ -323,7 +348,7 @@ private:
   void read_body() {
     if (parser_->is_done())
       return on_request();
-    bhttp::async_read(stream_, buffer_, *parser_,
+    bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (ec)
                           return self->on_read_error(ec);
@@ -492,10 +517,10 @@ private:
       }
     };
     responder res{std::make_shared<detail::reply_slot>(claim, std::move(deliver))};
-    timer_.expires_after(route_->timeout.count() > 0 ? route_->timeout : srv_.request_timeout);
-    timer_.async_wait([self = shared_from_this(), seq = seq_](beast::error_code ec) {
-      self->on_request_timeout(ec, seq);
-    });
+    // No I/O is pending while the handler runs: the session keeps itself
+    // alive until its reply or the deadline's 503 (finish) or a close.
+    alive_ = shared_from_this();
+    set_deadline(route_->timeout.count() > 0 ? route_->timeout : srv_.request_timeout);
     try {
       route_->fn(req, res);
     } catch (const std::exception& e) {
@@ -509,9 +534,7 @@ private:
     }
   }
 
-  void on_request_timeout(beast::error_code ec, uint64_t seq) {
-    if (ec == asio::error::operation_aborted || seq != seq_ || !awaiting_)
-      return;
+  void on_request_timeout() {
     if (!claim_ || !claim_->try_claim())
       return; // the reply won the race; it is on its way
     net_log().warn("{} {} [{}]: no reply in time", to_string(method_),
@@ -523,6 +546,7 @@ private:
 
   /// Writes `r`; `close_after` forces Connection: close (read errors).
   void finish(response&& r, bool close_after) {
+    auto self = std::move(alive_); // the write's handler keeps the session from here on
     awaiting_ = false;
     claim_.reset();
     auto elapsed = std::chrono::duration<double>(clock::now() - started_).count();
@@ -538,8 +562,8 @@ private:
     detail::serialize_response(out_, r, request_id_, version_ == 10 ? 0 : 1, keep,
                                method_ != verb::head);
     lingering_ = close_after;
-    stream_.expires_after(srv_.read_timeout);
-    asio::async_write(stream_, asio::buffer(out_),
+    set_deadline(srv_.read_timeout);
+    asio::async_write(socket_, asio::buffer(out_),
                       [self = shared_from_this(), keep](beast::error_code ec, size_t) {
                         self->on_write(ec, keep);
                       });
@@ -565,15 +589,15 @@ private:
   /// the response instead of a reset.
   void linger() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
     drained_ = 0;
-    stream_.expires_after(std::chrono::seconds(2));
+    set_deadline(linger_for);
     drain();
   }
 
   void drain() {
     buffer_.clear();
-    stream_.async_read_some(buffer_.prepare(65536),
+    socket_.async_read_some(buffer_.prepare(65536),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
                               self->drained_ += n;
                               auto limit = static_cast<size_t>(self->srv_.cfg.max_body_bytes) * 4
@@ -585,15 +609,30 @@ private:
   }
 
   void close() {
-    timer_.cancel();
+    deadline_.store(0, std::memory_order_relaxed);
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    alive_.reset();
+  }
+
+  /// What the session waits for now must happen within `timeout`.
+  void set_deadline(clock::duration timeout) {
+    deadline_.store((clock::now() + timeout).time_since_epoch().count(),
+                    std::memory_order_relaxed);
   }
 
   server_core& srv_;
-  beast::tcp_stream stream_;
-  asio::steady_timer timer_;
+  tcp::socket socket_;
+  /// A steady_clock time in its own ticks, or 0 (none, or closed). Sessions
+  /// arm no timer of their own: a timer per read, write and handler cost the
+  /// reactor a heap operation and a cancellation each, under its lock, and
+  /// with thousands of connections that was a tenth of a flash sale's CPU
+  /// in the node. The server's sweep looks at every deadline instead.
+  std::atomic<int64_t> deadline_{0};
+  std::atomic<bool> deadline_posted_{false};
+  /// The session itself while a handler runs (no I/O handler holds it then).
+  std::shared_ptr<session> alive_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   /// The response being written (its capacity is kept for the next one,
@@ -738,6 +777,29 @@ void server_core::remove_session(uint64_t id) {
     });
 }
 
+void server_core::sweep_deadlines() {
+  auto now = clock::now().time_since_epoch().count();
+  std::vector<std::shared_ptr<session>> due;
+  {
+    std::lock_guard guard{sessions_mtx};
+    for (auto& [id, weak] : sessions) {
+      auto s = weak.lock();
+      if (!s)
+        continue;
+      auto d = s->deadline();
+      if (d != 0 && d <= now && s->claim_deadline())
+        due.push_back(std::move(s));
+    }
+  }
+  for (auto& s : due)
+    asio::post(s->executor(), [s] { s->on_deadline(); });
+  sweep_timer.expires_after(sweep_every);
+  sweep_timer.async_wait([this](beast::error_code ec) {
+    if (!ec)
+      sweep_deadlines();
+  });
+}
+
 void server_core::record(const route* r, verb method, unsigned status, double seconds) {
   auto route_key = r ? static_cast<uint64_t>(r->id) + 1 : 0;
   if (r)
@@ -837,6 +899,13 @@ uint16_t http_server::start(const config::http_section& cfg) {
   d.bound_port = d.acceptor.local_endpoint().port();
   d.work.emplace(d.ioc.get_executor());
   d.do_accept();
+  // A deadline passes at most an eighth of the shortest timeout late.
+  auto shortest = std::min({d.read_timeout, d.idle_timeout, d.request_timeout, linger_for});
+  if (auto route = d.routes.shortest_route_timeout(); route.count() > 0)
+    shortest = std::min(shortest, route);
+  d.sweep_every = std::clamp<clock::duration>(shortest / 8, std::chrono::milliseconds(5),
+                                              std::chrono::milliseconds(250));
+  asio::post(d.accept_strand, [&d] { d.sweep_deadlines(); });
   for (size_t i = 0; i < d.threads_wanted; ++i)
     d.io_threads.emplace_back([&d] {
       for (;;) {

@@ -1,5 +1,6 @@
 // The HTTP server over real sockets on 127.0.0.1: keep-alive, the contract's
-// error bodies, limits, auth, request ids, the request timeout, malformed
+// error bodies, limits, auth, request ids, the timeouts (handler, slow
+// request, idle keep-alive, a response the client does not read), malformed
 // input and graceful stop.
 #include <catch2/catch.hpp>
 
@@ -170,6 +171,9 @@ struct fixture {
     r.get("/api/v1/throws", h::auth_requirement::none,
           [](h::request&, h::responder) { throw std::runtime_error("boom"); });
     r.get("/api/v1/drops", h::auth_requirement::none, [](h::request&, h::responder) {});
+    r.get("/api/v1/big", h::auth_requirement::none, [](h::request&, h::responder res) {
+      res.json(200, '"' + std::string(32 << 20, 'x') + '"');
+    });
     r.get("/api/v1/me", h::auth_requirement::customer, [](h::request& req, h::responder res) {
       json::object o;
       o["customer_id"] = req.caller->customer_id;
@@ -475,6 +479,23 @@ TEST_CASE("idle keep-alive and slow requests time out", "[net][server]") {
     c.write_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");
     CHECK(c.closed_by_peer(2s));
   }
+}
+
+TEST_CASE("a response the client does not read is given up after the read timeout",
+          "[net][server]") {
+  fixture f{[](config::http_section& cfg) { cfg.read_timeout_ms = 300; }};
+  client c{f.port};
+  auto start = std::chrono::steady_clock::now();
+  c.write(make(bhttp::verb::get, "/api/v1/big")); // 32 MiB, more than the socket buffers hold
+  auto until = [&](auto done) {
+    while (!done() && std::chrono::steady_clock::now() - start < 5s)
+      std::this_thread::sleep_for(5ms);
+  };
+  until([&] { return f.server->open_connections() == 1; });
+  until([&] { return f.server->open_connections() == 0; });
+  auto waited = std::chrono::steady_clock::now() - start;
+  CHECK(f.server->open_connections() == 0);
+  CHECK(waited >= 290ms);
 }
 
 TEST_CASE("beyond http.max_connections a connection waits until another closes",
