@@ -2,15 +2,19 @@
 // bodies of POST /carts/{id}/items and POST /carts/{id}/checkout with the
 // handlers' own parsers (net/api/cart_bodies.hpp), and rendering the cart,
 // order and checkout responses with net/api/render.hpp + json::serialize, as
-// the handlers do before they hand the text to Beast.
+// the handlers do before they hand the text to Beast, and the 422 of a
+// checkout refused at admission.
 #include <benchmark/benchmark.h>
 
 #include <string>
 
 #include "actors/common/time.hpp"
 #include "bench/bench_support.hpp"
+#include "actors/common/json.hpp"
+#include "actors/inventory/inventory.hpp"
 #include "net/api/cart_bodies.hpp"
 #include "net/api/render.hpp"
+#include "net/http/handler.hpp"
 
 namespace agora::bench {
 namespace {
@@ -192,6 +196,33 @@ void BM_render_checkout(benchmark::State& state) {
   state.counters["body_bytes"] = static_cast<double>(once.size());
 }
 BENCHMARK(BM_render_checkout);
+
+/// The 422 of a checkout refused at admission, the flash sale's common
+/// answer: the entity's out_of_stock problem, its details with the checkout
+/// id added (with_string_member), the error body (response::error).
+void BM_render_refusal(benchmark::State& state) {
+  auto id = fake_uuid(11);
+  auto render = [&id] {
+    auto p = inventory::out_of_stock("FLASH-0001", 1, 0);
+    return net::http::response::error(
+             make_problem(p.code, p.message, with_string_member(p.details, "checkout_id", id)))
+      .body;
+  };
+  auto once = render();
+  auto v = parse_json(once);
+  if (!verify(state,
+              v && v->at("error").at("details").at("checkout_id").as_string() == id &&
+                v->at("error").at("code").as_string() == "out_of_stock",
+              "the refusal's body lacks its code or checkout id"))
+    return;
+  for (auto _ : state) {
+    auto text = render();
+    benchmark::DoNotOptimize(text);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["body_bytes"] = static_cast<double>(once.size());
+}
+BENCHMARK(BM_render_refusal);
 
 /// One timestamp of a rendering (`"2025-10-09T08:53:20.000Z"`): every body
 /// above has between one (cart) and seventeen (checkout) of them.

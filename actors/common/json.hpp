@@ -24,6 +24,16 @@ namespace json = boost::json;
 /// Parses a JSON text into a Boost.JSON value; nullopt if it is not valid JSON.
 std::optional<json::value> parse_json(std::string_view text);
 
+/// True when `text` is one valid JSON object (surrounding whitespace allowed).
+/// Checks without building a value.
+bool is_json_object(std::string_view text) noexcept;
+
+/// `object` (a JSON object text) with the string member `key` set to
+/// `value`: appended when the text is a compact object without `key`,
+/// otherwise through a parse. Not an object: an object of that member only.
+std::string with_string_member(std::string_view object, std::string_view key,
+                               std::string_view value);
+
 /// Reads `obj[key]` as a string / int64 / object; nullopt when absent or of
 /// another type.
 std::optional<std::string> get_string(const json::object& obj, std::string_view key);

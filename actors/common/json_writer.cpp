@@ -110,6 +110,12 @@ json_writer& json_writer::time(timestamp_us t) {
   return value(std::string_view{buf, format_rfc3339(t, buf)});
 }
 
+json_writer& json_writer::raw(std::string_view json) {
+  separate();
+  out_ += json;
+  return *this;
+}
+
 std::string json_writer::take() {
   std::string text = std::move(out_);
   out_.clear();

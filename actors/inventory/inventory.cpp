@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "actors/common/json.hpp"
+#include "actors/common/json_writer.hpp"
 #include "actors/common/overloaded.hpp"
 
 namespace agora::inventory {
@@ -13,14 +14,16 @@ static_assert(runtime::entity_traits<inventory_traits>);
 static_assert(runtime::has_deadlines<inventory_traits>);
 
 problem out_of_stock(std::string_view sku, int64_t requested, int64_t available) {
-  json::object details;
-  details["sku"] = sku;
-  details["requested"] = requested;
-  details["available"] = available;
+  json_writer details{64 + sku.size()};
+  details.begin_object()
+    .member("sku", sku)
+    .member("requested", requested)
+    .member("available", available)
+    .end_object();
   return make_problem(errc::out_of_stock,
                       "SKU " + std::string(sku) + ": requested " + std::to_string(requested) +
                         ", available " + std::to_string(available),
-                      json::serialize(details));
+                      details.take());
 }
 
 namespace {

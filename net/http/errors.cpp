@@ -1,6 +1,7 @@
 #include "net/http/errors.hpp"
 
 #include "actors/common/json.hpp"
+#include "actors/common/json_writer.hpp"
 
 namespace agora::net::http {
 
@@ -39,16 +40,12 @@ unsigned http_status(errc code) noexcept {
 
 std::string render_error_body(const problem& p) {
   auto m = map_error(p.code);
-  json::object details;
-  if (auto parsed = parse_json(p.details); parsed && parsed->is_object())
-    details = std::move(parsed->get_object());
-  json::object err;
-  err["code"] = to_string(m.wire_code);
-  err["message"] = p.message;
-  err["details"] = std::move(details);
-  json::object body;
-  body["error"] = std::move(err);
-  return json::serialize(body);
+  json_writer w{64 + p.message.size() + p.details.size()};
+  w.begin_object().key("error").begin_object();
+  w.member("code", to_string(m.wire_code)).member("message", p.message);
+  w.key("details").raw(is_json_object(p.details) ? std::string_view{p.details} : "{}");
+  w.end_object().end_object();
+  return w.take();
 }
 
 const char* status_reason(unsigned status) noexcept {

@@ -86,6 +86,10 @@ TEST_CASE("error bodies follow the contract exactly", "[net][errors]") {
         == R"({"error":{"code":"unavailable","message":"busy","details":{}}})");
   CHECK(render_error_body(make_problem(errc::internal, "x", "[1,2]"))
         == R"({"error":{"code":"internal","message":"x","details":{}}})");
+  CHECK(render_error_body(make_problem(errc::internal, "x", "{not json}"))
+        == R"({"error":{"code":"internal","message":"x","details":{}}})");
+  CHECK(render_error_body(make_problem(errc::internal, "x", R"({"a":1} trailing)"))
+        == R"({"error":{"code":"internal","message":"x","details":{}}})");
 }
 
 TEST_CASE("response factories set status, content type and headers", "[net][errors]") {

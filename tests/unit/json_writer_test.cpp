@@ -1,5 +1,6 @@
-// json_writer (actors/common/json_writer.hpp) against Boost.JSON, and the
-// lock-free format_rfc3339 against glibc's gmtime_r.
+// json_writer (actors/common/json_writer.hpp) against Boost.JSON, the
+// lock-free format_rfc3339 against glibc's gmtime_r, and the object-text
+// helpers of actors/common/json.hpp (is_json_object, with_string_member).
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -142,4 +143,39 @@ TEST_CASE("format_rfc3339 prints what gmtime_r gives, without it", "[time]") {
   // Outside years 0-9999 the text is wider, as printf's %04d makes it.
   CHECK(format_rfc3339(253'402'300'800'000'000) == reference_rfc3339(253'402'300'800'000'000));
   CHECK(format_rfc3339(-62'167'219'200'000'001) == reference_rfc3339(-62'167'219'200'000'001));
+}
+
+TEST_CASE("raw writes a JSON text as it is, separated like any value", "[json]") {
+  json_writer w;
+  w.begin_object().member("a", int64_t{1}).key("b").raw(R"({"c":[1,2]})");
+  w.key("d").begin_array().raw("true").raw("null").end_array().end_object();
+  CHECK(w.take() == R"({"a":1,"b":{"c":[1,2]},"d":[true,null]})");
+}
+
+TEST_CASE("is_json_object checks without building a value", "[json]") {
+  for (std::string_view ok : {"{}", R"({"a":1})", R"( {"a":{"b":[1,"x"]},"c":null} )",
+                              R"({"s":"}"})"})
+    CHECK(is_json_object(ok));
+  for (std::string_view bad : {"", " ", "[1,2]", "\"{}\"", "1", "{", "{}}", R"({"a":1} x)",
+                               "{not json}", R"({"a":})", "{} {}"})
+    CHECK_FALSE(is_json_object(bad));
+}
+
+TEST_CASE("with_string_member adds a member to an object text", "[json]") {
+  CHECK(with_string_member("{}", "id", "c-1") == R"({"id":"c-1"})");
+  CHECK(with_string_member(R"({"sku":"A","n":2})", "id", "c-1")
+        == R"({"sku":"A","n":2,"id":"c-1"})");
+  CHECK(with_string_member(R"({"a":1})", "id", "say \"hi\"") == R"({"a":1,"id":"say \"hi\""})");
+  // A member of that name is replaced, not repeated.
+  CHECK(with_string_member(R"({"id":"old","a":1})", "id", "new") == R"({"id":"new","a":1})");
+  // Not an object: the member alone.
+  CHECK(with_string_member("not json", "id", "c-1") == R"({"id":"c-1"})");
+  CHECK(with_string_member("[1]", "id", "c-1") == R"({"id":"c-1"})");
+  for (std::string_view object : {"{}", R"({"a":[1,{"b":2}]})", R"( {"a" : 1} )"}) {
+    auto out = with_string_member(object, "id", "x");
+    auto v = parse_json(out);
+    REQUIRE(v);
+    REQUIRE(v->is_object());
+    CHECK(v->get_object().at("id").as_string() == "x");
+  }
 }
