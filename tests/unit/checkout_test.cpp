@@ -1044,6 +1044,11 @@ TEST_CASE("every checkout event round-trips through its journal payload",
                                           address_text, "t", 7, std::nullopt,
                                           std::string(64, 'f'), true});
   test::check_event_round_trip<T>(rejected{std::string(64, 'f'), 409, tricky, 8});
+  // A refused start, its details and message with characters to escape.
+  test::check_event_round_trip<T>(started{
+    checkout_id, "cart-1", "order-1", "pay-1", std::nullopt, address_text, tricky, 9,
+    make_problem(errc::out_of_stock, tricky, R"({"sku":"A \"1\"","requested":2,"available":0})"),
+    std::string(64, 'e'), true});
 }
 
 TEST_CASE("checkout payloads have their documented fields", "[checkout][codec]") {
@@ -1060,6 +1065,28 @@ TEST_CASE("checkout payloads have their documented fields", "[checkout][codec]")
   REQUIRE(v->get_object().at("shipping_address").is_object());
   CHECK(v->get_object().at("shipping_address").get_object().at("city") == "London");
   CHECK(v->get_object().at("customer_id").is_null());
+  // A refusal, written as text: what json::serialize writes for the same
+  // members; the address and the details as the objects they are.
+  started refused{checkout_id, "cart-1", "order-1", "pay-1", "cust-1",
+                  R"({"name":"A","city":"B"})", "tok", 2,
+                  make_problem(errc::out_of_stock, "SKU \"A\"", R"({"sku":"A","available":0})"),
+                  std::string(64, 'f'), true};
+  CHECK(T::event_type(refused) == "checkout.refused");
+  json::object address{{"name", "A"}, {"city", "B"}};
+  json::object problem_value{{"code", "out_of_stock"}, {"message", "SKU \"A\""},
+                             {"details", json::object{{"sku", "A"}, {"available", 0}}}};
+  json::object expected{{"checkout_id", checkout_id}, {"cart_id", "cart-1"},
+                        {"order_id", "order-1"},      {"payment_id", "pay-1"},
+                        {"customer_id", "cust-1"},    {"shipping_address", address},
+                        {"payment_token", "tok"},     {"at", 2},
+                        {"refused", problem_value},   {"request_hash", std::string(64, 'f')},
+                        {"waits", true}};
+  CHECK(T::encode_event(refused) == json::serialize(expected));
+  // Details that are not an object text are written as {}.
+  refused.refused->details = "oops";
+  v = parse_json(T::encode_event(refused));
+  REQUIRE(v);
+  CHECK(v->get_object().at("refused").get_object().at("details") == json::object{});
 
   reply r;
   r.step = step_name::reserve_inventory;
