@@ -190,6 +190,8 @@ def main():
 
     def position(n):  # scenario order, then customers (NAME-N after NAME)
         base, _, level = n.rpartition("-") if n.rpartition("-")[2].isdigit() else (n, "", "")
+        if base.startswith("flash-sale-"):  # flash-sale-CxS, after flash-sale
+            return (order.index("flash-sale"), 10**9 + 1)
         return (order.index(base) if base in order else len(order), int(level or 10**9))
 
     loads.sort(key=position)

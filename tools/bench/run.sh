@@ -10,7 +10,9 @@
 #   browse, cart, checkout, mixed
 #                agora-load closed loop with $CUSTOMERS customers; NAME:N runs
 #                it with N customers (e.g. checkout:1 checkout:16 checkout:64)
-#   flash-sale   agora-load: $FLASH_CUSTOMERS customers race for $FLASH_STOCK units
+#   flash-sale   agora-load: $FLASH_CUSTOMERS customers race for $FLASH_STOCK units;
+#                flash-sale:CxS has C customers race for S units (results
+#                flash-sale-CxS), e.g. flash-sale:12000x100
 #
 # Every scenario gets a fresh database on the PostgreSQL at <pg port> (fsync
 # on) and a fresh Release agora-node seeded with the demo catalogue, then
@@ -33,7 +35,8 @@ usage() { sed -n '2,28s/^# \{0,1\}//p' "$0"; }
 BUILD=$1 PG_PORT=$2 OUT=$3
 shift 3
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(baselines product-get cart-add browse cart checkout flash-sale mixed)
+((${#SCENARIOS[@]})) ||
+  SCENARIOS=(baselines product-get cart-add browse cart checkout flash-sale flash-sale:12000x100 mixed)
 DURATION=${AGORA_BENCH_DURATION:-20}
 WARMUP=${AGORA_BENCH_WARMUP:-5}
 CUSTOMERS=${AGORA_BENCH_CUSTOMERS:-64}
@@ -239,22 +242,23 @@ run_load() { # name agora-load arguments...
   return "$status"
 }
 
-run_flash_sale() {
-  echo "== flash-sale: agora-load, $FLASH_CUSTOMERS customers, $FLASH_STOCK units"
+run_flash_sale() { # name customers stock
+  local name=$1 customers=$2 stock=$3
+  echo "== $name: agora-load, $customers customers, $stock units"
   # The window is the race: from agora-load's start line (the carts are
   # filled by then) to its "load done" line, so set-up and verification are
   # not in it. tail follows the output by inotify: a polling loop would take
   # CPU from a race that saturates the machine.
-  local pid s0 status=0 txt="$OUT/flash-sale.txt"
-  "$LOAD" --url "$BASE" --progress=never --out "$OUT/flash-sale.json" --scenario flash-sale \
-    --customers "$FLASH_CUSTOMERS" --stock "$FLASH_STOCK" >"$txt" 2>&1 &
+  local pid s0 status=0 txt="$OUT/$name.txt"
+  "$LOAD" --url "$BASE" --progress=never --out "$OUT/$name.json" --scenario flash-sale \
+    --customers "$customers" --stock "$stock" >"$txt" 2>&1 &
   pid=$!
   if await_line "$pid" "$txt" "^agora-load flash-sale:"; then
     s0=$(sample "$pid")
-    await_line "$pid" "$txt" "^agora-load: load done" && window flash-sale "$s0" "$(sample "$pid")"
+    await_line "$pid" "$txt" "^agora-load: load done" && window "$name" "$s0" "$(sample "$pid")"
   fi
   wait "$pid" || status=$?
-  sed -n '/verification/,$p' "$OUT/flash-sale.txt"
+  sed -n '/verification/,$p' "$txt"
   return "$status"
 }
 
@@ -263,16 +267,23 @@ for s in "${SCENARIOS[@]}"; do
   name=${s%%:*} customers=$CUSTOMERS
   [[ $s != *:* ]] || customers=${s#*:}
   case $name in
-    baselines | product-get | cart-add | flash-sale) [[ $s != *:* ]] ;;
+    baselines | product-get | cart-add) [[ $s != *:* ]] ;;
+    flash-sale) [[ $s != *:* || $customers =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] ;;
     browse | cart | checkout | mixed) [[ $customers =~ ^[1-9][0-9]*$ ]] ;;
     *) false ;;
   esac || { echo "run.sh: unknown scenario $s" >&2; exit 2; }
-  start_node "$name"
+  start_node "${s/:/-}" # its database and log are named after its results
   case $name in
     baselines) run_baselines ;;
     product-get) run_product_get ;;
     cart-add) run_cart_add ;;
-    flash-sale) run_flash_sale || failed+=(flash-sale) ;;
+    flash-sale)
+      if [[ $s == *:* ]]; then
+        run_flash_sale "flash-sale-$customers" "${customers%x*}" "${customers#*x}"
+      else
+        run_flash_sale flash-sale "$FLASH_CUSTOMERS" "$FLASH_STOCK"
+      fi || failed+=("$s")
+      ;;
     *)
       # Results of NAME:N are named NAME-N.
       run_load "${s/:/-}" --scenario "$name" --customers "$customers" --duration "$DURATION" \
