@@ -54,13 +54,19 @@ class IdempotencyTest(harness.NodeTestCase):
         r = self.api.get("/api/v1/carts/" + cart["cart_id"])
         self.assertEqual(r.json["items"][0]["quantity"], 1)
 
-    def test_a_client_error_is_replayed_too(self):
+    def refused_add(self, key_prefix):
+        """A keyed add of 5 units of a product that has 1: its 422 is recorded
+        under the key. Returns the product, the cart, the path, the body and the key."""
         product = self.create_product(initial_stock=1)
         cart = self.create_cart()
         path = "/api/v1/carts/%s/items" % cart["cart_id"]
         body = {"sku": product["sku"], "quantity": 5}
-        key = "oos-" + harness.random_token(8)
+        key = key_prefix + harness.random_token(8)
         self.assert_error(self.post_keyed(path, body, key), 422, "out_of_stock")
+        return product, cart, path, body, key
+
+    def test_a_client_error_is_replayed_too(self):
+        product, _, path, body, key = self.refused_add("oos-")
         r = self.api.post("/api/v1/inventory/%s/adjust" % product["sku"],
                           {"delta": 100, "reason": "restock"}, token=self.admin_token())
         self.assertEqual(r.status, 200, r)
@@ -69,12 +75,7 @@ class IdempotencyTest(harness.NodeTestCase):
         self.assertEqual(self.post_keyed(path, body, key + "-new").status, 200)
 
     def test_a_recorded_answer_that_no_longer_reads_is_500_and_performs_nothing(self):
-        product = self.create_product(initial_stock=1)
-        cart = self.create_cart()
-        path = "/api/v1/carts/%s/items" % cart["cart_id"]
-        body = {"sku": product["sku"], "quantity": 5}
-        key = "damaged-" + harness.random_token(8)
-        self.assert_error(self.post_keyed(path, body, key), 422, "out_of_stock")
+        product, cart, path, body, key = self.refused_add("damaged-")
         # Only a damaged row can do this: the node cannot give the first
         # answer again. The 500 is the node's own data, not the request
         # (which is why the harness's rule against 500 is lifted here).
