@@ -68,7 +68,7 @@ std::string encode_started(const started& e) {
       .member("code", to_string(p.code))
       .member("message", p.message)
       .key("details")
-      .raw(is_json_object(p.details) ? std::string_view{p.details} : "{}")
+      .object_text(p.details)
       .end_object();
   }
   if (!e.request_hash.empty())
@@ -356,7 +356,7 @@ std::string checkout_traits::encode_event(const event& ev) {
     return encode_started(*e);
   json::object o;
   std::visit(overloaded{
-               [&](const started&) {},
+               [&](const started&) {}, // encode_started, above
                [&](const rejected& e) {
                  o["request_hash"] = e.request_hash;
                  o["status"] = e.status;

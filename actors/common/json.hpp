@@ -29,8 +29,9 @@ std::optional<json::value> parse_json(std::string_view text);
 bool is_json_object(std::string_view text) noexcept;
 
 /// `object` (a JSON object text) with the string member `key` set to
-/// `value`: appended when the text is a compact object without `key`,
-/// otherwise through a parse. Not an object: an object of that member only.
+/// `value`: appended when the object ends in its `}` and holds no `"key"`
+/// text anywhere, otherwise through a parse (which replaces the member).
+/// Not an object: an object of that member only.
 std::string with_string_member(std::string_view object, std::string_view key,
                                std::string_view value);
 

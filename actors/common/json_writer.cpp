@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 
+#include "actors/common/json.hpp"
+
 namespace agora {
 
 namespace {
@@ -114,6 +116,10 @@ json_writer& json_writer::raw(std::string_view json) {
   separate();
   out_ += json;
   return *this;
+}
+
+json_writer& json_writer::object_text(std::string_view text) {
+  return raw(is_json_object(text) ? text : std::string_view{"{}"});
 }
 
 std::string json_writer::take() {

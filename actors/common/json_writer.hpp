@@ -41,9 +41,12 @@ public:
   json_writer& value(const std::optional<std::string>& s);
   /// A timestamp as RFC 3339 text (format_rfc3339).
   json_writer& time(timestamp_us t);
-  /// `json` as it is: a whole JSON value this program wrote (a problem's
-  /// details, a canonical address), which the writer does not check.
+  /// `json` as it is: a whole JSON value this program wrote (a canonical
+  /// address), which the writer does not check.
   json_writer& raw(std::string_view json);
+  /// `text` as it is when it is one JSON object (is_json_object), else {}:
+  /// a problem's details.
+  json_writer& object_text(std::string_view text);
 
   /// `key(k).value(v)`.
   template <class T>

@@ -216,7 +216,8 @@ void reply_checkout_outcome(services& s, const checkout::state& st, http::respon
   if (st.status == checkout::saga_status::compensated) {
     // The failure carries the saga's reason as its code (out_of_stock, ...).
     auto p = st.failure.value_or(make_problem(errc::conflict, "checkout was compensated"));
-    return res.error(p.code, p.message, with_string_member(p.details, "checkout_id", st.checkout_id));
+    return res.error(p.code, p.message,
+                     with_string_member(p.details, "checkout_id", st.checkout_id));
   }
   if (st.status != checkout::saga_status::completed)
     return reply_checkout_status(st, res);

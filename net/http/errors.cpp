@@ -43,7 +43,7 @@ std::string render_error_body(const problem& p) {
   json_writer w{64 + p.message.size() + p.details.size()};
   w.begin_object().key("error").begin_object();
   w.member("code", to_string(m.wire_code)).member("message", p.message);
-  w.key("details").raw(is_json_object(p.details) ? std::string_view{p.details} : "{}");
+  w.key("details").object_text(p.details);
   w.end_object().end_object();
   return w.take();
 }

@@ -145,11 +145,14 @@ TEST_CASE("format_rfc3339 prints what gmtime_r gives, without it", "[time]") {
   CHECK(format_rfc3339(-62'167'219'200'000'001) == reference_rfc3339(-62'167'219'200'000'001));
 }
 
-TEST_CASE("raw writes a JSON text as it is, separated like any value", "[json]") {
+TEST_CASE("raw and object_text write a JSON text as it is, separated like any value", "[json]") {
   json_writer w;
   w.begin_object().member("a", int64_t{1}).key("b").raw(R"({"c":[1,2]})");
   w.key("d").begin_array().raw("true").raw("null").end_array().end_object();
   CHECK(w.take() == R"({"a":1,"b":{"c":[1,2]},"d":[true,null]})");
+  // object_text: an object as it is, anything else as {}.
+  w.begin_array().object_text(R"({"x":1})").object_text("[1]").object_text("{oops").end_array();
+  CHECK(w.take() == R"([{"x":1},{},{}])");
 }
 
 TEST_CASE("is_json_object checks without building a value", "[json]") {
