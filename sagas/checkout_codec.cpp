@@ -54,22 +54,11 @@ std::string encode_started(const started& e) {
     .member("payment_id", e.payment_id)
     .member("customer_id", e.customer_id)
     .key("shipping_address");
-  if (e.shipping_address.empty())
-    w.value(nullptr);
-  else if (is_json_object(e.shipping_address))
-    w.raw(e.shipping_address);
-  else
-    w.value(e.shipping_address);
+  order::write_address(w, e.shipping_address);
   w.member("payment_token", e.payment_token).member("at", e.at);
   if (e.refused) {
-    const auto& p = *e.refused;
-    w.key("refused")
-      .begin_object()
-      .member("code", to_string(p.code))
-      .member("message", p.message)
-      .key("details")
-      .object_text(p.details)
-      .end_object();
+    w.key("refused");
+    write_problem(w, to_string(e.refused->code), *e.refused);
   }
   if (!e.request_hash.empty())
     w.member("request_hash", e.request_hash).member("waits", e.waits);

@@ -1,6 +1,7 @@
 #include "actors/common/problem.hpp"
 
 #include "actors/common/json.hpp"
+#include "actors/common/json_writer.hpp"
 
 namespace agora {
 
@@ -42,6 +43,15 @@ problem invalid_field(std::string_view field, std::string message) {
   json::object details;
   details["field"] = field;
   return problem{errc::invalid_request, std::move(message), json::serialize(details)};
+}
+
+void write_problem(json_writer& w, std::string_view code, const problem& p) {
+  w.begin_object()
+    .member("code", code)
+    .member("message", p.message)
+    .key("details")
+    .object_text(p.details)
+    .end_object();
 }
 
 } // namespace agora

@@ -61,6 +61,13 @@ inline problem make_problem(errc code, std::string message, std::string details 
   return problem{code, std::move(message), std::move(details)};
 }
 
+class json_writer;
+
+/// Writes `p` as `{"code","message","details"}`, `code` being the text its
+/// code goes out as (an error body's wire code, an event's own code); details
+/// that are not an object text are written as {}.
+void write_problem(json_writer& w, std::string_view code, const problem& p);
+
 /// A 400 `invalid_request` naming the offending field in `details.field`.
 problem invalid_field(std::string_view field, std::string message);
 

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "actors/common/json.hpp"
+#include "actors/common/json_writer.hpp"
 #include "actors/common/overloaded.hpp"
 
 namespace agora::order {
@@ -31,6 +32,15 @@ json::value address_value(const std::string& text) {
   if (v && v->is_object())
     return std::move(*v);
   return json::value(text);
+}
+
+void write_address(json_writer& w, const std::string& text) {
+  if (text.empty())
+    w.value(nullptr);
+  else if (is_json_object(text))
+    w.raw(text);
+  else
+    w.value(text);
 }
 
 /// The inverse of address_value; `allow_empty` admits null and raw text

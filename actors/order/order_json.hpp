@@ -8,11 +8,18 @@
 #include "actors/common/json.hpp"
 #include "actors/order/order.hpp"
 
+namespace agora {
+class json_writer;
+}
+
 namespace agora::order {
 
 /// The address as a JSON value: its object (decide() stores canonical
 /// object text), null while empty, its raw text if it is somehow not an object.
 json::value address_value(const std::string& text);
+
+/// The same value written as text, the object spliced in as it is.
+void write_address(json_writer& w, const std::string& text);
 
 /// Reads `o["shipping_address"]` into canonical object text; `allow_empty`
 /// admits null and raw text (snapshots), events need an object.

@@ -41,10 +41,9 @@ unsigned http_status(errc code) noexcept {
 std::string render_error_body(const problem& p) {
   auto m = map_error(p.code);
   json_writer w{64 + p.message.size() + p.details.size()};
-  w.begin_object().key("error").begin_object();
-  w.member("code", to_string(m.wire_code)).member("message", p.message);
-  w.key("details").object_text(p.details);
-  w.end_object().end_object();
+  w.begin_object().key("error");
+  write_problem(w, to_string(m.wire_code), p);
+  w.end_object();
   return w.take();
 }
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "actors/order/order_json.hpp"
 #include "sagas/checkout.hpp"
 #include "tests/unit/entity_test_support.hpp"
 
@@ -1087,6 +1088,13 @@ TEST_CASE("checkout payloads have their documented fields", "[checkout][codec]")
   v = parse_json(T::encode_event(refused));
   REQUIRE(v);
   CHECK(v->get_object().at("refused").get_object().at("details") == json::object{});
+  // The address as address_value has it: null while empty, text if not an object.
+  for (std::string text : {std::string{}, std::string{"not an object"}}) {
+    refused.shipping_address = text;
+    v = parse_json(T::encode_event(refused));
+    REQUIRE(v);
+    CHECK(v->get_object().at("shipping_address") == order::address_value(text));
+  }
 
   reply r;
   r.step = step_name::reserve_inventory;
