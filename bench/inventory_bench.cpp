@@ -230,5 +230,34 @@ void BM_inventory_next_deadline(benchmark::State& state) {
 }
 BENCHMARK(BM_inventory_next_deadline)->Apply(set_live_args);
 
+// -- snapshots ------------------------------------------------------------------
+
+/// The snapshot of a hot item (the shell writes one every snapshot_every
+/// events at most; its size sets how often, see entity_shell.hpp), and
+/// reading it back, as recovery does.
+void BM_inventory_encode_state(benchmark::State& state) {
+  const auto& st = hot_item(state.range(0));
+  auto text = inventory_traits::encode_state(st);
+  auto back = inventory_traits::decode_state(text);
+  if (!verify(state, back && *back == st, "the snapshot does not read back as the state"))
+    return;
+  for (auto _ : state) {
+    auto t = inventory_traits::encode_state(st);
+    benchmark::DoNotOptimize(t);
+  }
+  state.counters["bytes"] = static_cast<double>(text.size());
+}
+BENCHMARK(BM_inventory_encode_state)->Apply(set_live_args)->Unit(benchmark::kMicrosecond);
+
+void BM_inventory_decode_state(benchmark::State& state) {
+  const auto text = inventory_traits::encode_state(hot_item(state.range(0)));
+  for (auto _ : state) {
+    auto st = inventory_traits::decode_state(text);
+    benchmark::DoNotOptimize(st);
+  }
+  state.counters["bytes"] = static_cast<double>(text.size());
+}
+BENCHMARK(BM_inventory_decode_state)->Apply(set_live_args)->Unit(benchmark::kMicrosecond);
+
 } // namespace
 } // namespace agora::bench

@@ -88,6 +88,10 @@ struct entity_state {
   /// seq_nr of the last event known to be durable.
   int64_t durable_seq = 0;
   int64_t last_snapshot_seq = 0;
+  /// Size of the newest snapshot (written or recovered from; 0 when none),
+  /// and the event payload bytes journaled after it (maybe_snapshot).
+  size_t last_snapshot_bytes = 0;
+  size_t bytes_since_snapshot = 0;
 
   bool recovering = true;
   /// Told as new and nothing decided yet: the state is assumed empty.
@@ -172,16 +176,26 @@ bool deadline_ahead(entity_actor<Traits>* self) {
     return false;
 }
 
+/// Writes a snapshot once nothing is pending, at least snapshot_every events
+/// have been journaled since the last one, and those events' payloads hold at
+/// least as many bytes as it did. The second rule is for states much larger
+/// than their events (an inventory item remembers 20,000 finished
+/// reservation ids, a snapshot of 1.1 MB): snapshots then cost at most what
+/// the journal itself does, and recovery reads at most twice a snapshot's size.
 template <class Traits>
 void maybe_snapshot(entity_actor<Traits>* self) {
   auto& s = self->state;
   if (s.settings.snapshot_every <= 0 || s.seq != s.durable_seq)
     return;
-  if (s.durable_seq - s.last_snapshot_seq < s.settings.snapshot_every)
+  if (s.durable_seq - s.last_snapshot_seq < s.settings.snapshot_every ||
+      s.bytes_since_snapshot < s.last_snapshot_bytes)
     return;
+  auto text = Traits::encode_state(s.st);
   s.last_snapshot_seq = s.durable_seq;
+  s.last_snapshot_bytes = text.size();
+  s.bytes_since_snapshot = 0;
   self->send(s.journal, snapshot_atom_v,
-             persistence::snapshot_row{s.pid, s.durable_seq, Traits::encode_state(s.st)});
+             persistence::snapshot_row{s.pid, s.durable_seq, std::move(text)});
 }
 
 template <class Traits>
@@ -207,6 +221,8 @@ void flush(entity_actor<Traits>* self) {
   s.writing = true;
   persistence::append_request req{std::move(s.queued_rows)};
   s.queued_rows.clear();
+  for (const auto& row : req.rows)
+    s.bytes_since_snapshot += row.payload.size();
   // No CAF timeout on the write: each one cost two events on CAF's clock
   // thread and a wake-up of it per durable write (about 11% of a node's CPU
   // under add-item load). The journal always answers: its connections bound
@@ -319,6 +335,7 @@ void recover(entity_actor<Traits>* self) {
   s.recovering = true;
   s.st = typename Traits::state{};
   s.seq = s.durable_seq = s.last_snapshot_seq = 0;
+  s.last_snapshot_bytes = s.bytes_since_snapshot = 0;
   s.armed_deadline.reset();
   // The journal bounds its reads (pg.read_timeout_ms): no CAF timeout here.
   self->request(s.journal, caf::infinite, load_atom_v, s.pid)
@@ -337,6 +354,7 @@ void recover(entity_actor<Traits>* self) {
                            std::to_string(rec.snapshot->seq_nr));
           s.st = std::move(*st);
           s.seq = s.last_snapshot_seq = rec.snapshot->seq_nr;
+          s.last_snapshot_bytes = rec.snapshot->state.size();
         }
         for (auto& row : rec.events) {
           auto ev = Traits::decode_event(row.event_type, row.payload);
@@ -345,6 +363,7 @@ void recover(entity_actor<Traits>* self) {
                            std::to_string(row.seq_nr));
           s.st = Traits::apply_event(std::move(s.st), *ev);
           s.seq = row.seq_nr;
+          s.bytes_since_snapshot += row.payload.size();
         }
         s.durable_seq = s.seq;
         s.recovering = false;

@@ -27,7 +27,11 @@ struct counter_traits {
   struct fire {
     timestamp_us now = 0;
   };
-  using command = std::variant<add, get, set_timer, fire>;
+  /// Makes the state (and its snapshot) `bytes` larger and its event small.
+  struct pad {
+    int64_t bytes = 0;
+  };
+  using command = std::variant<add, get, set_timer, fire, pad>;
 
   struct added {
     int64_t n = 0;
@@ -36,13 +40,17 @@ struct counter_traits {
     timestamp_us at = 0;
   };
   struct timer_fired {};
-  using event = std::variant<added, timer_set, timer_fired>;
+  struct padded {
+    int64_t bytes = 0;
+  };
+  using event = std::variant<added, timer_set, timer_fired, padded>;
 
   struct state {
     int64_t value = 0;
     int64_t version = 0;
     std::optional<timestamp_us> timer;
     int64_t fired = 0;
+    std::string padding;
   };
 
   static result<std::vector<event>> decide(const state& st, const command& cmd,
@@ -63,6 +71,11 @@ struct counter_traits {
             return std::vector<event>{timer_fired{}};
           return std::vector<event>{};
         },
+        [](const pad& c) -> result<std::vector<event>> {
+          if (c.bytes <= 0)
+            return invalid_field("bytes", "must be positive");
+          return std::vector<event>{padded{c.bytes}};
+        },
       },
       cmd);
   }
@@ -74,6 +87,9 @@ struct counter_traits {
                  [&](const timer_fired&) {
                    st.timer.reset();
                    ++st.fired;
+                 },
+                 [&](const padded& e) {
+                   st.padding.append(static_cast<size_t>(e.bytes), 'x');
                  },
                },
                ev);
@@ -89,6 +105,7 @@ struct counter_traits {
                         [](const added&) { return std::string_view{"counter.added"}; },
                         [](const timer_set&) { return std::string_view{"counter.timer_set"}; },
                         [](const timer_fired&) { return std::string_view{"counter.timer_fired"}; },
+                        [](const padded&) { return std::string_view{"counter.padded"}; },
                       },
                       ev);
   }
@@ -99,6 +116,7 @@ struct counter_traits {
                  [&](const added& e) { o["n"] = e.n; },
                  [&](const timer_set& e) { o["at"] = e.at; },
                  [&](const timer_fired&) {},
+                 [&](const padded& e) { o["bytes"] = e.bytes; },
                },
                ev);
     return json::serialize(o);
@@ -117,6 +135,9 @@ struct counter_traits {
         return timer_set{*at};
     } else if (type == "counter.timer_fired") {
       return timer_fired{};
+    } else if (type == "counter.padded") {
+      if (auto bytes = get_int(o, "bytes"))
+        return padded{*bytes};
     }
     return std::nullopt;
   }
@@ -128,6 +149,8 @@ struct counter_traits {
     o["fired"] = st.fired;
     if (st.timer)
       o["timer"] = *st.timer;
+    if (!st.padding.empty())
+      o["padding"] = st.padding;
     return json::serialize(o);
   }
 
@@ -147,6 +170,8 @@ struct counter_traits {
     st.fired = *fired;
     if (auto t = get_int(o, "timer"))
       st.timer = *t;
+    if (auto padding = get_string(o, "padding"))
+      st.padding = *padding;
     return st;
   }
 };

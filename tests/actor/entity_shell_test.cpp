@@ -254,6 +254,57 @@ TEST_CASE("a restarted entity recovers from snapshot plus later events", "[runti
   CHECK(f.value_of(r2, "s") == 25);
 }
 
+TEST_CASE("a state much larger than its events is snapshotted once its events since the last "
+          "snapshot hold as many bytes", "[runtime]") {
+  fixture f;
+  f.settings.snapshot_every = 10;
+  const std::string pid = "counter|big";
+  auto r = f.region();
+  auto step = [&](counter::command cmd) {
+    auto rep = f.send(r, "big", std::move(cmd));
+    f.run(); // one write per command
+    REQUIRE(rep->value());
+  };
+  auto snapshot_seq = [&] {
+    auto i = f.data->snapshots.find(pid);
+    return i == f.data->snapshots.end() ? int64_t{0} : i->second.seq_nr;
+  };
+  step(counter::pad{4000});
+  for (int i = 0; i < 9; ++i)
+    step(counter::add{1});
+  // The first snapshot: snapshot_every events, nothing to compare with yet.
+  REQUIRE(snapshot_seq() == 10);
+  const auto first_bytes = f.data->snapshots[pid].state.size();
+  REQUIRE(first_bytes > 4000);
+  // Every add journals {"n":1}, 7 bytes: no snapshot until those bytes reach
+  // the first snapshot's size, then one at once.
+  const size_t add_bytes = 7;
+  const auto needed = static_cast<int64_t>((first_bytes + add_bytes - 1) / add_bytes);
+  for (int64_t i = 1; i < needed; ++i) {
+    step(counter::add{1});
+    REQUIRE(snapshot_seq() == 10);
+  }
+  step(counter::add{1});
+  CHECK(snapshot_seq() == 10 + needed);
+  CHECK(f.data->streams[pid].back().payload.size() == add_bytes);
+
+  // Recovery counts the replayed events' bytes against the snapshot it read.
+  for (int i = 0; i < 20; ++i)
+    step(counter::add{1});
+  f.drain(r);
+  r = f.region();
+  const auto second_bytes = f.data->snapshots[pid].state.size();
+  const auto second_seq = snapshot_seq();
+  const auto needed_again = static_cast<int64_t>((second_bytes + add_bytes - 1) / add_bytes);
+  for (int64_t i = 21; i < needed_again; ++i) {
+    step(counter::add{1});
+    REQUIRE(snapshot_seq() == second_seq);
+  }
+  step(counter::add{1});
+  CHECK(snapshot_seq() == second_seq + needed_again);
+  CHECK(f.value_of(r, "big") == 9 + needed + 20 + needed_again - 20);
+}
+
 TEST_CASE("the region caps live entities, passivating the least recently used", "[runtime]") {
   fixture f;
   f.settings.max_live = 2;
