@@ -192,6 +192,8 @@ def main():
         base, _, level = n.rpartition("-") if n.rpartition("-")[2].isdigit() else (n, "", "")
         if base.startswith("flash-sale-"):  # flash-sale-CxS, after flash-sale
             return (order.index("flash-sale"), 10**9 + 1)
+        if base.startswith("checkout-aged"):  # after checkout
+            return (order.index("checkout"), 10**9 + 1)
         return (order.index(base) if base in order else len(order), int(level or 10**9))
 
     loads.sort(key=position)

@@ -10,6 +10,11 @@
 #   browse, cart, checkout, mixed
 #                agora-load closed loop with $CUSTOMERS customers; NAME:N runs
 #                it with N customers (e.g. checkout:1 checkout:16 checkout:64)
+#   checkout-aged
+#                checkout on a catalogue that has sold for a while: every item
+#                has 1,000,000 more units and remembers 10,000 finished and
+#                committed reservations (made-up ids), as an item does after
+#                selling that many; checkout-aged:N with N customers
 #   flash-sale   agora-load: $FLASH_CUSTOMERS customers race for $FLASH_STOCK units;
 #                flash-sale:CxS has C customers race for S units (results
 #                flash-sale-CxS), e.g. flash-sale:12000x100
@@ -36,7 +41,8 @@ BUILD=$1 PG_PORT=$2 OUT=$3
 shift 3
 SCENARIOS=("$@")
 ((${#SCENARIOS[@]})) ||
-  SCENARIOS=(baselines product-get cart-add browse cart checkout flash-sale flash-sale:12000x100 mixed)
+  SCENARIOS=(baselines product-get cart-add browse cart checkout checkout-aged flash-sale
+    flash-sale:12000x100 mixed)
 DURATION=${AGORA_BENCH_DURATION:-20}
 WARMUP=${AGORA_BENCH_WARMUP:-5}
 CUSTOMERS=${AGORA_BENCH_CUSTOMERS:-64}
@@ -67,18 +73,22 @@ stop_node() {
 trap stop_node EXIT
 
 DB=""
-start_node() { # scenario name: a fresh database agora_bench_<name>, a node on it
-  local db="agora_bench_${1//-/_}"
-  DB=$db
+start_node() { # scenario name [node flags]: a fresh database agora_bench_<name>, a node on it
+  DB="agora_bench_${1//-/_}"
   if curl -s -o /dev/null "$BASE/healthz"; then
     echo "run.sh: port $HTTP_PORT is taken by another server (set AGORA_BENCH_HTTP_PORT)" >&2
     return 1
   fi
-  pg_psql "$PG_PORT" postgres -q -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+  pg_psql "$PG_PORT" postgres -q -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+  : >"$OUT/$1.node.log"
+  launch_node "$@"
+}
+
+launch_node() { # scenario name [node flags]: a node on $DB (seeded if empty), ready
   # shellcheck disable=SC2086 # AGORA_BENCH_NODE_ARGS is a list of flags
   "$NODE" --catalogue.seed_demo=true --http.port="$HTTP_PORT" --log.level=warn \
-    ${AGORA_BENCH_NODE_ARGS:-} --pg.conninfo="$(pg_conninfo "$PG_PORT" "$db")" \
-    >"$OUT/$1.node.log" 2>&1 &
+    ${AGORA_BENCH_NODE_ARGS:-} "${@:2}" --pg.conninfo="$(pg_conninfo "$PG_PORT" "$DB")" \
+    >>"$OUT/$1.node.log" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 1 150); do
     kill -0 "$NODE_PID" 2>/dev/null || break
@@ -262,6 +272,44 @@ run_flash_sale() { # name customers stock
   return "$status"
 }
 
+# checkout-aged's catalogue. Its first node snapshots every event, so the
+# seed leaves each item a snapshot; each item gets 1,000,000 units through
+# the API; then, with the node stopped, each snapshot is given the finished
+# and committed ids an item remembers after selling 10,000 reservations, and
+# a node with the usual settings starts on it.
+age_catalogue() { # scenario name
+  python3 - "$BASE" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(base + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode())
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"{}")
+token = call("POST", "/api/v1/auth/login",
+             {"email": "admin@agora.local", "password": "agora-admin-dev"})["token"]
+cursor = ""
+while True:
+    page = call("GET", "/api/v1/products?limit=100" + (f"&cursor={cursor}" if cursor else ""))
+    for p in page["items"]:
+        call("POST", f"/api/v1/inventory/{p['sku']}/adjust",
+             {"delta": 1000000, "reason": "received"}, token)
+    cursor = page.get("next_cursor")
+    if not cursor:
+        break
+PY
+  stop_node
+  pg_psql "$PG_PORT" "$DB" -q -c "
+    WITH ids AS (SELECT jsonb_agg(format('%s-aged/reserve_inventory', md5(g::text)) ORDER BY g) AS a
+                 FROM generate_series(1, 10000) g)
+    UPDATE snapshots SET state = state || jsonb_build_object('finished', ids.a, 'committed', ids.a)
+      FROM ids WHERE persistence_id LIKE 'inventory|%'"
+  launch_node "$1"
+}
+
 failed=()
 for s in "${SCENARIOS[@]}"; do
   name=${s%%:*} customers=$CUSTOMERS
@@ -269,14 +317,21 @@ for s in "${SCENARIOS[@]}"; do
   case $name in
     baselines | product-get | cart-add) [[ $s != *:* ]] ;;
     flash-sale) [[ $s != *:* || $customers =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] ;;
-    browse | cart | checkout | mixed) [[ $customers =~ ^[1-9][0-9]*$ ]] ;;
+    browse | cart | checkout | checkout-aged | mixed) [[ $customers =~ ^[1-9][0-9]*$ ]] ;;
     *) false ;;
   esac || { echo "run.sh: unknown scenario $s" >&2; exit 2; }
-  start_node "${s/:/-}" # its database and log are named after its results
+  flags=()
+  [[ $name != checkout-aged ]] || flags=(--entity.snapshot_every=1) # see age_catalogue
+  start_node "${s/:/-}" "${flags[@]}" # its database and log are named after its results
   case $name in
     baselines) run_baselines ;;
     product-get) run_product_get ;;
     cart-add) run_cart_add ;;
+    checkout-aged)
+      age_catalogue "${s/:/-}"
+      run_load "${s/:/-}" --scenario checkout --customers "$customers" --duration "$DURATION" \
+        --warmup "$WARMUP" || failed+=("$s")
+      ;;
     flash-sale)
       if [[ $s == *:* ]]; then
         run_flash_sale "flash-sale-$customers" "${customers%x*}" "${customers#*x}"
