@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include <caf/all.hpp>
 
@@ -90,7 +91,6 @@ struct journal_metrics {
 
 struct write_batch {
   std::vector<append_request> appends;
-  std::vector<snapshot_row> snapshots;
 };
 
 /// The fate of one append of a batch.
@@ -127,8 +127,6 @@ struct write_queue {
   /// appends[i] is the append numbered front_id + i.
   std::deque<append_request> appends;
   uint64_t front_id = 0;
-  /// The newest pending snapshot per entity.
-  std::map<std::string, snapshot_row> snapshots;
   /// Committers waiting for work (indexes into the collector's list).
   std::vector<size_t> idle;
   size_t max_batch = 2000;
@@ -137,7 +135,7 @@ struct write_queue {
   /// Returns false, and lists `committer` as idle, when nothing waits.
   bool take(size_t committer, write_batch& batch, uint64_t& first_id) {
     std::lock_guard<std::mutex> guard{mtx};
-    if (appends.empty() && snapshots.empty()) {
+    if (appends.empty()) {
       idle.push_back(committer);
       return false;
     }
@@ -150,9 +148,6 @@ struct write_queue {
       appends.pop_front();
       ++front_id;
     }
-    for (auto& [pid, snap] : snapshots)
-      batch.snapshots.push_back(std::move(snap));
-    snapshots.clear();
     return true;
   }
 };
@@ -197,30 +192,19 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
     why = PQerrorMessage(c);
     return attempt::connection_failed;
   }
-  int commands = 0;
-  int insert_index = -1;
-  bool sent = true;
-  if (!batch.appends.empty()) {
-    journal_insert_params ip;
-    for (const auto& a : batch.appends)
-      for (const auto& row : a.rows)
-        ip.add(row);
-    sent = pg::send_prepared(c, "journal_insert", ip.finish(), pg::param_format::binary);
-    insert_index = commands++;
-  }
-  if (sent && !batch.snapshots.empty()) {
-    sent = pg::send_prepared(c, "snapshot_upsert", snapshot_params(batch.snapshots),
-                             pg::param_format::binary);
-    ++commands;
-  }
-  if (!sent || PQpipelineSync(c) != 1) {
+  journal_insert_params ip;
+  for (const auto& a : batch.appends)
+    for (const auto& row : a.rows)
+      ip.add(row);
+  if (!pg::send_prepared(c, "journal_insert", ip.finish(), pg::param_format::binary) ||
+      PQpipelineSync(c) != 1) {
     why = PQerrorMessage(c);
     conn.reset();
     return attempt::connection_failed;
   }
-  // Collect one result per command (each followed by a NULL), then the Sync.
+  // The insert's result (followed by a NULL), then the Sync.
   attempt verdict = attempt::committed;
-  for (int i = 0; i < commands; ++i) {
+  {
     pg::result_ptr res{PQgetResult(c)};
     if (!res) {
       why = PQerrorMessage(c);
@@ -228,9 +212,7 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
       return attempt::connection_failed;
     }
     auto status = PQresultStatus(res.get());
-    if (status == PGRES_PIPELINE_ABORTED) {
-      // skipped because an earlier command failed
-    } else if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       auto err = pg::classify(c, res.get());
       why = err.message;
       if (err.kind == pg::failure_kind::unavailable) {
@@ -238,7 +220,7 @@ attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
         return attempt::connection_failed;
       }
       verdict = attempt::statement_failed;
-    } else if (i == insert_index) {
+    } else {
       acknowledge(pg::to_outcome(c, std::move(res)), batch.appends, out);
     }
     while (pg::result_ptr extra{PQgetResult(c)}) {
@@ -303,20 +285,6 @@ bool commit_isolated(pg::connection& conn, const write_batch& batch,
     if (auto rb = conn.exec("ROLLBACK TO SAVEPOINT append"); !rb)
       return fail(rb.error());
   }
-  for (const auto& snap : batch.snapshots) {
-    if (auto res = conn.exec("SAVEPOINT snap"); !res)
-      return fail(res.error());
-    if (auto res = conn.exec_prepared("snapshot_upsert", snapshot_params({snap}),
-                                      pg::param_format::binary);
-        !res) {
-      persistence_log().error("{}: snapshot at {} not stored: {}", snap.persistence_id,
-                              snap.seq_nr, res.error().message);
-      if (auto rb = conn.exec("ROLLBACK TO SAVEPOINT snap"); !rb)
-        return fail(rb.error());
-    } else if (auto rel = conn.exec("RELEASE SAVEPOINT snap"); !rel) {
-      return fail(rel.error());
-    }
-  }
   if (auto res = conn.exec("COMMIT"); !res)
     return fail(res.error());
   return true;
@@ -324,23 +292,36 @@ bool commit_isolated(pg::connection& conn, const write_batch& batch,
 
 // -- detached committer ---------------------------------------------------------
 
+/// A connection's reconnect pacing after failures: 100 ms, doubling up to 5 s.
+struct reconnect_backoff {
+  /// No reconnect attempt before this point.
+  std::chrono::steady_clock::time_point retry_at;
+  std::chrono::milliseconds delay{0};
+
+  bool waiting() const { return std::chrono::steady_clock::now() < retry_at; }
+
+  /// A failure: the next attempt waits longer; returns how long, in ms.
+  int64_t failed() {
+    delay = std::clamp(delay * 2, std::chrono::milliseconds{100}, std::chrono::milliseconds{5000});
+    retry_at = std::chrono::steady_clock::now() + delay;
+    return delay.count();
+  }
+
+  /// A success; true when it ends a run of failures.
+  bool succeeded() { return std::exchange(delay, std::chrono::milliseconds{0}).count() > 0; }
+};
+
 struct committer_state {
   static inline const char* name = "journal-committer";
   std::unique_ptr<pg::connection> conn;
-  /// No reconnect attempt before this point after a failure.
-  std::chrono::steady_clock::time_point retry_at;
-  std::chrono::milliseconds backoff{0};
+  reconnect_backoff backoff;
 };
 
 using committer_pointer = committer_actor::stateful_pointer<committer_state>;
 
 void mark_down(committer_pointer self, const std::string& why) {
-  auto& st = self->state;
-  st.backoff = std::clamp(st.backoff * 2, std::chrono::milliseconds{100},
-                          std::chrono::milliseconds{5000});
-  st.retry_at = std::chrono::steady_clock::now() + st.backoff;
   persistence_log().warn("journal committer: database unavailable ({}), retry in {} ms", why,
-                         st.backoff.count());
+                         self->state.backoff.failed());
 }
 
 using outcomes = std::vector<append_outcome>;
@@ -355,15 +336,14 @@ outcomes commit(committer_pointer self, const write_batch& batch) {
   auto& st = self->state;
   auto& conn = *st.conn;
   if (!conn.connected()) {
-    if (std::chrono::steady_clock::now() < st.retry_at)
+    if (st.backoff.waiting())
       return fail_all(batch, errc::unavailable);
     if (!conn.ensure_connected()) {
       mark_down(self, conn.last_error().message);
       return fail_all(batch, errc::unavailable);
     }
-    if (st.backoff.count() > 0)
+    if (st.backoff.succeeded())
       persistence_log().info("journal committer: reconnected");
-    st.backoff = std::chrono::milliseconds{0};
   }
   auto& m = journal_metrics::get();
   auto started = std::chrono::steady_clock::now();
@@ -412,7 +392,6 @@ committer_actor::behavior_type committer_impl(committer_pointer self, std::strin
   // no batch may hang (with the connection's TCP limits, every write ends).
   self->state.conn->set_session("SET statement_timeout = " + std::to_string(write_timeout_ms));
   self->state.conn->prepare("journal_insert", insert_sql);
-  self->state.conn->prepare("snapshot_upsert", snapshot_sql);
   return {
     // Woken by the collector when it queues work for an idle committer; then
     // commits batch after batch until the queue is empty.
@@ -423,6 +402,98 @@ committer_actor::behavior_type committer_impl(committer_pointer self, std::strin
         self->send(collector, commit_atom_v, batch_done{first_id, commit(self, batch)});
         batch = write_batch{};
       }
+    },
+  };
+}
+
+// -- snapshot writer ------------------------------------------------------------
+
+/// Snapshots go on a connection of their own, outside the appends' commits: a
+/// large one (an inventory item's is 1.1 MB, about 30 ms of PostgreSQL) would
+/// otherwise hold up every append of its batch. Fire and forget: a snapshot
+/// that is not stored only makes its entity's next recovery read more events.
+using snapshot_writer_actor =
+  caf::typed_actor<caf::reacts_to<snapshot_atom, snapshot_row>, caf::reacts_to<commit_atom>>;
+
+struct snapshot_writer_state {
+  static inline const char* name = "journal-snapshots";
+  std::unique_ptr<pg::connection> conn;
+  /// The newest snapshot per entity, not yet written.
+  std::map<std::string, snapshot_row> pending;
+  /// A commit_atom to itself is queued: it writes `pending` after the
+  /// snapshots that arrived before it, all in one statement.
+  bool write_queued = false;
+  /// While it waits, snapshots are dropped without a try.
+  reconnect_backoff backoff;
+};
+
+using snapshot_writer_pointer = snapshot_writer_actor::stateful_pointer<snapshot_writer_state>;
+
+bool store(pg::connection& conn, const std::vector<snapshot_row>& snaps, pg::db_error& err) {
+  auto res = conn.exec_prepared("snapshot_upsert", snapshot_params(snaps), pg::param_format::binary);
+  if (!res)
+    err = res.error();
+  return static_cast<bool>(res);
+}
+
+void write_snapshots(snapshot_writer_pointer self, std::vector<snapshot_row> snaps) {
+  auto& st = self->state;
+  auto& conn = *st.conn;
+  auto down = [&](const std::string& why) {
+    conn.reset();
+    persistence_log().warn("snapshot writer: database unavailable ({}), {} snapshot(s) dropped; "
+                           "retry in {} ms", why, snaps.size(), st.backoff.failed());
+  };
+  if (!conn.connected()) {
+    if (st.backoff.waiting())
+      return;
+    if (!conn.ensure_connected())
+      return down(conn.last_error().message);
+    st.backoff.succeeded();
+  }
+  pg::db_error err;
+  if (store(conn, snaps, err))
+    return;
+  if (err.kind == pg::failure_kind::unavailable)
+    return down(err.message);
+  // One of them is bad (say, a state that is not JSON): store the others.
+  for (const auto& snap : snaps) {
+    if (store(conn, {snap}, err))
+      continue;
+    if (err.kind == pg::failure_kind::unavailable)
+      return down(err.message);
+    persistence_log().error("{}: snapshot at {} not stored: {}", snap.persistence_id,
+                            snap.seq_nr, err.message);
+  }
+}
+
+snapshot_writer_actor::behavior_type snapshot_writer_impl(snapshot_writer_pointer self,
+                                                          std::string conninfo,
+                                                          int64_t write_timeout_ms) {
+  auto& conn = self->state.conn;
+  conn = std::make_unique<pg::connection>(std::move(conninfo), "agora-snapshot-writer");
+  conn->set_session("SET statement_timeout = " + std::to_string(write_timeout_ms));
+  conn->prepare("snapshot_upsert", snapshot_sql);
+  return {
+    [=](snapshot_atom, snapshot_row& snap) {
+      auto& st = self->state;
+      auto [i, fresh] = st.pending.try_emplace(snap.persistence_id);
+      if (fresh || i->second.seq_nr < snap.seq_nr)
+        i->second = std::move(snap);
+      if (!st.write_queued) {
+        st.write_queued = true;
+        self->send(self, commit_atom_v);
+      }
+    },
+    [=](commit_atom) {
+      auto& st = self->state;
+      st.write_queued = false;
+      std::vector<snapshot_row> snaps;
+      snaps.reserve(st.pending.size());
+      for (auto& [pid, snap] : st.pending)
+        snaps.push_back(std::move(snap));
+      st.pending.clear();
+      write_snapshots(self, std::move(snaps));
     },
   };
 }
@@ -450,6 +521,7 @@ struct collector_state {
   static inline const char* name = "journal";
   std::shared_ptr<write_queue> queue = std::make_shared<write_queue>();
   std::vector<committer_actor> committers;
+  snapshot_writer_actor snapshot_writer;
   /// waiting[i] answers the append numbered waiting_base + i.
   std::deque<waiting_append> waiting;
   uint64_t waiting_base = 0;
@@ -467,15 +539,14 @@ struct collector_state {
 
 using collector_pointer = collector_actor::stateful_pointer<collector_state>;
 
-/// Queues an append or a snapshot (under the queue's lock) and wakes an idle
-/// committer if there is one.
-template <class Add>
-void enqueue(collector_pointer self, Add add) {
+/// Queues an append (under the queue's lock) and wakes an idle committer if
+/// there is one.
+void enqueue(collector_pointer self, append_request&& req) {
   auto& st = self->state;
   std::optional<size_t> wake;
   {
     std::lock_guard<std::mutex> guard{st.queue->mtx};
-    add(*st.queue);
+    st.queue->appends.push_back(std::move(req));
     if (!st.queue->idle.empty()) {
       wake = st.queue->idle.back();
       st.queue->idle.pop_back();
@@ -528,6 +599,8 @@ collector_actor::behavior_type collector_impl(collector_pointer self, agora::con
       committer_impl, cfg.pg.conninfo, cfg.pg.write_timeout_ms, st.queue, i, me));
     st.queue->idle.push_back(i);
   }
+  st.snapshot_writer = self->spawn<caf::detached + caf::linked>(
+    snapshot_writer_impl, cfg.pg.conninfo, cfg.pg.write_timeout_ms);
   // Linked both ways: the reader stops with the journal and vice versa.
   st.reader = std::move(reader);
   self->link_to(st.reader);
@@ -537,26 +610,20 @@ collector_actor::behavior_type collector_impl(collector_pointer self, agora::con
         return invalid_append();
       auto rp = self->make_response_promise<append_ack>();
       self->state.waiting.push_back(waiting_append{rp, {}});
-      enqueue(self, [&](write_queue& q) { q.appends.push_back(std::move(req)); });
+      enqueue(self, std::move(req));
       return rp;
     },
     [=](append_atom, append_request& req, append_notify& notify) {
       if (req.rows.empty() || !consecutive(req))
         return notify.done(invalid_append());
       self->state.waiting.push_back(waiting_append{{}, std::move(notify)});
-      enqueue(self, [&](write_queue& q) { q.appends.push_back(std::move(req)); });
+      enqueue(self, std::move(req));
     },
     [=](load_atom atm, std::string& pid) -> caf::result<recovered> {
       return self->delegate(self->state.reader, atm, std::move(pid));
     },
-    [=](snapshot_atom, snapshot_row& snap) {
-      enqueue(self, [&](write_queue& q) {
-        auto i = q.snapshots.find(snap.persistence_id);
-        if (i == q.snapshots.end())
-          q.snapshots.emplace(snap.persistence_id, std::move(snap));
-        else if (i->second.seq_nr < snap.seq_nr)
-          i->second = std::move(snap);
-      });
+    [=](snapshot_atom atm, snapshot_row& snap) {
+      self->send(self->state.snapshot_writer, atm, std::move(snap));
     },
     [=](commit_atom, batch_done& done) { answer(self, done); },
   };

@@ -4,14 +4,17 @@
 //                                    | one batch per idle committer
 //                                    v
 //                                 committers (detached, one PGconn each):
-//                                   pipeline { BEGIN; INSERT ... unnest(...);
-//                                              snapshot upsert; COMMIT; Sync }
+//                                   pipeline { INSERT ... unnest(...); Sync }
+//                  snapshots ---> snapshot writer (detached, its own PGconn):
+//                                   one upsert of all it holds, newest per entity
 //
 // Every append that arrives while a commit is in flight waits for the next
 // batch, so batch size grows with load and throughput scales with it rather
 // than with the number of entities. Replies go out after COMMIT returned.
 // A unique violation makes the committer retry the batch with one SAVEPOINT
 // per append, so only the conflicting appends fail (errc::concurrency_conflict).
+// Snapshots stay out of the appends' commits: a large one (an inventory
+// item's is 1.1 MB, about 30 ms of PostgreSQL) would hold up its whole batch.
 #pragma once
 
 #include <string>
@@ -29,7 +32,7 @@ struct config;
 namespace agora::persistence {
 
 /// Spawns the journal: the write collector with `cfg.pg.writers` committers
-/// (batches of at most `cfg.pg.max_batch` events) and, for `load`, a journal
+/// (batches of at most `cfg.pg.max_batch` events), a snapshot writer, and, for `load`, a journal
 /// reader (see journal_reader.hpp) with `cfg.pg.readers` connections. The
 /// returned handle serves the whole journal_actor interface. Connections are
 /// opened lazily and re-opened with backoff after failures; while the

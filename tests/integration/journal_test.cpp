@@ -410,8 +410,10 @@ TEST_CASE("a snapshot older than the stored one does not replace it", "[integrat
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|s", 5, R"({"v":5})"});
   REQUIRE(test::eventually([&] { return db.query("SELECT count(*) FROM snapshots") == "1"; }));
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|s", 2, R"({"v":2})"});
-  // A later append flushes the snapshot queue (snapshots ride with batches).
-  REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|t", 1, 1)));
+  // Snapshots are written in the order they come: once a later one is in,
+  // the older one of cart|s has been tried.
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|t", 1, R"({"v":1})"});
+  REQUIRE(test::eventually([&] { return db.query("SELECT count(*) FROM snapshots") == "2"; }));
   CHECK(db.query("SELECT seq_nr FROM snapshots WHERE persistence_id = 'cart|s'") == "5");
   CHECK(db.query("SELECT state->>'v' FROM snapshots WHERE persistence_id = 'cart|s'") == "5");
   // A newer one does.
@@ -423,6 +425,60 @@ TEST_CASE("a snapshot older than the stored one does not replace it", "[integrat
   REQUIRE(rec);
   CHECK(rec->snapshot->seq_nr == 6);
   CHECK(rec->events.empty());
+}
+
+TEST_CASE("a snapshot that waits for its table holds up no append", "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  auto locker = db.connect();
+  REQUIRE(locker->exec("BEGIN"));
+  REQUIRE(locker->exec("LOCK TABLE snapshots IN ACCESS EXCLUSIVE MODE"));
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|w", 1, R"({"v":1})"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // its upsert waits for the lock
+  std::mutex mtx;
+  std::optional<caf::expected<append_ack>> outcome;
+  caf::anon_send(journal, append_atom_v, one_append("cart|w", 2, 1),
+                 append_notify{[&](caf::expected<append_ack> r) {
+                   std::lock_guard lock{mtx};
+                   outcome = std::move(r);
+                 }});
+  bool answered = test::eventually(
+    [&] {
+      std::lock_guard lock{mtx};
+      return outcome.has_value();
+    },
+    std::chrono::seconds(5));
+  locker->exec("ROLLBACK");
+  REQUIRE(answered);
+  REQUIRE(*outcome);
+  CHECK((*outcome)->last_seq_nr == 2);
+  // The snapshot is stored once the lock is gone.
+  REQUIRE(test::eventually([&] {
+    return db.query("SELECT seq_nr FROM snapshots WHERE persistence_id = 'cart|w'") == "1";
+  }));
+}
+
+TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write are stored",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  auto locker = db.connect(); // holds the writer so that the three go in one write
+  REQUIRE(locker->exec("BEGIN"));
+  REQUIRE(locker->exec("LOCK TABLE snapshots IN ACCESS EXCLUSIVE MODE"));
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|a", 1, R"({"v":1})"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|b", 1, "not json"});
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|c", 1, R"({"v":1})"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  locker->exec("ROLLBACK");
+  REQUIRE(test::eventually([&] {
+    return db.query("SELECT string_agg(persistence_id, ',' ORDER BY persistence_id) "
+                    "FROM snapshots") == "cart|a,cart|c";
+  }));
 }
 
 TEST_CASE("an unreachable database fails appends and loads fast with unavailable",
