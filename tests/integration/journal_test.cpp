@@ -58,10 +58,35 @@ bool is_error(const caf::expected<append_ack>& res, errc code) {
 }
 
 /// Another session holding the journal (ACCESS EXCLUSIVE) until it rolls back.
-std::unique_ptr<pg::connection> lock_journal(const test::test_database& db) {
+/// The outcome of an append sent with a callback (append_notify).
+struct notified {
+  std::mutex mtx;
+  std::optional<caf::expected<append_ack>> outcome;
+
+  append_notify callback() {
+    return append_notify{[this](caf::expected<append_ack> r) {
+      std::lock_guard lock{mtx};
+      outcome = std::move(r);
+    }};
+  }
+
+  /// Waits at most `limit` for the callback.
+  bool answered(std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    return test::eventually(
+      [this] {
+        std::lock_guard lock{mtx};
+        return outcome.has_value();
+      },
+      limit);
+  }
+};
+
+/// A connection in a transaction that holds `table` locked: statements on it wait.
+std::unique_ptr<pg::connection> lock_table(const test::test_database& db,
+                                           const std::string& table) {
   auto locker = db.connect();
   REQUIRE(locker->exec("BEGIN"));
-  REQUIRE(locker->exec("LOCK TABLE journal IN ACCESS EXCLUSIVE MODE"));
+  REQUIRE(locker->exec("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"));
   return locker;
 }
 
@@ -324,21 +349,13 @@ TEST_CASE("a journal that stops fails the callback appends it has not answered",
   test::test_system ts;
   auto journal = spawn_journal(ts.sys, db.make_config());
   test::stop_on_exit guard{journal};
-  auto locker = lock_journal(db); // the append waits for the lock
-  std::mutex mtx;
-  std::optional<caf::expected<append_ack>> outcome;
-  caf::anon_send(journal, append_atom_v, one_append("cart|s1", 1, 1),
-                 append_notify{[&](caf::expected<append_ack> r) {
-                   std::lock_guard lock{mtx};
-                   outcome = std::move(r);
-                 }});
+  auto locker = lock_table(db, "journal"); // the append waits for the lock
+  notified append;
+  caf::anon_send(journal, append_atom_v, one_append("cart|s1", 1, 1), append.callback());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
-  REQUIRE(test::eventually([&] {
-    std::lock_guard lock{mtx};
-    return outcome.has_value();
-  }));
-  CHECK(is_error(*outcome, errc::unavailable));
+  REQUIRE(append.answered());
+  CHECK(is_error(*append.outcome, errc::unavailable));
   locker->exec("ROLLBACK");
 }
 
@@ -432,28 +449,16 @@ TEST_CASE("a snapshot that waits for its table holds up no append", "[integratio
   test::test_system ts;
   auto journal = spawn_journal(ts.sys, db.make_config());
   test::stop_on_exit guard{journal};
-  auto locker = db.connect();
-  REQUIRE(locker->exec("BEGIN"));
-  REQUIRE(locker->exec("LOCK TABLE snapshots IN ACCESS EXCLUSIVE MODE"));
+  auto locker = lock_table(db, "snapshots");
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|w", 1, R"({"v":1})"});
   std::this_thread::sleep_for(std::chrono::milliseconds(100)); // its upsert waits for the lock
-  std::mutex mtx;
-  std::optional<caf::expected<append_ack>> outcome;
-  caf::anon_send(journal, append_atom_v, one_append("cart|w", 2, 1),
-                 append_notify{[&](caf::expected<append_ack> r) {
-                   std::lock_guard lock{mtx};
-                   outcome = std::move(r);
-                 }});
-  bool answered = test::eventually(
-    [&] {
-      std::lock_guard lock{mtx};
-      return outcome.has_value();
-    },
-    std::chrono::seconds(5));
+  notified append;
+  caf::anon_send(journal, append_atom_v, one_append("cart|w", 2, 1), append.callback());
+  bool answered = append.answered(std::chrono::seconds(5));
   locker->exec("ROLLBACK");
   REQUIRE(answered);
-  REQUIRE(*outcome);
-  CHECK((*outcome)->last_seq_nr == 2);
+  REQUIRE(*append.outcome);
+  CHECK((*append.outcome)->last_seq_nr == 2);
   // The snapshot is stored once the lock is gone.
   REQUIRE(test::eventually([&] {
     return db.query("SELECT seq_nr FROM snapshots WHERE persistence_id = 'cart|w'") == "1";
@@ -466,9 +471,7 @@ TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write a
   test::test_system ts;
   auto journal = spawn_journal(ts.sys, db.make_config());
   test::stop_on_exit guard{journal};
-  auto locker = db.connect(); // holds the writer so that the three go in one write
-  REQUIRE(locker->exec("BEGIN"));
-  REQUIRE(locker->exec("LOCK TABLE snapshots IN ACCESS EXCLUSIVE MODE"));
+  auto locker = lock_table(db, "snapshots"); // so that the last two go in one write
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|a", 1, R"({"v":1})"});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|b", 1, "not json"});
@@ -536,7 +539,7 @@ TEST_CASE("a batch that outlasts pg.write_timeout_ms fails with unavailable, onc
   REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|t", 1, 1)));
   // Another session holds the journal: the batch's INSERT waits for the lock
   // until the statement timeout cancels it.
-  auto locker = lock_journal(db);
+  auto locker = lock_table(db, "journal");
   auto started = std::chrono::steady_clock::now();
   std::vector<append_request> reqs{one_append("cart|t", 2, 1), one_append("cart|t2", 1, 2)};
   auto replies = test::request_all<append_ack>(ts.sys, journal, append_atom_v, reqs);
@@ -571,7 +574,7 @@ TEST_CASE("a recovery read that outlasts pg.read_timeout_ms fails with unavailab
   REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|l", 1, 1)));
   // Another session holds the journal: the read waits for the lock until its
   // statement timeout cancels it (the entity asking sets no timeout).
-  auto locker = lock_journal(db);
+  auto locker = lock_table(db, "journal");
   auto started = std::chrono::steady_clock::now();
   auto rec = test::ask<recovered>(ts.sys, journal, load_atom_v, std::string{"cart|l"});
   auto took = std::chrono::steady_clock::now() - started;
