@@ -21,8 +21,9 @@
 #
 # Every scenario gets a fresh database on the PostgreSQL at <pg port> (fsync
 # on) and a fresh Release agora-node seeded with the demo catalogue, then
-# ANALYZEd, then CHECKPOINTed. While a scenario's measured window runs, the CPU time of the node, of PostgreSQL's
-# processes, of the load generator and of the whole machine is read from
+# ANALYZEd, then CHECKPOINTed. While a scenario's measured window runs, the
+# CPU time of the node, of PostgreSQL's processes, of the load generator and
+# of the whole machine is read from
 # /proc, with the node's context switches, the journal's events and commits
 # (/metrics) and PostgreSQL's committed transactions. Results go to
 # <out dir>: per scenario NAME.txt (the tool's output), NAME.json (agora-load
@@ -35,7 +36,7 @@
 # AGORA_BENCH_NODE_ARGS (extra node flags).
 set -euo pipefail
 
-usage() { sed -n '2,28s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '/^set -euo/q; 2,$s/^# \{0,1\}//p' "$0"; }
 (($# >= 3)) || { usage >&2; exit 2; }
 BUILD=$1 PG_PORT=$2 OUT=$3
 shift 3
