@@ -429,6 +429,10 @@ struct snapshot_writer_state {
 
 using snapshot_writer_pointer = snapshot_writer_actor::stateful_pointer<snapshot_writer_state>;
 
+/// Snapshots written together hold at most this many bytes of state (unless
+/// one alone is larger), so that no statement grows with a burst of them.
+constexpr size_t max_snapshot_write_bytes = 8 << 20;
+
 bool store(pg::connection& conn, const std::vector<snapshot_row>& snaps, pg::db_error& err) {
   auto res = conn.exec_prepared("snapshot_upsert", snapshot_params(snaps), pg::param_format::binary);
   if (!res)
@@ -488,10 +492,18 @@ snapshot_writer_actor::behavior_type snapshot_writer_impl(snapshot_writer_pointe
     [=](commit_atom) {
       auto& st = self->state;
       st.write_queued = false;
+      // One upsert per max_snapshot_write_bytes of states at most.
       std::vector<snapshot_row> snaps;
-      snaps.reserve(st.pending.size());
-      for (auto& [pid, snap] : st.pending)
+      size_t bytes = 0;
+      for (auto& [pid, snap] : st.pending) {
+        if (!snaps.empty() && bytes + snap.state.size() > max_snapshot_write_bytes) {
+          write_snapshots(self, std::move(snaps));
+          snaps.clear();
+          bytes = 0;
+        }
+        bytes += snap.state.size();
         snaps.push_back(std::move(snap));
+      }
       st.pending.clear();
       write_snapshots(self, std::move(snaps));
     },

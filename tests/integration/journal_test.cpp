@@ -484,6 +484,29 @@ TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write a
   }));
 }
 
+TEST_CASE("snapshots that wait together are written in parts of at most 8 MB, all of them",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  auto locker = lock_table(db, "snapshots"); // so that the rest wait together
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"inventory|first", 1, R"({"v":1})"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Five of 3 MB: three writes (6, 6 and 3 MB).
+  const std::string big = R"({"ids":")" + std::string(3 << 20, 'x') + R"("})";
+  for (int i = 0; i < 5; ++i)
+    caf::anon_send(journal, snapshot_atom_v,
+                   snapshot_row{"inventory|big" + std::to_string(i), 1, big});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  locker->exec("ROLLBACK");
+  REQUIRE(test::eventually([&] {
+    return db.query("SELECT count(*) FROM snapshots WHERE octet_length(state->>'ids') = " +
+                    std::to_string(3 << 20)) == "5";
+  }));
+  CHECK(db.query("SELECT count(*) FROM snapshots") == "6");
+}
+
 TEST_CASE("an unreachable database fails appends and loads fast with unavailable",
           "[integration][journal]") {
   test::base_conninfo(); // fails when AGORA_TEST_PG is unset, like every integration test
