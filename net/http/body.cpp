@@ -31,6 +31,29 @@ std::string fmt_number(double v) {
   return fmt::format("{}", v);
 }
 
+/// The path (`a.b[2].c`) of the first string in `v`, key or value, that holds
+/// U+0000, which PostgreSQL's text and jsonb cannot store; nullopt when none
+/// does. A key that holds it is named by its object's path ("" for the body).
+std::optional<std::string> nul_at(const json::value& v, const std::string& path) {
+  if (const auto* s = v.if_string())
+    return std::string_view(*s).find('\0') == std::string_view::npos
+             ? std::nullopt
+             : std::optional<std::string>{path};
+  if (const auto* a = v.if_array()) {
+    for (size_t i = 0; i < a->size(); ++i)
+      if (auto at = nul_at((*a)[i], path + "[" + std::to_string(i) + "]"))
+        return at;
+  } else if (const auto* o = v.if_object()) {
+    for (const auto& [k, x] : *o) {
+      if (k.find('\0') != std::string_view::npos)
+        return path;
+      if (auto at = nul_at(x, path.empty() ? std::string(k) : path + "." + std::string(k)))
+        return at;
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 result<json::object> parse_json_object(std::string_view body) {
@@ -42,6 +65,12 @@ result<json::object> parse_json_object(std::string_view body) {
     return make_problem(errc::invalid_request, "malformed JSON");
   if (!v.is_object())
     return make_problem(errc::invalid_request, "body must be a JSON object");
+  // Only an escape can put U+0000 in a string: raw control characters are
+  // malformed JSON.
+  if (body.find("\\u0000") != std::string_view::npos)
+    if (auto at = nul_at(v, {}))
+      return at->empty() ? make_problem(errc::invalid_request, "text must not contain U+0000")
+                         : invalid_field(*at, *at + " must not contain U+0000");
   return std::move(v.get_object());
 }
 

@@ -22,7 +22,9 @@ namespace agora::net::http {
 
 /// Parses a request body that must be a JSON object. An empty (or blank)
 /// body is an empty object, so `{}`-bodied POSTs may be sent without one.
-/// Fails with 400 "malformed JSON" or "body must be a JSON object".
+/// Fails with 400 "malformed JSON" or "body must be a JSON object", and
+/// names the field of a string that holds U+0000 (`\u0000`), which no
+/// PostgreSQL text can store.
 result<json::object> parse_json_object(std::string_view body);
 
 /// Typed, range-checked reads of one JSON object's fields. Errors name the

@@ -425,8 +425,9 @@ private:
 
     auto target = parse_target(req.target);
     if (!target)
-      return finish(response::error(make_problem(errc::invalid_request,
-                                                 "malformed request target")),
+      return finish(response::error(make_problem(
+                      errc::invalid_request,
+                      "malformed request target (a bad %-escape, or text that is not UTF-8)")),
                     false);
     req.path = std::move(target->path);
     req.query = std::move(target->query);

@@ -1,5 +1,7 @@
 #include "net/http/target.hpp"
 
+#include <cstdint>
+
 namespace agora::net::http {
 
 namespace {
@@ -12,6 +14,35 @@ int hex_value(char c) noexcept {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
+}
+
+/// Well-formed UTF-8 (no overlong forms, no surrogates, nothing above
+/// U+10FFFF) without U+0000: text that PostgreSQL can store.
+bool storable_text(std::string_view s) noexcept {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0)
+      return false;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    if (n == 0 || c == 0xC0 || c == 0xC1 || c > 0xF4 || i + n >= s.size())
+      return false;
+    uint32_t cp = c & (0x3F >> n);
+    for (size_t k = 1; k <= n; ++k) {
+      auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80)
+        return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += n + 1;
+  }
+  return true;
 }
 
 } // namespace
@@ -36,6 +67,8 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
       out.push_back(c);
     }
   }
+  if (!storable_text(out))
+    return std::nullopt;
   return out;
 }
 

@@ -22,11 +22,13 @@ struct parsed_target {
 };
 
 /// Decodes %XX escapes (and `+` as a space when `plus_is_space`); nullopt for
-/// a truncated or non-hex escape.
+/// a truncated or non-hex escape, and for text that is not UTF-8 or holds
+/// U+0000 (no PostgreSQL text can store it: a search for `%ff` would fail
+/// in the database).
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 /// Parses an origin-form target (must start with '/'); nullopt when it is
-/// malformed (no leading slash, a bad escape). A trailing slash is not
+/// malformed (no leading slash, a bad escape, decoded text that is not UTF-8). A trailing slash is not
 /// significant: `/api/v1/carts/` is `/api/v1/carts`. A fragment is ignored.
 std::optional<parsed_target> parse_target(std::string_view target);
 

@@ -108,6 +108,25 @@ class ErrorTest(harness.NodeTestCase):
             self.assert_error(r, 400, "invalid_request", field="price_cents")
         self.assert_error(self.api.get("/api/v1/products/E-1"), 404, "not_found")
 
+    def test_text_postgresql_cannot_store_is_400(self):
+        # U+0000 in a JSON string: the journal refused the write (503, "retry").
+        before = self.api.get("/api/v1/products/" + self.sku).json
+        r = self.api.patch("/api/v1/products/" + self.sku, {"name": "a\u0000b"},
+                           token=self.admin_token())
+        self.assert_error(r, 400, "invalid_request", field="name")
+        self.assertEqual(self.api.get("/api/v1/products/" + self.sku).json, before)
+        r = self.api.post("/api/v1/carts/%s/checkout" % self.cart_id,
+                          {"shipping_address": {"name": "\u0000", "line1": "1 Main St",
+                                                "city": "Springfield", "postal_code": "12345",
+                                                "country": "US"},
+                           "payment": {"method": "card", "token": "tok_ok"}})
+        self.assert_error(r, 400, "invalid_request", field="shipping_address.name")
+        # Bytes that are not UTF-8 in the target: a search for them failed in
+        # the database (500).
+        for path in ("/api/v1/products?q=%ff", "/api/v1/products/suggest?q=%C0%80",
+                     "/api/v1/products/%00", "/api/v1/carts/" + self.cart_id + "%ed%a0%80"):
+            self.assert_error(self.api.get(path), 400, "invalid_request")
+
     def test_deeply_nested_json_is_400(self):
         raw = '{"sku": "%s", "quantity": 1, "x": %s%s}' % (self.sku, "[" * 100000, "]" * 100000)
         r = self.api.post(self.items_path, raw=raw, content_type="application/json")

@@ -52,6 +52,32 @@ TEST_CASE("bodies must be JSON objects", "[net][body]") {
   }
 }
 
+TEST_CASE("a string that holds U+0000 is refused, naming its field", "[net][body]") {
+  // PostgreSQL's text and jsonb cannot store it: the journal refused the
+  // write and the client was told to retry (503) a request that never works.
+  struct row {
+    const char* body;
+    const char* field;
+  };
+  for (auto [body, field] : {row{R"({"name":"a\u0000b"})", "name"},
+                             row{R"({"shipping_address":{"city":"\u0000"}})", "shipping_address.city"},
+                             row{R"({"tags":["ok",{"x":"\u0000"}]})", "tags[1].x"},
+                             row{R"({"attributes":{"k\u0000":"v"}})", "attributes"}}) {
+    INFO(body);
+    auto r = parse_json_object(body);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::invalid_request);
+    CHECK(r.error().details == std::string(R"({"field":")") + field + R"("})");
+  }
+  auto key = parse_json_object(R"({"\u0000":1})");
+  REQUIRE_FALSE(key);
+  CHECK(key.error().message == "text must not contain U+0000");
+  // An escaped backslash before "u0000" is text, not U+0000.
+  auto text = parse_json_object(R"({"name":"\\u0000"})");
+  REQUIRE(text);
+  CHECK(text->at("name").as_string() == "\\u0000");
+}
+
 TEST_CASE("integer fields reject fractions, strings, booleans and overflow", "[net][body]") {
   struct row {
     const char* body;

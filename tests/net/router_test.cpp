@@ -149,6 +149,21 @@ TEST_CASE("targets are split into decoded segments and query parameters", "[net]
   CHECK_FALSE(percent_decode("%", true));
 }
 
+TEST_CASE("decoded targets must be UTF-8 without U+0000", "[net][router]") {
+  // Text PostgreSQL can store: a search for %ff failed in the database (500).
+  CHECK(percent_decode("%E2%82%AC%F0%9F%98%80", false) == std::optional<std::string>{"€😀"});
+  CHECK(percent_decode("caf%C3%A9", true) == std::optional<std::string>{"café"});
+  for (auto bad : {"%ff", "%00", "a%00b", "%C0%80" /* overlong NUL */, "%E0%80%AF" /* overlong */,
+                   "%ED%A0%80" /* surrogate */, "%F4%90%80%80" /* above U+10FFFF */,
+                   "%E2%82" /* truncated */, "%80" /* continuation first */, "%C3%28"}) {
+    INFO(bad);
+    CHECK_FALSE(percent_decode(bad, true));
+  }
+  CHECK_FALSE(parse_target("/api/v1/products?q=%ff"));
+  CHECK_FALSE(parse_target("/api/v1/products/%00"));
+  CHECK_FALSE(parse_target("/a/\xff"));
+}
+
 TEST_CASE("repeated query keys: the first wins", "[net][router]") {
   request req;
   auto t = parse_target("/x?limit=5&limit=7");
