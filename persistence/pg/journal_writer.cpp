@@ -429,43 +429,70 @@ struct snapshot_writer_state {
 
 using snapshot_writer_pointer = snapshot_writer_actor::stateful_pointer<snapshot_writer_state>;
 
+struct snapshot_metrics {
+  metrics::counter& stored;
+  metrics::counter& dropped;
+  metrics::counter& bytes;
+
+  static snapshot_metrics& get() {
+    static snapshot_metrics m{
+      metrics::get_counter("agora_snapshots_stored_total", "Entity snapshots stored"),
+      metrics::get_counter("agora_snapshots_dropped_total",
+                           "Entity snapshots not stored (rejected, or the database unreachable)"),
+      metrics::get_counter("agora_snapshot_bytes_total", "Bytes of entity snapshots stored"),
+    };
+    return m;
+  }
+};
+
 /// Snapshots written together hold at most this many bytes of state (unless
 /// one alone is larger), so that no statement grows with a burst of them.
 constexpr size_t max_snapshot_write_bytes = 8 << 20;
 
 bool store(pg::connection& conn, const std::vector<snapshot_row>& snaps, pg::db_error& err) {
   auto res = conn.exec_prepared("snapshot_upsert", snapshot_params(snaps), pg::param_format::binary);
-  if (!res)
+  if (!res) {
     err = res.error();
-  return static_cast<bool>(res);
+    return false;
+  }
+  auto& m = snapshot_metrics::get();
+  m.stored.inc(snaps.size());
+  for (const auto& s : snaps)
+    m.bytes.inc(s.state.size());
+  return true;
 }
 
 void write_snapshots(snapshot_writer_pointer self, std::vector<snapshot_row> snaps) {
   auto& st = self->state;
   auto& conn = *st.conn;
-  auto down = [&](const std::string& why) {
+  auto& dropped = snapshot_metrics::get().dropped;
+  // The `lost` snapshots, not tried or not stored, go with the connection.
+  auto down = [&](const std::string& why, size_t lost) {
     conn.reset();
+    dropped.inc(lost);
     persistence_log().warn("snapshot writer: database unavailable ({}), {} snapshot(s) dropped; "
-                           "retry in {} ms", why, snaps.size(), st.backoff.failed());
+                           "retry in {} ms", why, lost, st.backoff.failed());
   };
   if (!conn.connected()) {
     if (st.backoff.waiting())
-      return;
+      return dropped.inc(snaps.size());
     if (!conn.ensure_connected())
-      return down(conn.last_error().message);
+      return down(conn.last_error().message, snaps.size());
     st.backoff.succeeded();
   }
   pg::db_error err;
   if (store(conn, snaps, err))
     return;
   if (err.kind == pg::failure_kind::unavailable)
-    return down(err.message);
+    return down(err.message, snaps.size());
   // One of them is bad (say, a state that is not JSON): store the others.
-  for (const auto& snap : snaps) {
+  for (size_t i = 0; i < snaps.size(); ++i) {
+    const auto& snap = snaps[i];
     if (store(conn, {snap}, err))
       continue;
     if (err.kind == pg::failure_kind::unavailable)
-      return down(err.message);
+      return down(err.message, snaps.size() - i);
+    dropped.inc();
     persistence_log().error("{}: snapshot at {} not stored: {}", snap.persistence_id,
                             snap.seq_nr, err.message);
   }

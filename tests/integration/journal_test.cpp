@@ -53,6 +53,11 @@ metrics::counter& conflicts_counter() {
                               "Appends rejected by optimistic concurrency");
 }
 
+/// agora_snapshots_stored_total, agora_snapshots_dropped_total, agora_snapshot_bytes_total.
+uint64_t snapshot_count(std::string_view name) {
+  return metrics::get_counter(name, "").value();
+}
+
 bool is_error(const caf::expected<append_ack>& res, errc code) {
   return !res && res.error() == caf::make_error(code);
 }
@@ -471,6 +476,8 @@ TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write a
   test::test_system ts;
   auto journal = spawn_journal(ts.sys, db.make_config());
   test::stop_on_exit guard{journal};
+  auto stored = snapshot_count("agora_snapshots_stored_total");
+  auto dropped = snapshot_count("agora_snapshots_dropped_total");
   auto locker = lock_table(db, "snapshots"); // so that the last two go in one write
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|a", 1, R"({"v":1})"});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -482,6 +489,8 @@ TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write a
     return db.query("SELECT string_agg(persistence_id, ',' ORDER BY persistence_id) "
                     "FROM snapshots") == "cart|a,cart|c";
   }));
+  CHECK(snapshot_count("agora_snapshots_stored_total") == stored + 2);
+  CHECK(snapshot_count("agora_snapshots_dropped_total") == dropped + 1);
 }
 
 TEST_CASE("snapshots that wait together are written in parts of at most 8 MB, all of them",
@@ -490,6 +499,7 @@ TEST_CASE("snapshots that wait together are written in parts of at most 8 MB, al
   test::test_system ts;
   auto journal = spawn_journal(ts.sys, db.make_config());
   test::stop_on_exit guard{journal};
+  auto bytes = snapshot_count("agora_snapshot_bytes_total");
   auto locker = lock_table(db, "snapshots"); // so that the rest wait together
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"inventory|first", 1, R"({"v":1})"});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -505,6 +515,7 @@ TEST_CASE("snapshots that wait together are written in parts of at most 8 MB, al
                     std::to_string(3 << 20)) == "5";
   }));
   CHECK(db.query("SELECT count(*) FROM snapshots") == "6");
+  CHECK(snapshot_count("agora_snapshot_bytes_total") == bytes + 5 * big.size() + 7);
 }
 
 TEST_CASE("an unreachable database fails appends and loads fast with unavailable",
@@ -526,6 +537,35 @@ TEST_CASE("an unreachable database fails appends and loads fast with unavailable
   REQUIRE_FALSE(rec);
   CHECK(rec.error() == caf::make_error(errc::unavailable));
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  // Snapshots are dropped: the first after a try, the next within the backoff.
+  auto dropped = snapshot_count("agora_snapshots_dropped_total");
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|u1", 1, R"({"v":1})"});
+  REQUIRE(test::eventually(
+    [&] { return snapshot_count("agora_snapshots_dropped_total") == dropped + 1; }));
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|u2", 1, R"({"v":1})"});
+  REQUIRE(test::eventually(
+    [&] { return snapshot_count("agora_snapshots_dropped_total") == dropped + 2; }));
+}
+
+TEST_CASE("the snapshot writer reconnects after its connection is killed",
+          "[integration][journal]") {
+  test::test_database db;
+  test::test_system ts;
+  auto journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit guard{journal};
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|r1", 1, R"({"v":1})"});
+  REQUIRE(test::eventually([&] { return db.query("SELECT count(*) FROM snapshots") == "1"; }));
+  db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+           "WHERE application_name = 'agora-snapshot-writer' AND datname = current_database()");
+  auto dropped = snapshot_count("agora_snapshots_dropped_total");
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|r2", 1, R"({"v":1})"});
+  REQUIRE(test::eventually(
+    [&] { return snapshot_count("agora_snapshots_dropped_total") == dropped + 1; }));
+  // After the backoff (100 ms) the next snapshot is stored again.
+  REQUIRE(test::eventually([&] {
+    caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|r3", 1, R"({"v":1})"});
+    return db.query("SELECT count(*) FROM snapshots WHERE persistence_id = 'cart|r3'") == "1";
+  }));
 }
 
 TEST_CASE("the journal recovers once the database is back", "[integration][journal]") {
