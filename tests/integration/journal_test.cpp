@@ -62,7 +62,6 @@ bool is_error(const caf::expected<append_ack>& res, errc code) {
   return !res && res.error() == caf::make_error(code);
 }
 
-/// Another session holding the journal (ACCESS EXCLUSIVE) until it rolls back.
 /// The outcome of an append sent with a callback (append_notify).
 struct notified {
   std::mutex mtx;
@@ -92,6 +91,18 @@ std::unique_ptr<pg::connection> lock_table(const test::test_database& db,
   auto locker = db.connect();
   REQUIRE(locker->exec("BEGIN"));
   REQUIRE(locker->exec("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE"));
+  return locker;
+}
+
+/// Holds the journal's snapshot writer in the upsert of a snapshot of `pid`,
+/// which waits for a lock on the snapshots table: the snapshots sent next wait
+/// together. The writer goes on once the returned connection rolls back.
+std::unique_ptr<pg::connection> hold_snapshot_writer(const test::test_database& db,
+                                                     const journal_actor& journal,
+                                                     const std::string& pid) {
+  auto locker = lock_table(db, "snapshots");
+  caf::anon_send(journal, snapshot_atom_v, snapshot_row{pid, 1, R"({"v":1})"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   return locker;
 }
 
@@ -454,9 +465,7 @@ TEST_CASE("a snapshot that waits for its table holds up no append", "[integratio
   test::test_system ts;
   auto journal = spawn_journal(ts.sys, db.make_config());
   test::stop_on_exit guard{journal};
-  auto locker = lock_table(db, "snapshots");
-  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|w", 1, R"({"v":1})"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(100)); // its upsert waits for the lock
+  auto locker = hold_snapshot_writer(db, journal, "cart|w");
   notified append;
   caf::anon_send(journal, append_atom_v, one_append("cart|w", 2, 1), append.callback());
   bool answered = append.answered(std::chrono::seconds(5));
@@ -478,9 +487,7 @@ TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write a
   test::stop_on_exit guard{journal};
   auto stored = snapshot_count("agora_snapshots_stored_total");
   auto dropped = snapshot_count("agora_snapshots_dropped_total");
-  auto locker = lock_table(db, "snapshots"); // so that the last two go in one write
-  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|a", 1, R"({"v":1})"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto locker = hold_snapshot_writer(db, journal, "cart|a"); // the next two go in one write
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|b", 1, "not json"});
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|c", 1, R"({"v":1})"});
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -500,9 +507,7 @@ TEST_CASE("snapshots that wait together are written in parts of at most 8 MB, al
   auto journal = spawn_journal(ts.sys, db.make_config());
   test::stop_on_exit guard{journal};
   auto bytes = snapshot_count("agora_snapshot_bytes_total");
-  auto locker = lock_table(db, "snapshots"); // so that the rest wait together
-  caf::anon_send(journal, snapshot_atom_v, snapshot_row{"inventory|first", 1, R"({"v":1})"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto locker = hold_snapshot_writer(db, journal, "inventory|first");
   // Five of 3 MB: three writes (6, 6 and 3 MB).
   const std::string big = R"({"ids":")" + std::string(3 << 20, 'x') + R"("})";
   for (int i = 0; i < 5; ++i)
