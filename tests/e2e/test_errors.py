@@ -3,6 +3,7 @@ oversized and mistyped bodies, huge numbers, and raw malformed HTTP over a
 socket. None of them may return 500, change state, or hurt the node."""
 
 import json
+import random
 import socket
 import time
 import unittest
@@ -326,6 +327,77 @@ class ErrorTest(harness.NodeTestCase):
         finally:
             api.close()
 
+
+
+class RandomInputTest(harness.NodeTestCase):
+    """Seeded random input to every write endpoint and to query parameters:
+    JSON of the wrong shapes, types and sizes, odd text (U+0000, lone
+    surrogates, bytes that are not UTF-8), odd keys. Every answer is below
+    500, the node stays up, and it logs no error (a database refusing what a
+    client sent shows there first: it is how U+0000 and %ff were found)."""
+
+    SEED = 20261206
+    ROUNDS = 1500
+
+    def test_random_input_gets_no_5xx_and_logs_no_error(self):
+        rnd = random.Random(self.SEED)
+        api, admin = self.api, self.admin_token()
+        cart = api.post("/api/v1/carts", {}).json["cart_id"]
+        sku = api.get("/api/v1/products?limit=1").json["items"]
+        sku = sku[0]["sku"] if sku else "NONE-1"
+        values = [None, True, 0, -1, 2 ** 31, 2 ** 63, -2 ** 63, 2 ** 64, 1e308, 1.5, "", "x",
+                  "x" * 5000, "\u0000", "a\u0000b", "\ud800", "\udfff\ud800", "\U0010ffff", "é",
+                  [], {}, [1, "\u0000"], {"k\u0000": 1}, {"a": {"b": "\u0000"}}, "2026-13-45"]
+        fields = ["sku", "quantity", "name", "description", "price_cents", "currency", "category",
+                  "initial_stock", "delta", "reason", "email", "password", "shipping_address",
+                  "payment", "token", "method", "amount_cents", "carrier", "tracking_number",
+                  "attributes", "lat", "lon", "country"]
+        raw_bodies = [b"{", b"[]", b"null", b"\xff\xfe", b'{"a":' * 300, b'{"quantity":1e999}',
+                      b'{"sku":"\\ud800","quantity":1}', b'{"name":"\\u0000"}',
+                      b'{"quantity":1,"quantity":2}']
+        writes = [("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login"),
+                  ("POST", "/api/v1/products"), ("PUT", "/api/v1/products/" + sku),
+                  ("PATCH", "/api/v1/products/" + sku),
+                  ("POST", "/api/v1/inventory/%s/adjust" % sku), ("POST", "/api/v1/carts"),
+                  ("POST", "/api/v1/carts/%s/items" % cart),
+                  ("PUT", "/api/v1/carts/%s/items/%s" % (cart, sku)),
+                  ("POST", "/api/v1/carts/%s/checkout" % cart),
+                  ("POST", "/api/v1/orders/no-such-order/cancel"),
+                  ("POST", "/api/v1/payments/no-such-payment/refund"),
+                  ("POST", "/admin/v1/sagas/no-such-checkout/close")]
+        reads = ["/api/v1/products?limit=%s", "/api/v1/products?cursor=%s",
+                 "/api/v1/products?q=%s", "/api/v1/products/suggest?q=%s",
+                 "/api/v1/shipping/quote?lat=%s&lon=1", "/api/v1/orders?limit=%s",
+                 "/api/v1/analytics/sales/daily?days=%s", "/admin/v1/actors?type=%s",
+                 "/admin/v1/sagas?status=%s", "/api/v1/products/%s", "/api/v1/inventory/%s",
+                 "/api/v1/checkouts/%s", "/api/v1/orders/%s", "/api/v1/carts/%s",
+                 "/admin/v1/sagas/%s/timeline", "/admin/v1/actors/inventory/%s"]
+        params = ["", "-1", "0", "99999999999999999999", "nan", "1e309", "%00", "%ff", "%C0%80",
+                  "%ED%A0%80", "%E2%82%AC", "x" * 3000, "..%2F..", "%27%22%3B", "%25", "a+b"]
+        bad = []
+        for _ in range(self.ROUNDS):
+            method, path = rnd.choice(writes)
+            if rnd.random() < 0.2:
+                raw = rnd.choice(raw_bodies)
+            else:
+                body = {f: rnd.choice(values) for f in rnd.sample(fields, rnd.randint(0, 6))}
+                raw = json.dumps(body).encode("utf-8", errors="surrogatepass")
+            headers = {}
+            if rnd.random() < 0.2:
+                headers["Idempotency-Key"] = rnd.choice(["", "k", "x" * 300, "key-%d" % rnd.randint(0, 3)])
+            r = api.request(method, path, raw=raw, content_type="application/json",
+                            token=admin if rnd.random() < 0.7 else None, headers=headers,
+                            check=False)
+            if r.status >= 500:
+                bad.append(r)
+            r = api.get(rnd.choice(reads) % rnd.choice(params),
+                        token=admin if rnd.random() < 0.7 else None, check=False)
+            if r.status >= 500:
+                bad.append(r)
+        self.assertEqual(bad[:5], [], "seed %d" % self.SEED)
+        self.assertTrue(self.node.alive(), self.node.log_tail())
+        errors = self.node.log_lines_with(" error ") + self.node.log_lines_with(" critical ")
+        self.assertEqual(errors[:5], [], "seed %d" % self.SEED)
 
 if __name__ == "__main__":
     unittest.main()
