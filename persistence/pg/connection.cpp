@@ -229,14 +229,6 @@ outcome connection::exec_params(std::string_view sql, const std::vector<std::str
   return to_outcome(conn_.get(), std::move(res));
 }
 
-bool send_prepared(PGconn* conn, const char* name, const std::vector<std::string>& params,
-                   param_format format) {
-  param_arrays ps{params, format};
-  return PQsendQueryPrepared(conn, name, ps.count(), ps.values.data(), ps.length_data(),
-                             ps.format_data(), 0)
-         == 1;
-}
-
 outcome connection::exec_prepared(const std::string& name, const std::vector<std::string>& params,
                                   param_format format) {
   if (!ensure_connected())

@@ -63,10 +63,6 @@ db_error classify(const PGconn* conn, const PGresult* res);
 /// binary format.
 enum class param_format { text = 0, binary = 1 };
 
-/// PQsendQueryPrepared of `name` with `params` (pipeline mode); true when sent.
-bool send_prepared(PGconn* conn, const char* name, const std::vector<std::string>& params,
-                   param_format format);
-
 // -- results ------------------------------------------------------------------
 
 /// The outcome of one statement: a result when it succeeded, the error
@@ -151,9 +147,6 @@ public:
   /// binary_array_builder) when `format` is param_format::binary.
   outcome exec_prepared(const std::string& name, const std::vector<std::string>& params,
                         param_format format = param_format::text);
-
-  /// The raw handle (for pipeline mode); null when not connected.
-  PGconn* raw() const noexcept { return conn_.get(); }
 
   /// The error of the last failed connect.
   const db_error& last_error() const noexcept { return last_error_; }

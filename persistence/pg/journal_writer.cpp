@@ -182,63 +182,24 @@ void acknowledge(const pg::outcome& res, const std::vector<append_request>& appe
 
 enum class attempt { committed, statement_failed, connection_failed };
 
-/// The fast path: one pipeline ending in one Sync. The commands before a
-/// Sync run as one implicit transaction: committed at the Sync, or rolled back
-/// there when one of them fails (the rest are then skipped).
-attempt commit_pipelined(pg::connection& conn, const write_batch& batch,
-                         std::vector<append_outcome>& out, std::string& why) {
-  PGconn* c = conn.raw();
-  if (PQenterPipelineMode(c) != 1) {
-    why = PQerrorMessage(c);
-    return attempt::connection_failed;
-  }
+/// The fast path: the batch's one insert, its own implicit transaction (one
+/// round trip: Bind, Execute, Sync), committed or rolled back as a whole.
+attempt commit_batch(pg::connection& conn, const write_batch& batch,
+                     std::vector<append_outcome>& out, std::string& why) {
   journal_insert_params ip;
   for (const auto& a : batch.appends)
     for (const auto& row : a.rows)
       ip.add(row);
-  if (!pg::send_prepared(c, "journal_insert", ip.finish(), pg::param_format::binary) ||
-      PQpipelineSync(c) != 1) {
-    why = PQerrorMessage(c);
-    conn.reset();
-    return attempt::connection_failed;
+  auto res = conn.exec_prepared("journal_insert", ip.finish(), pg::param_format::binary);
+  if (res) {
+    acknowledge(res, batch.appends, out);
+    return attempt::committed;
   }
-  // The insert's result (followed by a NULL), then the Sync.
-  attempt verdict = attempt::committed;
-  {
-    pg::result_ptr res{PQgetResult(c)};
-    if (!res) {
-      why = PQerrorMessage(c);
-      conn.reset();
-      return attempt::connection_failed;
-    }
-    auto status = PQresultStatus(res.get());
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      auto err = pg::classify(c, res.get());
-      why = err.message;
-      if (err.kind == pg::failure_kind::unavailable) {
-        conn.reset();
-        return attempt::connection_failed;
-      }
-      verdict = attempt::statement_failed;
-    } else {
-      acknowledge(pg::to_outcome(c, std::move(res)), batch.appends, out);
-    }
-    while (pg::result_ptr extra{PQgetResult(c)}) {
-      // nothing else is expected before the NULL that ends a command's results
-    }
-  }
-  pg::result_ptr sync{PQgetResult(c)};
-  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-    why = PQerrorMessage(c);
-    conn.reset();
-    return attempt::connection_failed;
-  }
-  if (PQexitPipelineMode(c) != 1) {
-    why = PQerrorMessage(c);
-    conn.reset();
-    return attempt::connection_failed;
-  }
-  return verdict;
+  why = res.error().message;
+  if (res.error().kind != pg::failure_kind::unavailable)
+    return attempt::statement_failed;
+  conn.reset();
+  return attempt::connection_failed;
 }
 
 /// The slow path after a failed statement: one SAVEPOINT per append, so only
@@ -349,7 +310,7 @@ outcomes commit(committer_pointer self, const write_batch& batch) {
   auto started = std::chrono::steady_clock::now();
   outcomes res(batch.appends.size());
   std::string why;
-  auto verdict = commit_pipelined(conn, batch, res, why);
+  auto verdict = commit_batch(conn, batch, res, why);
   if (verdict == attempt::statement_failed) {
     persistence_log().debug("journal batch failed ({}), retrying with savepoints", why);
     res.assign(batch.appends.size(), append_outcome{});

@@ -4,13 +4,13 @@
 //                                    | one batch per idle committer
 //                                    v
 //                                 committers (detached, one PGconn each):
-//                                   pipeline { INSERT ... unnest(...); Sync }
+//                                   one INSERT ... unnest(...) per batch
 //                  snapshots ---> snapshot writer (detached, its own PGconn):
-//                                   one upsert of all it holds, newest per entity
+//                                   upserts of what it holds, newest per entity
 //
 // Every append that arrives while a commit is in flight waits for the next
 // batch, so batch size grows with load and throughput scales with it rather
-// than with the number of entities. Replies go out after COMMIT returned.
+// than with the number of entities. Replies go out after the commit returned.
 // A unique violation makes the committer retry the batch with one SAVEPOINT
 // per append, so only the conflicting appends fail (errc::concurrency_conflict).
 // Snapshots stay out of the appends' commits: a large one (an inventory
@@ -41,7 +41,7 @@ namespace agora::persistence {
 /// reader are linked to it.
 journal_actor spawn_journal(caf::actor_system& sys, const agora::config& cfg);
 
-// -- batch encoding (pure; used by the committers, measured by bench/) ---------
+// -- batch encoding (pure; used by the writers, measured by bench/) ------------
 
 /// The parameters $1..$5 of the journal insert (`INSERT ... SELECT * FROM
 /// unnest($1::text[], $2::bigint[], $3::text[], $4::jsonb[], $5::text[])`):
