@@ -62,6 +62,14 @@ bool is_error(const caf::expected<append_ack>& res, errc code) {
   return !res && res.error() == caf::make_error(code);
 }
 
+/// A database, an actor system and a journal on them, stopped at the end.
+struct journal_fixture {
+  test::test_database db;
+  test::test_system ts;
+  journal_actor journal = spawn_journal(ts.sys, db.make_config());
+  test::stop_on_exit<journal_actor> guard{journal};
+};
+
 /// The outcome of an append sent with a callback (append_notify).
 struct notified {
   std::mutex mtx;
@@ -108,11 +116,8 @@ std::unique_ptr<pg::connection> hold_snapshot_writer(const test::test_database& 
 
 } // namespace
 
-TEST_CASE("appends of many entities sent at once are group-committed", "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "appends of many entities sent at once are group-committed",
+                 "[integration][journal]") {
   auto& hist = batch_hist();
   auto count_before = hist.count();
   auto sum_before = hist.sum();
@@ -238,11 +243,8 @@ TEST_CASE("a conflicting append is rejected while the rest of its batch commits"
         == R"({"i": 0})");
 }
 
-TEST_CASE("an append with an invalid payload fails alone", "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "an append with an invalid payload fails alone",
+                 "[integration][journal]") {
   append_request bad;
   bad.rows.push_back(make_row("cart|bad", 1, "{not json"));
   std::vector<append_request> reqs{one_append("cart|ok1", 1, 1), bad,
@@ -359,12 +361,9 @@ TEST_CASE("appends answered through a callback get what a request would", "[inte
   CHECK(db.query("SELECT count(*) FROM journal") == "19");
 }
 
-TEST_CASE("a journal that stops fails the callback appends it has not answered",
-          "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture,
+                 "a journal that stops fails the callback appends it has not answered",
+                 "[integration][journal]") {
   auto locker = lock_table(db, "journal"); // the append waits for the lock
   notified append;
   caf::anon_send(journal, append_atom_v, one_append("cart|s1", 1, 1), append.callback());
@@ -375,12 +374,8 @@ TEST_CASE("a journal that stops fails the callback appends it has not answered",
   locker->exec("ROLLBACK");
 }
 
-TEST_CASE("load returns the newest snapshot and the events after it",
-          "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "load returns the newest snapshot and the events after it",
+                 "[integration][journal]") {
   auto acked = test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|r", 1, 5));
   REQUIRE(acked);
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|r", 3, R"({"items":3})"});
@@ -407,11 +402,8 @@ TEST_CASE("load returns the newest snapshot and the events after it",
   CHECK(none->events.empty());
 }
 
-TEST_CASE("many loads at once are answered together and correctly", "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "many loads at once are answered together and correctly",
+                 "[integration][journal]") {
   std::vector<append_request> reqs;
   for (int i = 0; i < 50; ++i)
     reqs.push_back(one_append("order|o" + std::to_string(i), 1, 1 + i % 4));
@@ -434,11 +426,8 @@ TEST_CASE("many loads at once are answered together and correctly", "[integratio
   }
 }
 
-TEST_CASE("a snapshot older than the stored one does not replace it", "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "a snapshot older than the stored one does not replace it",
+                 "[integration][journal]") {
   REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|s", 1, 6)));
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|s", 5, R"({"v":5})"});
   REQUIRE(test::eventually([&] { return db.query("SELECT count(*) FROM snapshots") == "1"; }));
@@ -460,11 +449,8 @@ TEST_CASE("a snapshot older than the stored one does not replace it", "[integrat
   CHECK(rec->events.empty());
 }
 
-TEST_CASE("a snapshot that waits for its table holds up no append", "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "a snapshot that waits for its table holds up no append",
+                 "[integration][journal]") {
   auto locker = hold_snapshot_writer(db, journal, "cart|w");
   notified append;
   caf::anon_send(journal, append_atom_v, one_append("cart|w", 2, 1), append.callback());
@@ -479,12 +465,9 @@ TEST_CASE("a snapshot that waits for its table holds up no append", "[integratio
   }));
 }
 
-TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write are stored",
-          "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture,
+                 "a snapshot that is not JSON is dropped, and the others of its write are stored",
+                 "[integration][journal]") {
   auto stored = snapshot_count("agora_snapshots_stored_total");
   auto dropped = snapshot_count("agora_snapshots_dropped_total");
   auto locker = hold_snapshot_writer(db, journal, "cart|a"); // the next two go in one write
@@ -500,12 +483,9 @@ TEST_CASE("a snapshot that is not JSON is dropped, and the others of its write a
   CHECK(snapshot_count("agora_snapshots_dropped_total") == dropped + 1);
 }
 
-TEST_CASE("snapshots that wait together are written in parts of at most 8 MB, all of them",
-          "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture,
+                 "snapshots that wait together are written in parts of at most 8 MB, all of them",
+                 "[integration][journal]") {
   auto bytes = snapshot_count("agora_snapshot_bytes_total");
   auto locker = hold_snapshot_writer(db, journal, "inventory|first");
   // Five of 3 MB: three writes (6, 6 and 3 MB).
@@ -552,12 +532,8 @@ TEST_CASE("an unreachable database fails appends and loads fast with unavailable
     [&] { return snapshot_count("agora_snapshots_dropped_total") == dropped + 2; }));
 }
 
-TEST_CASE("the snapshot writer reconnects after its connection is killed",
-          "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "the snapshot writer reconnects after its connection is killed",
+                 "[integration][journal]") {
   caf::anon_send(journal, snapshot_atom_v, snapshot_row{"cart|r1", 1, R"({"v":1})"});
   REQUIRE(test::eventually([&] { return db.query("SELECT count(*) FROM snapshots") == "1"; }));
   db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -573,11 +549,8 @@ TEST_CASE("the snapshot writer reconnects after its connection is killed",
   }));
 }
 
-TEST_CASE("the journal recovers once the database is back", "[integration][journal]") {
-  test::test_database db;
-  test::test_system ts;
-  auto journal = spawn_journal(ts.sys, db.make_config());
-  test::stop_on_exit guard{journal};
+TEST_CASE_METHOD(journal_fixture, "the journal recovers once the database is back",
+                 "[integration][journal]") {
   REQUIRE(test::ask<append_ack>(ts.sys, journal, append_atom_v, one_append("cart|k", 1, 1)));
   // Kill the writer's connection from the server side.
   db.query("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
