@@ -164,46 +164,60 @@ bool first_attempt(const ctx_ptr& c) {
   return c->act.phase == phase::forward && c->act.attempt == 1;
 }
 
-/// The payment entity, opened first if the saga never got that far.
+/// The payment the saga opens: its amount and currency are the priced total.
+payment::open open_payment(const ctx_ptr& c) {
+  const auto& p = *c->st.priced;
+  return payment::open{c->st.payment_id, c->st.order_id, c->id(), p.total_cents, p.currency,
+                       c->key("open")};
+}
+
+/// Tells the payment entity `cmd`; a rejection fails the attempt, a success
+/// calls `next(payment)`. `fresh`: told as new (see first_attempt).
+template <class Command, class Next>
+void tell_payment(const ctx_ptr& c, Command cmd, bool fresh, Next next) {
+  auto reply = [c, next = std::move(next)](result<payment::state> r) mutable {
+    if (!r)
+      return c->fail(r.error());
+    next(std::move(*r));
+  };
+  if (fresh)
+    c->deps->payments.tell_new(c->st.payment_id, std::move(cmd), c->id(), std::move(reply));
+  else
+    c->deps->payments.tell(c->st.payment_id, std::move(cmd), c->id(), std::move(reply));
+}
+
+/// The payment entity; `open_if_missing` opens it first when it was never
+/// opened.
 template <class Next>
 void with_payment(const ctx_ptr& c, bool open_if_missing, Next next) {
-  auto open = [c](auto next) {
-    const auto& p = *c->st.priced;
-    payment::open cmd{c->st.payment_id, c->st.order_id, c->id(), p.total_cents, p.currency,
-                      c->key("open")};
-    c->deps->payments.tell_new(c->st.payment_id, std::move(cmd), c->id(),
-                               [c, next = std::move(next)](result<payment::state> r) mutable {
-                                 if (!r)
-                                   return c->fail(r.error());
-                                 next(std::move(*r));
-                               });
-  };
-  if (open_if_missing && first_attempt(c))
-    return open(std::move(next));
   tell(c, c->deps->payments, c->st.payment_id, payment::get{},
-       [open, open_if_missing, next = std::move(next)](payment::state ps) mutable {
+       [c, open_if_missing, next = std::move(next)](payment::state ps) mutable {
          if (ps.exists || !open_if_missing)
            return next(std::move(ps));
-         open(std::move(next));
+         tell_payment(c, open_payment(c), false, std::move(next));
        });
 }
 
 /// Asks the gateway to authorize (the same key as every earlier attempt
 /// whose outcome is open) and records its answer; `next(payment)` follows.
+/// `opening`: the payment was never opened, and the answer opens it.
 template <class Next>
-void authorize_and_record(const ctx_ptr& c, Next next) {
+void authorize_and_record(const ctx_ptr& c, bool opening, Next next) {
   int group = c->group(step_name::authorize_payment);
   const auto& pid = c->st.payment_id;
   payment::authorize req{payment::gateway_key(pid, payment::op_authorize, group), pid,
                          c->st.priced->total_cents, c->st.priced->currency, c->st.payment_token};
-  call_gateway(c, std::move(req), [c, group, next = std::move(next)](payment::gateway_result g) mutable {
-    if (g.outcome == payment::outcome::failed)
-      return c->done(gateway_failure(c->act, g));
-    payment::record_authorization cmd{g.approved(), g.gateway_ref, g.reason,
-                                      step_key(c->id(), step_name::authorize_payment) + "/" +
-                                        std::to_string(group)};
-    tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next));
-  });
+  call_gateway(c, std::move(req),
+               [c, group, opening, next = std::move(next)](payment::gateway_result g) mutable {
+                 if (g.outcome == payment::outcome::failed)
+                   return c->done(gateway_failure(c->act, g));
+                 payment::record_authorization cmd{
+                   g.approved(), g.gateway_ref, g.reason,
+                   step_key(c->id(), step_name::authorize_payment) + "/" + std::to_string(group)};
+                 if (opening)
+                   cmd.opening = open_payment(c);
+                 tell_payment(c, std::move(cmd), opening, std::move(next));
+               });
 }
 
 void authorize(const ctx_ptr& c) {
@@ -215,10 +229,15 @@ void authorize(const ctx_ptr& c) {
       return c->fail(make_problem(errc::unavailable, "authorization not recorded"));
     c->ok();
   };
+  // Before the first attempt the payment cannot exist: the gateway is asked
+  // first and its answer opens the payment, one durable write instead of two.
+  // A later attempt opens it first if no attempt got that far.
+  if (first_attempt(c))
+    return authorize_and_record(c, true, settle);
   with_payment(c, true, [c, settle](payment::state ps) {
     if (ps.status != payment::payment_status::pending)
       return settle(ps);
-    authorize_and_record(c, settle);
+    authorize_and_record(c, false, settle);
   });
 }
 
@@ -257,30 +276,43 @@ void capture_and_record(const ctx_ptr& c, const payment::state& ps, Next next) {
 }
 
 void capture(const ctx_ptr& c) {
-  auto mark_paid = [c] {
-    tell(c, c->deps->orders, c->st.order_id, order::mark_paid{c->key()},
-         [c](const order::state&) { c->ok(); });
-  };
-  with_payment(c, false, [c, mark_paid](payment::state ps) {
+  with_payment(c, false, [c](payment::state ps) {
     using payment::payment_status;
     if (ps.status == payment_status::captured)
-      return mark_paid();
+      return c->ok();
     if (!payment::can_capture(ps))
       return c->fail(make_problem(errc::payment_failed,
                                   "payment is " + std::string(to_string(ps.status)) +
                                     " and cannot be captured"));
-    capture_and_record(c, ps, [c, mark_paid](const payment::state& after) {
+    capture_and_record(c, ps, [c](const payment::state& after) {
       if (after.status == payment_status::captured)
-        return mark_paid();
+        return c->ok();
       c->done(gateway_failure(c->act, {payment::outcome::failed, {},
                                        after.failure_reason.value_or("capture failed")}));
     });
   });
 }
 
+/// Commits the reservation and marks the order paid, side by side: both
+/// follow the capture and neither needs the other, so the checkout waits for
+/// one durable write instead of two. The order's command keeps the key it
+/// had when capture_payment sent it, so a saga that marked the order paid in
+/// that step marks nothing twice. The attempt fails with the first failure.
 void commit(const ctx_ptr& c) {
+  auto left = std::make_shared<std::atomic<int>>(2); // the replies may come on two threads
+  auto one_done = [c, left] {
+    if (--*left == 0)
+      c->ok();
+  };
   inventory::commit_all(c->deps->inventory, step_key(c->id(), step_name::reserve_inventory),
-                        c->skus(), c->id(), inventory_outcome(c));
+                        c->skus(), c->id(), [c, one_done](std::optional<problem> p) {
+                          if (p)
+                            return c->fail(std::move(*p));
+                          one_done();
+                        });
+  tell(c, c->deps->orders, c->st.order_id,
+       order::mark_paid{step_key(c->id(), step_name::capture_payment)},
+       [one_done](const order::state&) { one_done(); });
 }
 
 void close_cart(const ctx_ptr& c) {
@@ -306,14 +338,14 @@ void release(const ctx_ptr& c) {
 void undo_payment(const ctx_ptr& c, payment::state ps, bool capture_settled) {
   using payment::payment_status;
   if (!ps.exists)
-    return c->ok(); // the gateway was never asked
+    return c->ok(); // no attempt was recorded (with_payment opens it after one)
   auto again = [c, capture_settled](payment::state next) {
     undo_payment(c, std::move(next), capture_settled);
   };
   if (ps.status == payment_status::pending) {
     if (c->st.at(step_name::authorize_payment).attempts == 0)
       return c->ok();
-    return authorize_and_record(c, again);
+    return authorize_and_record(c, false, again);
   }
   if (!capture_settled && c->st.at(step_name::capture_payment).uncertain &&
       payment::can_capture(ps))
@@ -385,7 +417,10 @@ void execute(const ctx_ptr& c) {
     case step_name::reserve_inventory:
       return c->st.priced ? release(c) : c->ok();
     case step_name::authorize_payment:
-      return with_payment(c, false,
+      // An attempt may have reached the gateway and not opened the payment
+      // (the first opens it with the answer): opened now, its outcome is
+      // learnt and undone below.
+      return with_payment(c, c->st.at(step_name::authorize_payment).attempts > 0,
                           [c](payment::state ps) { undo_payment(c, std::move(ps), false); });
     case step_name::place_order:
       return cancel_order(c);

@@ -169,6 +169,19 @@ result<events> decide_open(const state& st, const open& cmd, const runtime::cont
 
 result<events> decide_authorization(const state& st, const record_authorization& cmd,
                                     const runtime::context& ctx) {
+  if (cmd.opening && !st.exists) {
+    auto evs = decide_open(st, *cmd.opening, ctx);
+    if (!evs)
+      return evs;
+    auto opened = st;
+    for (const auto& e : *evs)
+      opened = payment_traits::apply_event(std::move(opened), e);
+    auto answer = decide_authorization(opened, cmd, ctx);
+    if (!answer)
+      return answer;
+    evs->insert(evs->end(), answer->begin(), answer->end());
+    return evs;
+  }
   if (auto p = check_ref(cmd.gateway_ref))
     return std::move(*p);
   if (auto early = gate(st, cmd.idempotency_key, ctx))

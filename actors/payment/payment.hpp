@@ -4,6 +4,7 @@
 //   command                from                           to
 //   open                   (not opened)                   pending
 //   record_authorization   pending                        authorized | declined
+//     with `opening`       (not opened)                   authorized | declined
 //   record_capture         authorized | failed            captured | failed
 //   record_void            authorized | failed            voided
 //   record_refund          captured | partially_refunded  partially_refunded | refunded
@@ -89,6 +90,11 @@ struct record_authorization {
   /// Why it was declined; ignored when approved.
   std::string reason;
   std::string idempotency_key;
+  /// The payment to open first when it was never opened: the saga's first
+  /// attempt asks the gateway before the payment exists, and both are
+  /// recorded in one journal write (`payment.opened`, then the answer). Not
+  /// looked at once the payment exists.
+  std::optional<open> opening = std::nullopt;
 };
 
 /// The gateway's answer to capturing `amount_cents` (1 to the authorized

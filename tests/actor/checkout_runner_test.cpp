@@ -1,7 +1,10 @@
 // The checkout runner on CAF's deterministic scheduler, over real entity
 // shells on the in-memory journal and the simulated gateway: the happy path,
-// a watch on a checkout the journal cannot give back before the watch's
-// limit, a gateway call that times out and is retried with the same key, the next
+// the payment opened by the first authorization's answer (and, when that
+// answer is lost, by the compensation that voids it), the order marked paid
+// beside the stock commit, a watch on a checkout the journal cannot give back
+// before the watch's limit, a gateway call that times out and is retried with
+// the same key, the next
 // step run while a record is written (and that record lost), a runner that
 // dies between steps and a new one that resumes from the journal, and replay
 // of the recorded history.
@@ -32,11 +35,13 @@ const std::vector<std::string> every_step_done{
   "capture_payment:done", "commit_inventory:done", "close_cart:done"};
 
 /// A gateway that drops the first `drop` requests unanswered (a network that
-/// loses them), then hands everything to the simulator.
+/// loses them), then loses the answers to the next `lose` (the simulator
+/// carries them out), then hands everything to the simulator.
 struct lossy_state {
   static inline const char* name = "lossy-gateway";
   payment::gateway_actor inner;
   int drop = 0;
+  int lose = 0;
 };
 
 template <class Request>
@@ -46,14 +51,21 @@ forward(payment::gateway_actor::stateful_pointer<lossy_state> self, Request& req
     --self->state.drop;
     return self->make_response_promise<payment::gateway_result>(); // never delivered
   }
+  if (self->state.lose > 0) {
+    --self->state.lose;
+    self->request(self->state.inner, caf::infinite, std::move(req))
+      .then([](payment::gateway_result&) {});
+    return self->make_response_promise<payment::gateway_result>(); // never delivered
+  }
   return self->delegate(self->state.inner, std::move(req));
 }
 
 payment::gateway_actor::behavior_type
 lossy_gateway(payment::gateway_actor::stateful_pointer<lossy_state> self,
-              payment::gateway_actor inner, int drop) {
+              payment::gateway_actor inner, int drop, int lose) {
   self->state.inner = std::move(inner);
   self->state.drop = drop;
+  self->state.lose = lose;
   return {
     [self](payment::authorize& r) { return forward(self, r); },
     [self](payment::capture& r) { return forward(self, r); },
@@ -74,7 +86,7 @@ struct fixture : deterministic_system {
   std::vector<caf::actor> runners;
   std::vector<std::string> recorded; // "step:verdict" after each record
 
-  explicit fixture(int drop_gateway_requests = 0) {
+  explicit fixture(int drop_gateway_requests = 0, int lose_gateway_answers = 0) {
     cfg.payments.gateway_latency_ms = 0;
     runtime::region_settings settings;
     settings.idle_timeout = std::chrono::hours(1);
@@ -87,7 +99,8 @@ struct fixture : deterministic_system {
     deps.orders = runtime::spawn_region<order::order_traits>(sys, journal, settings);
     deps.payments = runtime::spawn_region<payment::payment_traits>(sys, journal, settings);
     simulator = payment::spawn_simulated_gateway(sys, cfg, 7);
-    deps.gateway = sys.spawn(lossy_gateway, simulator, drop_gateway_requests);
+    deps.gateway =
+      sys.spawn(lossy_gateway, simulator, drop_gateway_requests, lose_gateway_answers);
     deps.cache = &cache;
     deps.cfg = &cfg;
     deps.after_record = [this](const checkout::state& st, const checkout::action& a) {
@@ -230,6 +243,97 @@ TEST_CASE("the runner drives a checkout through every step", "[sagas][runner]") 
   REQUIRE(*again);
   CHECK((*again)->status == saga_status::completed);
   CHECK(sagas::finished_checkouts(saga_status::completed) - completed_before == 1);
+}
+
+TEST_CASE("the first authorization opens the payment with the gateway's answer in one journal "
+          "write",
+          "[sagas][runner]") {
+  fixture f;
+  std::vector<size_t> payment_appends; // rows per append
+  hold_appends(f.sys, f.data, [&payment_appends](const persistence::append_request& req) {
+    if (req.rows.front().persistence_id == "payment|pay-1")
+      payment_appends.push_back(req.rows.size());
+    return false; // held: none
+  });
+  auto runner = f.spawn_runner();
+  runner.run(f.start_checkout("tok_ok"));
+  f.run();
+  CHECK(f.saga().status == saga_status::completed);
+  CHECK(payment_appends == std::vector<size_t>{2, 1}); // opened + authorized, captured
+  const auto& rows = f.data->streams["payment|pay-1"];
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0].event_type == "payment.opened");
+  CHECK(rows[1].event_type == "payment.authorized");
+}
+
+TEST_CASE("an authorization whose answer was lost is learnt and voided when the saga "
+          "compensates, though it never opened the payment",
+          "[sagas][runner]") {
+  fixture f{0, 1}; // the gateway authorizes the first attempt; its answer is lost
+  f.cfg.checkout.max_attempts = 1;
+  auto runner = f.spawn_runner();
+  runner.run(f.start_checkout("tok_ok"));
+  f.run();
+  CHECK(f.data->streams.count("payment|pay-1") == 0);
+  for (int i = 0; i < 5 && f.saga().status == saga_status::running; ++i)
+    f.run_timeouts(); // the step's timeout gives it up; compensation follows
+  auto st = f.saga();
+  CHECK(st.status == saga_status::compensated);
+  CHECK(st.at(step_name::price_cart).status == checkout::step_status::compensated);
+  // The compensation opened the payment, asked again with the same key (no
+  // second authorization) and voided the one the gateway holds.
+  auto totals = f.ledger("pay-1").totals_of("pay-1");
+  CHECK(totals.authorized_cents == 3000 + f.cfg.shipping.flat_cents);
+  CHECK(totals.voided_cents == totals.authorized_cents);
+  CHECK(f.ask(f.deps.payments, "pay-1", payment::get{}).status ==
+        payment::payment_status::voided);
+  CHECK(f.ask(f.deps.inventory, "SKU-1", inventory::get{}).reserved == 0);
+  CHECK(checkout::replay(f.history(), 1).divergence == "");
+}
+
+TEST_CASE("commit_inventory marks the order paid beside the stock commit, and fails when "
+          "either refuses",
+          "[sagas][runner]") {
+  fixture f;
+  auto runner = f.spawn_runner();
+  f.hold_record_of("place_order"); // capture_payment runs ahead, then everything waits
+  runner.run(f.start_checkout("tok_ok"));
+  f.run();
+  REQUIRE(f.data->held == 1);
+  CHECK(f.ask(f.deps.payments, "pay-1", payment::get{}).status ==
+        payment::payment_status::captured);
+  // The capture did not mark the order paid: the next step does.
+  CHECK(f.ask(f.deps.orders, "order-1", order::get{}).status == order::order_status::pending);
+  SECTION("the order refuses") {
+    f.ask(f.deps.orders, "order-1", order::cancel{"by hand", "test/cancel"});
+    f.release();
+    for (int i = 0; i < 5 && f.saga().status == saga_status::running; ++i)
+      f.run_timeouts();
+    auto st = f.saga();
+    // Money was captured, so the saga parks for an operator instead of undoing it.
+    CHECK(st.status == saga_status::stuck);
+    CHECK(st.at(step_name::commit_inventory).status == checkout::step_status::failed);
+    CHECK(st.at(step_name::close_cart).attempts == 0);
+  }
+  SECTION("the stock's write fails after the order was marked paid") {
+    f.data->hold = [](const persistence::append_request& req) {
+      return req.rows.front().persistence_id == "inventory|SKU-1";
+    };
+    f.self->send(f.data->gate, commit_atom_v); // place_order's record; commit_inventory runs
+    f.run();
+    REQUIRE(f.data->held == 1);
+    CHECK(f.ask(f.deps.orders, "order-1", order::get{}).status == order::order_status::paid);
+    f.release(true);
+    for (int i = 0; i < 5 && f.saga().status == saga_status::running; ++i)
+      f.run_timeouts();
+    auto st = f.saga();
+    // The step waited for both and went again: the stock was committed once.
+    CHECK(st.status == saga_status::completed);
+    CHECK(st.at(step_name::commit_inventory).attempts == 2);
+    auto lv = f.ask(f.deps.inventory, "SKU-1", inventory::get{});
+    CHECK(lv.on_hand == 8);
+    CHECK(lv.reserved == 0);
+  }
 }
 
 TEST_CASE("a watch whose limit passes first gets the saga as it stands, and the saga goes on",

@@ -208,6 +208,52 @@ TEST_CASE("a declined authorization records the reason", "[payment]") {
     "gateway_ref");
 }
 
+TEST_CASE("an authorization that opens the payment records both in one decision", "[payment]") {
+  state st;
+  auto evs = test::run<traits>(
+    st, record_authorization{true, "auth_1", "", "a-k", valid_open("o-k")}, at(2'000));
+  REQUIRE(evs.size() == 2);
+  CHECK(std::get<opened>(evs[0]) ==
+        opened{payment_id, "order-1", "chk-1", 10'000, "USD", 2'000, "o-k"});
+  CHECK(std::get<authorized>(evs[1]) == authorized{"auth_1", 10'000, 2'000, "a-k"});
+  CHECK(st.status == payment_status::authorized);
+  CHECK(st.applied("o-k"));
+  CHECK(st.applied("a-k"));
+  // Repeated: the payment exists, the opening is not looked at, the key was applied.
+  CHECK(test::run<traits>(st, record_authorization{true, "auth_1", "", "a-k", valid_open("o-k")},
+                          at(3'000))
+          .empty());
+
+  state declining;
+  evs = test::run<traits>(declining,
+                          record_authorization{false, "auth_9", "no", "", valid_open()}, at(2));
+  REQUIRE(evs.size() == 2);
+  CHECK(declining.status == payment_status::declined);
+
+  // Once opened, an opening of other figures is ignored: the payment keeps its own.
+  auto pending = opened_payment();
+  auto other = valid_open();
+  other.amount_cents = 1;
+  evs = test::run<traits>(pending, record_authorization{true, "auth_2", "", "", other}, at(3));
+  REQUIRE(evs.size() == 1);
+  CHECK(pending.amount_cents == 10'000);
+
+  // Either half invalid: nothing is decided.
+  auto bad_open = valid_open();
+  bad_open.amount_cents = 0;
+  test::check_invalid_field(
+    test::reject<traits>(state{}, record_authorization{true, "auth_1", "", "", bad_open}, at(2)),
+    "amount_cents");
+  test::check_invalid_field(
+    test::reject<traits>(state{},
+                         record_authorization{true, std::string(201, 'r'), "", "", valid_open()},
+                         at(2)),
+    "gateway_ref");
+  // Without an opening, a payment never opened is still unknown.
+  CHECK(test::reject<traits>(state{}, record_authorization{true, "auth_1", "", ""}, at(2)).code ==
+        errc::not_found);
+}
+
 // -- capture and void ---------------------------------------------------------
 
 TEST_CASE("capturing all or part of the authorization", "[payment]") {
