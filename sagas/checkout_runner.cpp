@@ -322,9 +322,21 @@ void close_cart(const ctx_ptr& c) {
 
 // -- compensations ------------------------------------------------------------
 
+/// Reopens the cart. Unless reserve_inventory was attempted (and is
+/// compensated on its own), it also releases the reservation of the cart's
+/// lines: reserving may have run ahead of a price_cart record that was lost,
+/// and then pricing again failed (see go_ahead). Releasing what was never
+/// reserved changes nothing.
 void reopen_cart(const ctx_ptr& c) {
   tell(c, c->deps->carts, c->st.cart_id, cart::abort_checkout{c->id()},
-       [c](const cart::state&) { c->ok(); });
+       [c](const cart::state& cart) {
+         if (c->st.at(step_name::reserve_inventory).attempts > 0 || cart.lines.empty())
+           return c->ok();
+         auto skus = cart.skus();
+         inventory::release_all(c->deps->inventory,
+                                step_key(c->id(), step_name::reserve_inventory),
+                                {skus.begin(), skus.end()}, c->id(), inventory_outcome(c));
+       });
 }
 
 void release(const ctx_ptr& c) {
@@ -620,17 +632,22 @@ void advance(runner_actor* self, const std::string& id, saga_entry& e) {
 }
 
 /// The state `st` takes once `rec` is recorded, when the runner may run the
-/// next step before that record is durable: a forward step after price_cart
-/// was done and another forward step follows. Every such step is keyed
+/// next step before that record is durable: a forward step was done and
+/// another forward step follows. Every such step is keyed
 /// (`<checkout_id>/<step>`), so if the record is lost (a journal failure, a
 /// crash), running the step again from the durable state does nothing twice,
 /// and the step run ahead had the inputs the durable state gives it.
-/// price_cart is not run ahead: its record fixes the prices the later steps
-/// charge, and pricing again could give others. Ending the saga is not
-/// either: a `?wait=true` answer waits for the durable end.
+/// price_cart's record fixes the prices the payment charges, and pricing
+/// again after a lost record could give others: what runs ahead of it is
+/// reserve_inventory, which takes the locked cart's quantities and no
+/// prices, and authorize_payment runs only once that record is durable (a
+/// step's reply is recorded after the record before it). If pricing again
+/// fails, compensating price_cart releases the reservation (reopen_cart).
+/// Ending the saga is not run ahead: a `?wait=true` answer waits for the
+/// durable end.
 std::optional<state> go_ahead(const state& st, const record& rec) {
   const auto& r = rec.reply;
-  if (!r.ok || r.phase != phase::forward || r.step == step_name::price_cart)
+  if (!r.ok || r.phase != phase::forward)
     return std::nullopt;
   auto decided =
     checkout_traits::decide(st, command{rec}, runtime::context{now_us(), st.checkout_id, {}});

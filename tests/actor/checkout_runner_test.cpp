@@ -422,6 +422,39 @@ TEST_CASE("the next step runs while a step's record is written, and is recorded 
   CHECK(report.events == 9);
 }
 
+TEST_CASE("stock is reserved while price_cart's record is written, and released when that record "
+          "is lost and pricing again fails",
+          "[sagas][runner]") {
+  fixture f;
+  auto runner = f.spawn_runner();
+  f.hold_record_of("price_cart");
+  runner.run(f.start_checkout("tok_ok"));
+  f.run();
+  REQUIRE(f.data->held == 1);
+  CHECK(f.ask(f.deps.inventory, "SKU-1", inventory::get{}).reserved == 2);
+  // Nothing is charged before the prices are durable.
+  CHECK(f.data->streams.count("payment|pay-1") == 0);
+  CHECK(f.ledger("pay-1").entries.empty());
+  SECTION("the record is written") {
+    f.release();
+    CHECK(f.saga().status == saga_status::completed);
+    CHECK(f.recorded == every_step_done);
+  }
+  SECTION("the record is lost and the product retired meanwhile") {
+    f.ask(f.products, "SKU-1", product::retire{});
+    f.release(true);
+    for (int i = 0; i < 10 && f.saga().status == saga_status::running; ++i)
+      f.run_timeouts(); // the re-read, then pricing again
+    auto st = f.saga();
+    CHECK(st.status == saga_status::compensated);
+    CHECK(st.reason == std::optional<std::string>{"product_unavailable"});
+    CHECK(st.at(step_name::reserve_inventory).attempts == 0);
+    CHECK(f.ask(f.deps.inventory, "SKU-1", inventory::get{}).reserved == 0);
+    CHECK(f.ask(f.deps.carts, "cart-1", cart::get{}).status == cart::cart_status::open);
+  }
+  CHECK(checkout::replay(f.history()).divergence == "");
+}
+
 TEST_CASE("a record the journal fails while the next step runs: the runner goes on from the "
           "durable saga and nothing happens twice",
           "[sagas][runner]") {
