@@ -1,6 +1,7 @@
 // agora-load's HTTP connection against small servers in the same process:
-// answers, the deadline of an exchange, a keep-alive connection the server
-// closed, no listener, and a close by the load generator itself.
+// answers, the deadline of an exchange and of a connect, a keep-alive
+// connection the server closed, no listener, and a close by the load
+// generator itself.
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -181,6 +182,30 @@ TEST_CASE("client: no listener fails with connect") {
   REQUIRE(r);
   CHECK(r->status == 0);
   CHECK(r->failure == "connect");
+}
+
+TEST_CASE("client: a connect that outlasts the timeout fails with timeout") {
+  asio::io_context ioc;
+  // A listener that never accepts, with a backlog of 0: Linux queues one
+  // connection, and drops the SYNs of the next ones while that one waits, so
+  // their connect neither succeeds nor fails.
+  tcp::acceptor full(ioc);
+  full.open(tcp::v4());
+  full.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  full.listen(0);
+  tcp::socket queued(ioc);
+  queued.connect(full.local_endpoint());
+  connection conn(ioc.get_executor(), {full.local_endpoint()}, "127.0.0.1", "", 200ms);
+  std::optional<http_result> r;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> { r = co_await conn.send(get_spec); },
+                 asio::detached);
+  ioc.run();
+  REQUIRE(r);
+  CHECK(r->status == 0);
+  CHECK(r->failure == "timeout");
+  CHECK(r->done - r->sent >= 200ms);
+  CHECK(r->done - r->sent < 5s);
+  CHECK_FALSE(conn.is_open());
 }
 
 TEST_CASE("client: closing the connection ends a pending exchange as aborted") {
