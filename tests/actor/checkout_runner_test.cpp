@@ -178,6 +178,22 @@ struct fixture : deterministic_system {
     });
   }
 
+  /// Runs co-1 (tok_ok) until its record of `step` waits in the journal.
+  void run_holding_record_of(std::string step) {
+    auto runner = spawn_runner();
+    hold_record_of(std::move(step));
+    runner.run(start_checkout("tok_ok"));
+    run();
+    REQUIRE(data->held == 1);
+  }
+
+  /// Fires the pending timeouts, and what follows them, until co-1 is no
+  /// longer running (at most `rounds` times).
+  void run_until_settled(int rounds = 10) {
+    for (int i = 0; i < rounds && saga().status == checkout::saga_status::running; ++i)
+      run_timeouts();
+  }
+
   /// Writes the held appends (or fails them, writing nothing); holds no more.
   void release(bool fail = false) {
     data->hold = nullptr;
@@ -275,8 +291,7 @@ TEST_CASE("an authorization whose answer was lost is learnt and voided when the 
   runner.run(f.start_checkout("tok_ok"));
   f.run();
   CHECK(f.data->streams.count("payment|pay-1") == 0);
-  for (int i = 0; i < 5 && f.saga().status == saga_status::running; ++i)
-    f.run_timeouts(); // the step's timeout gives it up; compensation follows
+  f.run_until_settled(5); // the step's timeout gives it up; compensation follows
   auto st = f.saga();
   CHECK(st.status == saga_status::compensated);
   CHECK(st.at(step_name::price_cart).status == checkout::step_status::compensated);
@@ -295,11 +310,7 @@ TEST_CASE("commit_inventory marks the order paid beside the stock commit, and fa
           "either refuses",
           "[sagas][runner]") {
   fixture f;
-  auto runner = f.spawn_runner();
-  f.hold_record_of("place_order"); // capture_payment runs ahead, then everything waits
-  runner.run(f.start_checkout("tok_ok"));
-  f.run();
-  REQUIRE(f.data->held == 1);
+  f.run_holding_record_of("place_order"); // capture_payment runs ahead, then everything waits
   CHECK(f.ask(f.deps.payments, "pay-1", payment::get{}).status ==
         payment::payment_status::captured);
   // The capture did not mark the order paid: the next step does.
@@ -307,8 +318,7 @@ TEST_CASE("commit_inventory marks the order paid beside the stock commit, and fa
   SECTION("the order refuses") {
     f.ask(f.deps.orders, "order-1", order::cancel{"by hand", "test/cancel"});
     f.release();
-    for (int i = 0; i < 5 && f.saga().status == saga_status::running; ++i)
-      f.run_timeouts();
+    f.run_until_settled(5);
     auto st = f.saga();
     // Money was captured, so the saga parks for an operator instead of undoing it.
     CHECK(st.status == saga_status::stuck);
@@ -324,8 +334,7 @@ TEST_CASE("commit_inventory marks the order paid beside the stock commit, and fa
     REQUIRE(f.data->held == 1);
     CHECK(f.ask(f.deps.orders, "order-1", order::get{}).status == order::order_status::paid);
     f.release(true);
-    for (int i = 0; i < 5 && f.saga().status == saga_status::running; ++i)
-      f.run_timeouts();
+    f.run_until_settled(5);
     auto st = f.saga();
     // The step waited for both and went again: the stock was committed once.
     CHECK(st.status == saga_status::completed);
@@ -426,11 +435,7 @@ TEST_CASE("stock is reserved while price_cart's record is written, and released 
           "is lost and pricing again fails",
           "[sagas][runner]") {
   fixture f;
-  auto runner = f.spawn_runner();
-  f.hold_record_of("price_cart");
-  runner.run(f.start_checkout("tok_ok"));
-  f.run();
-  REQUIRE(f.data->held == 1);
+  f.run_holding_record_of("price_cart");
   CHECK(f.ask(f.deps.inventory, "SKU-1", inventory::get{}).reserved == 2);
   // Nothing is charged before the prices are durable.
   CHECK(f.data->streams.count("payment|pay-1") == 0);
@@ -443,8 +448,7 @@ TEST_CASE("stock is reserved while price_cart's record is written, and released 
   SECTION("the record is lost and the product retired meanwhile") {
     f.ask(f.products, "SKU-1", product::retire{});
     f.release(true);
-    for (int i = 0; i < 10 && f.saga().status == saga_status::running; ++i)
-      f.run_timeouts(); // the re-read, then pricing again
+    f.run_until_settled(); // the re-read, then pricing again
     auto st = f.saga();
     CHECK(st.status == saga_status::compensated);
     CHECK(st.reason == std::optional<std::string>{"product_unavailable"});
@@ -459,15 +463,10 @@ TEST_CASE("a record the journal fails while the next step runs: the runner goes 
           "durable saga and nothing happens twice",
           "[sagas][runner]") {
   fixture f;
-  auto runner = f.spawn_runner();
-  f.hold_record_of("reserve_inventory");
-  runner.run(f.start_checkout("tok_ok"));
-  f.run();
-  REQUIRE(f.data->held == 1);
+  f.run_holding_record_of("reserve_inventory");
   f.release(true); // the record is lost; authorize_payment ran already
   CHECK(f.saga().status == saga_status::running);
-  for (int i = 0; i < 10 && f.saga().status == saga_status::running; ++i)
-    f.run_timeouts(); // the re-read, then the backoff of a repeated attempt
+  f.run_until_settled(); // the re-read, then the backoff of a repeated attempt
   auto st = f.saga();
   CHECK(st.status == saga_status::completed);
   CHECK(st.at(step_name::reserve_inventory).attempts == 1); // its record, written once

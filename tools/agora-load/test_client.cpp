@@ -97,6 +97,19 @@ struct fixture {
 
 const request_spec get_spec{"GET", "/healthz"};
 
+/// One request to `to` on a connection of its own, run to its end.
+http_result send_once(asio::io_context& ioc, tcp::endpoint to,
+                      std::chrono::milliseconds timeout) {
+  connection conn(ioc.get_executor(), {to}, "127.0.0.1", "", timeout);
+  std::optional<http_result> r;
+  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> { r = co_await conn.send(get_spec); },
+                 asio::detached);
+  ioc.run();
+  REQUIRE(r);
+  CHECK_FALSE(conn.is_open());
+  return *r;
+}
+
 } // namespace
 
 TEST_CASE("client: answers come back over one keep-alive connection") {
@@ -174,14 +187,9 @@ TEST_CASE("client: no listener fails with connect") {
     tcp::acceptor probe(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     nowhere = probe.local_endpoint();
   }
-  connection conn(ioc.get_executor(), {nowhere}, "127.0.0.1", "", 2s);
-  std::optional<http_result> r;
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> { r = co_await conn.send(get_spec); },
-                 asio::detached);
-  ioc.run();
-  REQUIRE(r);
-  CHECK(r->status == 0);
-  CHECK(r->failure == "connect");
+  auto r = send_once(ioc, nowhere, 2s);
+  CHECK(r.status == 0);
+  CHECK(r.failure == "connect");
 }
 
 TEST_CASE("client: a connect that outlasts the timeout fails with timeout") {
@@ -195,17 +203,11 @@ TEST_CASE("client: a connect that outlasts the timeout fails with timeout") {
   full.listen(0);
   tcp::socket queued(ioc);
   queued.connect(full.local_endpoint());
-  connection conn(ioc.get_executor(), {full.local_endpoint()}, "127.0.0.1", "", 200ms);
-  std::optional<http_result> r;
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> { r = co_await conn.send(get_spec); },
-                 asio::detached);
-  ioc.run();
-  REQUIRE(r);
-  CHECK(r->status == 0);
-  CHECK(r->failure == "timeout");
-  CHECK(r->done - r->sent >= 200ms);
-  CHECK(r->done - r->sent < 5s);
-  CHECK_FALSE(conn.is_open());
+  auto r = send_once(ioc, full.local_endpoint(), 200ms);
+  CHECK(r.status == 0);
+  CHECK(r.failure == "timeout");
+  CHECK(r.done - r.sent >= 200ms);
+  CHECK(r.done - r.sent < 5s);
 }
 
 TEST_CASE("client: closing the connection ends a pending exchange as aborted") {
