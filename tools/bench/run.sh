@@ -138,7 +138,9 @@ pg_ticks() { # the postmaster listening on PG_PORT and its children
   local master sum pid
   master=$(pgrep -o -f -- "-p $PG_PORT " || true)
   [[ -n $master ]] || { echo 0; return; }
-  sum=$(ticks_of "$master")
+  # The postmaster's own ticks and those of its children that have ended
+  # (cutime + cstime): a backend that exits inside the window keeps counting.
+  sum=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$master/stat" 2>/dev/null || echo 0)
   for pid in $(pgrep -P "$master"); do
     sum=$((sum + $(ticks_of "$pid")))
   done
