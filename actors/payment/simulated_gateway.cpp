@@ -2,11 +2,15 @@
 // the ledger (plain C++, no actor code), and the actor around it that
 // enforces idempotency keys and answers after the simulated latency.
 //
-//   request --fresh key--> keys[key] = pending --timer--> book.decide()
-//      |                                                  ledger entry,
-//      |                                                  answer every waiter
-//      +--key pending----> join its waiters
-//      +--key decided----> replay the recorded result after the latency
+//   request --fresh key--> book.decide(): ledger entry (written to the table)
+//      |                     --timer, and written--> answer every waiter
+//      +--key in flight--> join its waiters
+//      +--key answered---> replay the recorded result after the latency
+//
+// A fresh key is decided when it arrives and answered once its latency has
+// passed and its decision is written: like a provider whose answer takes the
+// configured latency, its own bookkeeping included. (Decided at the end of
+// the latency, each answer waited for the table's commit on top of it.)
 //
 // With a ledger table, a payment memory does not hold (forgotten beyond
 // payments.gateway_max_payments, or decided by an earlier run) is read back
@@ -125,8 +129,7 @@ public:
 
   /// Notes the arrival of a request with a fresh key and returns how long
   /// the gateway takes to answer it. An authorization's token is remembered
-  /// here, so later operations of the payment follow it even when they
-  /// arrive before the authorization is decided.
+  /// here, so later operations of the payment follow it.
   caf::timespan arrival(const request& req) {
     if (auto a = std::get_if<authorize>(&req))
       tokens_[a->payment_id] = a->token;
@@ -465,6 +468,8 @@ struct key_record {
   /// False while the decision waits to be written to the ledger table (it is
   /// not answered before).
   bool saved = true;
+  /// False until the request's latency has passed (it is not answered before).
+  bool due = true;
   /// False while a decision is not in the table: its write failed (it is
   /// written again with the next decisions). Such a payment stays in memory.
   bool in_table = true;
@@ -542,8 +547,17 @@ const std::string& key_of(const request& req) {
   return std::visit([](const auto& x) -> const std::string& { return x.idempotency_key; }, req);
 }
 
-/// Answers `req` through `rp`: decides a fresh key after the latency, joins
-/// a key in flight, or replays a decided one. Its payment must be in memory
+/// Answers the callers waiting for `rec`'s decision once it is due and written.
+void answer_waiting(key_record& rec) {
+  if (!rec.due || !rec.saved)
+    return;
+  for (auto& rp : rec.waiting)
+    rp.deliver(*rec.result);
+  rec.waiting.clear();
+}
+
+/// Answers `req` through `rp`: decides a fresh key at once and answers it
+/// after the latency, joins a key in flight, or replays an answered one. Its payment must be in memory
 /// if the table may know it (read_back); the caller trims memory afterwards.
 void handle(self_ptr self, request req, promise rp) {
   auto& st = self->state;
@@ -555,14 +569,27 @@ void handle(self_ptr self, request req, promise rp) {
     payment.keys.push_back(key);
     rec.first = std::move(req);
     rec.waiting.push_back(std::move(rp));
-    send_later(self, st.ledger_book->arrival(rec.first), settle_atom_v, std::move(key));
+    auto latency = st.ledger_book->arrival(rec.first);
+    rec.result = st.ledger_book->decide(key, rec.first);
+    rec.due = false;
+    if (st.store) {
+      // Written while the latency runs; decisions arriving together are
+      // written together (the commit message queues behind them).
+      rec.saved = false;
+      st.unsaved.push_back(key);
+      if (!st.commit_scheduled) {
+        st.commit_scheduled = true;
+        self->send(self, commit_atom_v);
+      }
+    }
+    send_later(self, latency, settle_atom_v, std::move(key));
   } else {
     if (!(rec.first == req))
       actors_log().warn("payment gateway: idempotency key {} reused for a different request; "
                         "answering the first request's result",
                         key);
-    if (!rec.result || !rec.saved) {
-      // The first request is still in flight: its decision answers this one too.
+    if (!rec.due || !rec.saved) {
+      // The first request is still in flight: its answer answers this one too.
       rec.waiting.push_back(std::move(rp));
     } else {
       auto ticket = ++st.last_ticket;
@@ -757,13 +784,13 @@ bool read_back(simulator_state& st, const std::vector<std::string>& payment_ids)
   return true;
 }
 
-/// A key still waiting for its decision, its write or its answer, or whose
+/// A key still waiting for its latency, its write or its answer, or whose
 /// write failed: forgetting it would let its key be decided again.
 bool busy(const simulator_state& st, const held_payment& p) {
   for (const auto& key : p.keys)
     if (auto i = st.keys.find(key);
         i != st.keys.end() &&
-        (!i->second.result || !i->second.saved || !i->second.in_table ||
+        (!i->second.due || !i->second.saved || !i->second.in_table ||
          !i->second.waiting.empty()))
       return true;
   return false;
@@ -863,24 +890,8 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
       auto i = st.keys.find(key);
       if (i == st.keys.end())
         return;
-      auto& rec = i->second;
-      if (!rec.result) {
-        rec.result = st.ledger_book->decide(key, rec.first);
-        if (st.store) {
-          // Answered once written; decisions settling together are written
-          // together (the commit message queues behind them).
-          rec.saved = false;
-          st.unsaved.push_back(key);
-          if (!st.commit_scheduled) {
-            st.commit_scheduled = true;
-            self->send(self, commit_atom_v);
-          }
-          return;
-        }
-      }
-      for (auto& rp : rec.waiting)
-        rp.deliver(*rec.result);
-      rec.waiting.clear();
+      i->second.due = true;
+      answer_waiting(i->second);
     },
     [=](commit_atom) {
       auto& st = self->state;
@@ -905,9 +916,7 @@ simulator_actor::behavior_type simulator_impl(self_ptr self, settings cfg, uint6
       for (const auto& key : keys) {
         auto& rec = st.keys.at(key);
         rec.saved = true;
-        for (auto& rp : rec.waiting)
-          rp.deliver(*rec.result);
-        rec.waiting.clear();
+        answer_waiting(rec);
       }
     },
     [=](tick_atom) {

@@ -15,9 +15,11 @@
 //
 // Answers come after payments.gateway_latency_ms through a timer message to
 // the actor itself (never by blocking a scheduler thread). The operation is
-// decided, recorded in the ledger and answered when its timer fires; a
-// repeated idempotency key, also one arriving before that, gets the same
-// answer and records nothing.
+// decided and recorded in the ledger when it arrives, and answered when its
+// timer fires (and, with a ledger table, its entry is written: the write
+// runs while the latency does, as a provider's own bookkeeping is part of
+// the time it takes to answer). A repeated idempotency key, also one
+// arriving before the answer, gets the same answer and records nothing.
 #pragma once
 
 #include <cstdint>

@@ -1,12 +1,15 @@
 // The simulated payment gateway with its ledger in PostgreSQL: a gateway
 // started again on the same table answers a repeated idempotency key from it
 // (never charging again) and knows the authorizations, captures and refunds
-// of its earlier life. It holds a bounded number of payments in memory and
+// of its earlier life. A decision is written while the configured latency
+// runs, and answered after it. It holds a bounded number of payments in memory and
 // reads the others back from the table; a payment it cannot read back, or
 // whose decision the table did not take, is never decided again.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -118,6 +121,39 @@ TEST_CASE("a durable gateway answers from its ledger after a restart",
   CHECK(totals.refunded_cents == 1000);
   CHECK(l->entries.size() == 6);
   CHECK(ledger_rows(db) == 7);
+}
+
+TEST_CASE("a durable gateway writes a decision while its latency runs, and answers after it",
+          "[integration][gateway]") {
+  test::test_database db;
+  auto cfg = gateway_config(db);
+  cfg.payments.gateway_latency_ms = 1000;
+  test::test_system ts;
+  auto gw = spawn_durable_simulated_gateway(ts.sys, cfg, 1);
+  test::stop_on_exit guard{gw};
+  std::atomic<bool> answered{false};
+  std::optional<caf::expected<gateway_result>> answer;
+  auto sent = std::chrono::steady_clock::now();
+  std::thread caller([&] {
+    answer = test::ask<gateway_result>(ts.sys, gw,
+                                       authorize{"p1/authorize/1", "p1", 1000, "USD", "tok_ok"});
+    answered = true;
+  });
+  // The row is in the table long before the answer is due.
+  int64_t rows = 0;
+  for (int i = 0; i < 40 && rows == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    rows = ledger_rows(db);
+  }
+  bool early = answered;
+  caller.join();
+  CHECK(rows == 1);
+  CHECK_FALSE(early);
+  CHECK(std::chrono::steady_clock::now() - sent >= std::chrono::milliseconds(1000));
+  REQUIRE(answer);
+  REQUIRE(*answer);
+  CHECK((*answer)->approved());
+  CHECK(stored_ref(db, "p1") == (*answer)->gateway_ref);
 }
 
 TEST_CASE("a durable gateway keeps gateway_max_payments in memory and reads the others back",
