@@ -557,8 +557,9 @@ void answer_waiting(key_record& rec) {
 }
 
 /// Answers `req` through `rp`: decides a fresh key at once and answers it
-/// after the latency, joins a key in flight, or replays an answered one. Its payment must be in memory
-/// if the table may know it (read_back); the caller trims memory afterwards.
+/// after the latency, joins a key in flight, or replays an answered one. Its
+/// payment must be in memory if the table may know it (read_back); the caller
+/// trims memory afterwards.
 void handle(self_ptr self, request req, promise rp) {
   auto& st = self->state;
   auto key = key_of(req);
