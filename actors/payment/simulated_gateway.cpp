@@ -459,11 +459,11 @@ using simulator_actor = gateway_actor::extend<caf::reacts_to<settle_atom, std::s
 
 using promise = caf::typed_response_promise<gateway_result>;
 
-/// One idempotency key: its first request, its result once decided, and
-/// the callers waiting for that decision.
+/// One idempotency key: its first request, its result (decided on arrival),
+/// and the callers waiting for their answer.
 struct key_record {
   request first;
-  std::optional<gateway_result> result;
+  gateway_result result;
   std::vector<promise> waiting;
   /// False while the decision waits to be written to the ledger table (it is
   /// not answered before).
@@ -547,12 +547,12 @@ const std::string& key_of(const request& req) {
   return std::visit([](const auto& x) -> const std::string& { return x.idempotency_key; }, req);
 }
 
-/// Answers the callers waiting for `rec`'s decision once it is due and written.
+/// Answers the callers waiting for `rec` once it is due and written.
 void answer_waiting(key_record& rec) {
   if (!rec.due || !rec.saved)
     return;
   for (auto& rp : rec.waiting)
-    rp.deliver(*rec.result);
+    rp.deliver(rec.result);
   rec.waiting.clear();
 }
 
@@ -594,7 +594,7 @@ void handle(self_ptr self, request req, promise rp) {
       rec.waiting.push_back(std::move(rp));
     } else {
       auto ticket = ++st.last_ticket;
-      st.replays.emplace(ticket, replay{std::move(rp), *rec.result});
+      st.replays.emplace(ticket, replay{std::move(rp), rec.result});
       send_later(self, st.ledger_book->setup().latency, settle_atom_v, ticket);
     }
   }
@@ -671,8 +671,8 @@ bool persist(simulator_state& st, const std::vector<std::string>& keys) {
                rec.first);
     std::array<std::string, 10> row{key,    op,     payment_id_of(rec.first),
                                     std::to_string(amount), currency, token, target,
-                                    to_string(rec.result->outcome), rec.result->gateway_ref,
-                                    rec.result->reason};
+                                    to_string(rec.result.outcome), rec.result.gateway_ref,
+                                    rec.result.reason};
     for (size_t c = 0; c < row.size(); ++c)
       columns[c].push_back(std::move(row[c]));
   }
