@@ -94,16 +94,19 @@ struct attempt_ctx {
 using ctx_ptr = std::shared_ptr<const attempt_ctx>;
 
 /// Sends `cmd` to an entity; a rejection fails the attempt, a success calls
-/// `next(view)`.
+/// `next(view)`. `fresh`: the entity is told as new (see first_attempt).
 template <class Traits, class Next>
 void tell(const ctx_ptr& c, const runtime::region_ref<Traits>& region, const std::string& id,
-          typename Traits::command cmd, Next next) {
-  region.tell(id, std::move(cmd), c->id(),
-              [c, next = std::move(next)](result<runtime::view_t<Traits>> r) mutable {
-                if (!r)
-                  return c->fail(r.error());
-                next(std::move(*r));
-              });
+          typename Traits::command cmd, Next next, bool fresh = false) {
+  auto reply = [c, next = std::move(next)](result<runtime::view_t<Traits>> r) mutable {
+    if (!r)
+      return c->fail(r.error());
+    next(std::move(*r));
+  };
+  if (fresh)
+    region.tell_new(id, std::move(cmd), c->id(), std::move(reply));
+  else
+    region.tell(id, std::move(cmd), c->id(), std::move(reply));
 }
 
 /// Calls the gateway; a request that fails (gateway down) fails the attempt
@@ -171,21 +174,6 @@ payment::open open_payment(const ctx_ptr& c) {
                        c->key("open")};
 }
 
-/// Tells the payment entity `cmd`; a rejection fails the attempt, a success
-/// calls `next(payment)`. `fresh`: told as new (see first_attempt).
-template <class Command, class Next>
-void tell_payment(const ctx_ptr& c, Command cmd, bool fresh, Next next) {
-  auto reply = [c, next = std::move(next)](result<payment::state> r) mutable {
-    if (!r)
-      return c->fail(r.error());
-    next(std::move(*r));
-  };
-  if (fresh)
-    c->deps->payments.tell_new(c->st.payment_id, std::move(cmd), c->id(), std::move(reply));
-  else
-    c->deps->payments.tell(c->st.payment_id, std::move(cmd), c->id(), std::move(reply));
-}
-
 /// The payment entity; `open_if_missing` opens it first when it was never
 /// opened.
 template <class Next>
@@ -194,7 +182,7 @@ void with_payment(const ctx_ptr& c, bool open_if_missing, Next next) {
        [c, open_if_missing, next = std::move(next)](payment::state ps) mutable {
          if (ps.exists || !open_if_missing)
            return next(std::move(ps));
-         tell_payment(c, open_payment(c), false, std::move(next));
+         tell(c, c->deps->payments, c->st.payment_id, open_payment(c), std::move(next));
        });
 }
 
@@ -216,7 +204,8 @@ void authorize_and_record(const ctx_ptr& c, bool opening, Next next) {
                    step_key(c->id(), step_name::authorize_payment) + "/" + std::to_string(group)};
                  if (opening)
                    cmd.opening = open_payment(c);
-                 tell_payment(c, std::move(cmd), opening, std::move(next));
+                 tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next),
+                      opening);
                });
 }
 
@@ -246,15 +235,8 @@ void place(const ctx_ptr& c) {
   order::place cmd{p.customer_id, c->id(),      p.items,   p.subtotal_cents,
                    p.shipping_cents, p.total_cents, p.currency, c->st.shipping_address,
                    c->st.payment_id, c->key()};
-  auto done = [c](result<order::state> r) {
-    if (!r)
-      return c->fail(r.error());
-    c->ok();
-  };
-  if (first_attempt(c))
-    c->deps->orders.tell_new(c->st.order_id, std::move(cmd), c->id(), std::move(done));
-  else
-    c->deps->orders.tell(c->st.order_id, std::move(cmd), c->id(), std::move(done));
+  tell(c, c->deps->orders, c->st.order_id, std::move(cmd),
+       [c](const order::state&) { c->ok(); }, first_attempt(c));
 }
 
 /// Captures the authorization (same key while the outcome is open) and
