@@ -207,7 +207,8 @@ const std::vector<setting>& settings() {
             "Apply the SQL migrations at start-up."),
     // -- entity --
     integer("entity", "snapshot_every", &field<&c::entity, &c::entity_section::snapshot_every>,
-            1, 1000000, "Write a snapshot of an entity after at least N events (and, for a state larger "
+            1, 1000000,
+            "Write a snapshot of an entity after at least N events (and, for a state larger "
             "than its events, once they hold as many bytes as its last snapshot)."),
     integer("entity", "idle_timeout_s", &field<&c::entity, &c::entity_section::idle_timeout_s>,
             1, thirty_days_s, "Passivate an entity after this many idle seconds."),

@@ -28,8 +28,9 @@ struct parsed_target {
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
 /// Parses an origin-form target (must start with '/'); nullopt when it is
-/// malformed (no leading slash, a bad escape, decoded text that is not UTF-8). A trailing slash is not
-/// significant: `/api/v1/carts/` is `/api/v1/carts`. A fragment is ignored.
+/// malformed (no leading slash, a bad escape, decoded text that is not
+/// UTF-8). A trailing slash is not significant: `/api/v1/carts/` is
+/// `/api/v1/carts`. A fragment is ignored.
 std::optional<parsed_target> parse_target(std::string_view target);
 
 } // namespace agora::net::http

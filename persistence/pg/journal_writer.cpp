@@ -411,7 +411,8 @@ struct snapshot_metrics {
 constexpr size_t max_snapshot_write_bytes = 8 << 20;
 
 bool store(pg::connection& conn, const std::vector<snapshot_row>& snaps, pg::db_error& err) {
-  auto res = conn.exec_prepared("snapshot_upsert", snapshot_params(snaps), pg::param_format::binary);
+  auto res =
+    conn.exec_prepared("snapshot_upsert", snapshot_params(snaps), pg::param_format::binary);
   if (!res) {
     err = res.error();
     return false;

@@ -32,13 +32,14 @@ struct config;
 namespace agora::persistence {
 
 /// Spawns the journal: the write collector with `cfg.pg.writers` committers
-/// (batches of at most `cfg.pg.max_batch` events), a snapshot writer, and, for `load`, a journal
-/// reader (see journal_reader.hpp) with `cfg.pg.readers` connections. The
-/// returned handle serves the whole journal_actor interface. Connections are
-/// opened lazily and re-opened with backoff after failures; while the
-/// database is unreachable, appends and loads fail fast with
-/// errc::unavailable. Stop it with an exit message: the committers and the
-/// reader are linked to it.
+/// (batches of at most `cfg.pg.max_batch` events), a snapshot writer, and,
+/// for `load`, a journal reader (see journal_reader.hpp) with
+/// `cfg.pg.readers` connections. The returned handle serves the whole
+/// journal_actor interface. Connections are opened lazily and re-opened with
+/// backoff after failures; while the database is unreachable, appends and
+/// loads fail fast with errc::unavailable (snapshots are dropped). Stop it
+/// with an exit message: the committers, the snapshot writer and the reader
+/// are linked to it.
 journal_actor spawn_journal(caf::actor_system& sys, const agora::config& cfg);
 
 // -- batch encoding (pure; used by the writers, measured by bench/) ------------
