@@ -66,6 +66,13 @@ class AgoraLoadTest(harness.NodeTestCase):
         self.assertEqual(statuses, {"201": 15, "422": 105}, result)
         outcomes = result["journeys"]["flash-sale"]["outcomes"]
         self.assertEqual(outcomes, {"ok": 15, "out_of_stock": 105}, result)
+        # Every checkout's reservation decision, read back on the node's clock,
+        # falls inside the race the client measured (timestamps in ms).
+        decisions = flash["decisions"]
+        self.assertEqual((decisions["count"], decisions["unread"]), (120, 0), flash)
+        self.assertGreaterEqual(decisions["seconds"], 0, flash)
+        self.assertLessEqual(decisions["seconds"], result["measured_s"] + 0.002, result)
+        self.assertIn("reservation decisions on the node's clock: 120 in ", text)
 
     def test_a_closed_loop_checkout_run_verifies_itself(self):
         result, text = self.run_load("--scenario", "checkout", "--customers", "4",

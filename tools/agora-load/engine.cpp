@@ -574,6 +574,8 @@ private:
       jr.undecided = a.r.status == 0 || a.r.status >= 500;
       if (jr.undecided)
         stats.unresolved.push_back(record());
+      else if (opt_.scenario == scenario::flash_sale && a.o == outcome::business)
+        stats.refusals.emplace_back(std::move(a.r.body), c.account); // read after the race
       co_return jr;
     }
     auto rec = record();
@@ -1329,7 +1331,52 @@ struct flash_result {
   bool zero_oversell = false;
   bool sold_exactly = false;
   std::string verdict;
+  /// The reservation decisions on the node's clock (read_decisions).
+  decision_span decisions;
+  /// Checkouts of the race whose decision could not be read.
+  std::size_t unread = 0;
 };
+
+/// Reads the reservation decision of every checkout of the race, the
+/// successful ones and the refused ones, through GET /checkouts/{id} (8
+/// lanes): the race's decisions on the node's clock, from the first
+/// checkout's start to the last decision. A winner's answer comes only at
+/// the end of its checkout, after the payment, so the client's clock cannot
+/// tell when its unit was decided.
+void read_decisions(asio::io_context& ioc, const plan& p, const run_stats& stats,
+                    flash_result& f) {
+  std::vector<std::pair<std::string, int>> ids; // checkout id, customer
+  for (const auto& c : stats.checkouts)
+    ids.emplace_back(c.checkout_id, c.customer);
+  for (const auto& [body, customer] : stats.refusals)
+    ids.emplace_back(refused_checkout_id(body), customer);
+  std::vector<decision_times> decided;
+  // (A named closure: a coroutine lambda's captures live in the closure.)
+  auto lane = [&](std::size_t first, std::size_t lanes) -> asio::awaitable<void> {
+    auto conn = p.make_setup_connection(co_await asio::this_coro::executor);
+    for (std::size_t i = first; i < ids.size(); i += lanes) {
+      const auto& [id, customer] = ids[i];
+      if (id.empty()) {
+        ++f.unread;
+        continue;
+      }
+      const std::string* token =
+        customer >= 0 ? &p.accounts[static_cast<std::size_t>(customer)].token : nullptr;
+      request_spec spec{"GET", "/api/v1/checkouts/" + id, nullptr, token};
+      auto r = co_await conn->send(spec);
+      auto d = r.status == 200 ? parse_decision(r.body) : std::nullopt;
+      if (d)
+        decided.push_back(*d);
+      else
+        ++f.unread;
+    }
+  };
+  std::vector<asio::awaitable<void>> lanes;
+  for (std::size_t l = 0; l < 8; ++l)
+    lanes.push_back(lane(l, 8));
+  run_all(ioc, std::move(lanes));
+  f.decisions = span_of(decided);
+}
 
 flash_result verify_flash(asio::io_context& ioc, const plan& p, const run_stats& stats,
                           verification& v) {
@@ -1372,6 +1419,7 @@ flash_result verify_flash(asio::io_context& ioc, const plan& p, const run_stats&
   v.checks.push_back({"flash sale: sold min(stock, customers)", f.sold_exactly,
                       std::to_string(f.succeeded) + " succeeded, expected " +
                         std::to_string(expected)});
+  read_decisions(ioc, p, stats, f);
   return f;
 }
 
@@ -1730,8 +1778,14 @@ int run(const options& opt_in) {
     std::printf("  %s\n", v.ok() ? "=> every check passed"
                                  : "=> VIOLATION: at least one check failed (exit status 1)");
   }
-  if (flash)
+  if (flash) {
     std::printf("\n%s\n", flash->verdict.c_str());
+    const auto& d = flash->decisions;
+    std::printf("reservation decisions on the node's clock: %zu in %.3f s, %.0f/s (from the "
+                "first checkout's start to the last reserve_inventory, GET /checkouts/{id})%s\n",
+                d.decided, d.seconds(), d.per_second(),
+                flash->unread ? (", " + std::to_string(flash->unread) + " unread").c_str() : "");
+  }
   std::fflush(stdout);
 
   if (opt.out_path) {
@@ -1826,6 +1880,11 @@ int run(const options& opt_in) {
       f["reserved"] = flash->level.reserved;
       f["zero_oversell"] = flash->zero_oversell;
       f["verdict"] = flash->verdict;
+      const auto& d = flash->decisions;
+      f["decisions"] = {{"count", d.decided},
+                        {"seconds", d.seconds()},
+                        {"per_second", d.per_second()},
+                        {"unread", flash->unread}};
       out["flash_sale"] = std::move(f);
     }
     std::ofstream file(*opt.out_path);

@@ -51,6 +51,7 @@ void run_stats::merge(const run_stats& other) {
     business[k] += n;
   checkouts.insert(checkouts.end(), other.checkouts.begin(), other.checkouts.end());
   unresolved.insert(unresolved.end(), other.unresolved.begin(), other.unresolved.end());
+  refusals.insert(refusals.end(), other.refusals.begin(), other.refusals.end());
 }
 
 uint64_t run_stats::total_requests() const {
@@ -76,20 +77,33 @@ outcome classify(int status, std::string_view code, int expected) {
   return outcome::error;
 }
 
-std::string error_code(std::string_view body) {
+namespace {
+
+/// The string at `path` (object keys, outermost first) of a JSON object
+/// body; "" when the body is not one or the path does not lead to a string.
+std::string string_at(std::string_view body, std::initializer_list<std::string_view> path) {
   if (body.empty() || body.front() != '{')
     return {};
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
-  if (ec || !v.is_object())
+  if (ec)
     return {};
-  auto* err = v.get_object().if_contains("error");
-  if (!err || !err->is_object())
-    return {};
-  auto* code = err->get_object().if_contains("code");
-  if (!code || !code->is_string())
-    return {};
-  return std::string(code->get_string());
+  const boost::json::value* at = &v;
+  for (auto key : path) {
+    if (!at->is_object() || !(at = at->get_object().if_contains(key)))
+      return {};
+  }
+  return at->is_string() ? std::string(at->get_string()) : std::string();
+}
+
+} // namespace
+
+std::string error_code(std::string_view body) {
+  return string_at(body, {"error", "code"});
+}
+
+std::string refused_checkout_id(std::string_view body) {
+  return string_at(body, {"error", "details", "checkout_id"});
 }
 
 std::string string_field(std::string_view body, std::string_view key) {

@@ -111,6 +111,10 @@ struct run_stats {
   /// answer, a 5xx, a poll cut off by the end of the run): they may have
   /// placed an order and taken stock. Their cart says at the end.
   std::vector<checkout_record> unresolved;
+  /// flash-sale: the answer of each refused checkout (its body and the
+  /// customer's index, -1 for a guest), read after the race for the node's
+  /// record of the refusal.
+  std::vector<std::pair<std::string, int>> refusals;
 
   void merge(const run_stats& other);
   uint64_t total_requests() const;
@@ -128,6 +132,9 @@ std::string error_code(std::string_view body);
 /// A top-level string field of a JSON object body ("" when absent or not a
 /// string, or when the body is not a JSON object).
 std::string string_field(std::string_view body, std::string_view key);
+
+/// error.details.checkout_id of a refused checkout's answer ("" when absent).
+std::string refused_checkout_id(std::string_view body);
 
 /// string_field of each of `keys`, in their order, from one parse of `body`.
 std::vector<std::string> string_fields(std::string_view body,

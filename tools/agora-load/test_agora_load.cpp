@@ -521,3 +521,39 @@ TEST_CASE("verification: the node's timestamps") {
     CHECK_FALSE(parse_timestamp_ms(bad));
   }
 }
+
+TEST_CASE("flash sale: a refusal's checkout id") {
+  CHECK(refused_checkout_id(R"({"error":{"code":"out_of_stock","message":"m",)"
+                            R"("details":{"sku":"F-1","checkout_id":"c-9"}}})") == "c-9");
+  for (auto bad : {"", "{}", "[1]", "not json", R"({"error":{"code":"out_of_stock"}})",
+                   R"({"error":{"details":{"checkout_id":7}}})", R"({"error":"details"})"}) {
+    INFO(bad);
+    CHECK(refused_checkout_id(bad).empty());
+  }
+}
+
+TEST_CASE("flash sale: a checkout's reservation decision and the race's span") {
+  auto body = [](const char* started, const char* reserve_finished) {
+    return std::string(R"({"checkout_id":"c","status":"completed","steps":[)"
+                       R"({"name":"price_cart","status":"done","finished_at":"2026-12-06T10:00:00.001Z"},)"
+                       R"({"name":"reserve_inventory","status":"done","finished_at":)") +
+           reserve_finished + R"(}],"started_at":)" + started + "}";
+  };
+  auto won = parse_decision(body(R"("2026-12-06T10:00:00.000Z")", R"("2026-12-06T10:00:00.084Z")"));
+  REQUIRE(won);
+  CHECK(won->decided_ms - won->started_ms == 84);
+  CHECK_FALSE(parse_decision(body(R"("2026-12-06T10:00:00.000Z")", "null"))); // still running
+  CHECK_FALSE(parse_decision(body("null", R"("2026-12-06T10:00:00.084Z")")));
+  CHECK_FALSE(parse_decision(R"({"started_at":"2026-12-06T10:00:00.000Z","steps":[]})"));
+  CHECK_FALSE(parse_decision("not json"));
+
+  CHECK(span_of({}).decided == 0);
+  auto s = span_of({{1000, 1050}, {990, 1100}, {1020, 1020}});
+  CHECK(s.decided == 3);
+  CHECK(s.first_ms == 990);
+  CHECK(s.last_ms == 1100);
+  CHECK(s.seconds() == Approx(0.110));
+  CHECK(s.per_second() == Approx(3 / 0.110));
+  // Decided within the timestamps' millisecond: counted as one.
+  CHECK(span_of({{5, 5}, {5, 5}}).per_second() == Approx(2000.0));
+}

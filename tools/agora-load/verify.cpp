@@ -1,7 +1,10 @@
 #include "tools/agora-load/verify.hpp"
 
-#include <chrono>
+#include <algorithm>
 #include <charconv>
+#include <chrono>
+
+#include <boost/json.hpp>
 
 namespace agora::load {
 
@@ -174,6 +177,49 @@ std::optional<int64_t> parse_timestamp_ms(std::string_view t) {
     return std::nullopt;
   auto days = std::chrono::sys_days{ymd}.time_since_epoch().count();
   return ((static_cast<int64_t>(days) * 24 + *h) * 60 + *mi) * 60000 + int64_t{*s} * 1000 + ms;
+}
+
+std::optional<decision_times> parse_decision(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec || !v.is_object())
+    return std::nullopt;
+  const auto& o = v.get_object();
+  auto time_of = [](const boost::json::object& x, std::string_view key) {
+    auto* t = x.if_contains(key);
+    return t && t->is_string() ? parse_timestamp_ms(t->get_string()) : std::nullopt;
+  };
+  auto started = time_of(o, "started_at");
+  auto* steps = o.if_contains("steps");
+  if (!started || !steps || !steps->is_array())
+    return std::nullopt;
+  for (const auto& step : steps->get_array()) {
+    if (!step.is_object())
+      continue;
+    auto* name = step.get_object().if_contains("name");
+    if (!name || !name->is_string() || name->get_string() != "reserve_inventory")
+      continue;
+    auto decided = time_of(step.get_object(), "finished_at");
+    if (!decided)
+      return std::nullopt;
+    return decision_times{*started, *decided};
+  }
+  return std::nullopt;
+}
+
+double decision_span::per_second() const {
+  return static_cast<double>(decided) * 1000.0 /
+         static_cast<double>(std::max<int64_t>(last_ms - first_ms, 1));
+}
+
+decision_span span_of(const std::vector<decision_times>& decisions) {
+  decision_span s;
+  for (const auto& d : decisions) {
+    s.first_ms = s.decided == 0 ? d.started_ms : std::min(s.first_ms, d.started_ms);
+    s.last_ms = s.decided == 0 ? d.decided_ms : std::max(s.last_ms, d.decided_ms);
+    ++s.decided;
+  }
+  return s;
 }
 
 } // namespace agora::load

@@ -83,4 +83,32 @@ order_count_check check_order_count(const order_tally& orders, uint64_t reported
 /// "+00:00"); nullopt when it is not one.
 std::optional<int64_t> parse_timestamp_ms(std::string_view text);
 
+/// A flash-sale checkout's reservation decision on the node's clock, from
+/// its GET /checkouts/{id}: when the checkout started, and when its
+/// reserve_inventory step finished (a winner's once the inventory's durable
+/// reservation was recorded by the saga; a refusal's at its start, refused
+/// on admission).
+struct decision_times {
+  int64_t started_ms = 0;
+  int64_t decided_ms = 0;
+};
+
+/// nullopt when the body holds no started_at, or no finished
+/// reserve_inventory step.
+std::optional<decision_times> parse_decision(std::string_view checkout_body);
+
+/// A race's reservation decisions on the node's clock: `decided` of them,
+/// from the first checkout's start to the last decision.
+struct decision_span {
+  std::size_t decided = 0;
+  int64_t first_ms = 0;
+  int64_t last_ms = 0;
+  double seconds() const { return static_cast<double>(last_ms - first_ms) / 1000.0; }
+  /// Decisions per second; a span shorter than the timestamps' millisecond
+  /// counts as one millisecond.
+  double per_second() const;
+};
+
+decision_span span_of(const std::vector<decision_times>& decisions);
+
 } // namespace agora::load
