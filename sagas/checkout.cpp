@@ -140,18 +140,22 @@ result<events> decide_record(const state& st, const record& cmd, const runtime::
     return invalid_field("priced", "a successful price_cart carries the priced cart");
   auto v = judge(st, cmd);
   events out{step_attempted{r, v, ctx.now}};
-  auto after = checkout_traits::apply_event(st, out.front());
+  // The reason the saga has once the attempt is applied (a copy of the
+  // state, so only on the paths that end it compensated).
+  auto reason_after = [&] {
+    return checkout_traits::apply_event(st, out.front()).reason.value_or("");
+  };
   if (r.phase == phase::forward) {
     if (v == verdict::done && r.step == step_name::close_cart)
       out.emplace_back(completed{ctx.now});
     else if (v == verdict::give_up && index(r.step) > index(pivot))
       out.emplace_back(stuck{stuck_reason(r), ctx.now});
     else if (v == verdict::give_up && !first_compensation(r.step))
-      out.emplace_back(compensated{after.reason.value_or(""), ctx.now});
+      out.emplace_back(compensated{reason_after(), ctx.now});
   } else if (v == verdict::give_up) {
     out.emplace_back(stuck{stuck_reason(r), ctx.now});
   } else if (v == verdict::done && !previous_compensable(r.step)) {
-    out.emplace_back(compensated{after.reason.value_or(""), ctx.now});
+    out.emplace_back(compensated{reason_after(), ctx.now});
   }
   return out;
 }
