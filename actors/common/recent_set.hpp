@@ -50,16 +50,20 @@ public:
 
   bool contains(std::string_view key) const { return index_.count(key) > 0; }
 
-  /// Adds `key` (no-op when present), forgetting the oldest beyond Capacity.
-  void insert(const std::string& key) {
-    if (contains(key))
-      return;
-    order_.push_back(key);
-    index_.insert(order_.back());
+  /// Adds `key`, forgetting the oldest beyond Capacity; false (and no
+  /// change) when it is present. The key is hashed once: stored first, and
+  /// taken back in the rare case that it was there already.
+  bool insert(std::string key) {
+    order_.push_back(std::move(key));
+    if (!index_.insert(order_.back()).second) {
+      order_.pop_back();
+      return false;
+    }
     while (order_.size() > Capacity) {
       index_.erase(order_.front());
       order_.pop_front();
     }
+    return true;
   }
 
   size_t size() const noexcept { return order_.size(); }
@@ -82,12 +86,9 @@ public:
       return false;
     recent_set result;
     for (const auto& item : *arr) {
-      if (!item.is_string() || item.get_string().empty())
+      if (!item.is_string() || item.get_string().empty() ||
+          !result.insert(std::string(item.get_string())))
         return false;
-      std::string key{item.get_string()};
-      if (result.contains(key))
-        return false;
-      result.insert(key);
     }
     out = std::move(result);
     return true;

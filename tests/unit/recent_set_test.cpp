@@ -21,9 +21,11 @@ std::string key(int i) {
 TEST_CASE("a recent set forgets the oldest keys beyond its capacity", "[recent_set]") {
   recent_set<3> s;
   for (int i = 0; i < 5; ++i)
-    s.insert(key(i));
-  s.insert(key(4)); // present: nothing changes
-  s.insert("k"); // short keys too
+    CHECK(s.insert(key(i)));
+  CHECK_FALSE(s.insert(key(4))); // present: nothing changes
+  CHECK_FALSE(s.insert(key(2))); // the oldest, in a full set: nothing is forgotten
+  CHECK(s.oldest_first() == std::deque<std::string>{key(2), key(3), key(4)});
+  CHECK(s.insert("k")); // short keys too
   CHECK(s.size() == 3);
   CHECK_FALSE(s.contains(key(2)));
   CHECK(s.contains(key(3)));
