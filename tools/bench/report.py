@@ -225,10 +225,10 @@ def main():
             # each checkout back): a winner's unit is decided when its stock is
             # reserved, its answer comes after the payment. Results from before
             # agora-load read them have only the answers.
-            d = f.get("decisions")
-            if d and d.get("count") == decided and not d.get("unread"):
-                rate = d["per_second"]
-                figure = (f"{fmt(rate)} decisions/s ({d['count']} decided in {d['seconds']:.3f} s); "
+            dec = f.get("decisions")
+            if dec and dec.get("count") == decided and not dec.get("unread"):
+                rate = dec["per_second"]
+                figure = (f"{fmt(rate)} decisions/s ({dec['count']} decided in {dec['seconds']:.3f} s); "
                           f"all answered in {secs:.2f} s ({fmt(answered_rate)}/s)")
             else:
                 rate = answered_rate
