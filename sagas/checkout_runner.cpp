@@ -66,13 +66,15 @@ reply gateway_failure(const action& a, const payment::gateway_result& g) {
 struct attempt_ctx {
   const checkout_deps* deps = nullptr;
   caf::actor_system* sys = nullptr;
-  state st;
+  /// The saga as the attempt runs on it, shared with the runner's entry
+  /// (never changed: the runner replaces its own pointer).
+  std::shared_ptr<const state> st;
   action act;
   done_fn done;
 
-  const std::string& id() const { return st.checkout_id; }
+  const std::string& id() const { return st->checkout_id; }
   std::string key(std::string_view suffix = {}) const {
-    auto k = step_key(st.checkout_id, act.step);
+    auto k = step_key(st->checkout_id, act.step);
     if (!suffix.empty()) {
       k += '/';
       k.append(suffix);
@@ -81,11 +83,11 @@ struct attempt_ctx {
   }
   void ok() const { done(success(act)); }
   void fail(problem p) const { done(failure(act, std::move(p))); }
-  int group(step_name s) const { return st.at(s).definite_failures + 1; }
+  int group(step_name s) const { return st->at(s).definite_failures + 1; }
   std::vector<std::string> skus() const {
     std::vector<std::string> out;
-    if (st.priced)
-      for (const auto& i : st.priced->items)
+    if (st->priced)
+      for (const auto& i : st->priced->items)
         out.push_back(i.sku);
     return out;
   }
@@ -136,11 +138,11 @@ inventory::outcome_fn inventory_outcome(const ctx_ptr& c) {
 }
 
 void price(const ctx_ptr& c) {
-  tell(c, c->deps->carts, c->st.cart_id, cart::begin_checkout{c->id(), c->st.customer_id},
+  tell(c, c->deps->carts, c->st->cart_id, cart::begin_checkout{c->id(), c->st->customer_id},
        [c](cart::state cart) {
          c->deps->cache->lookup_all(
            cart.skus(), [c, cart](catalogue::product_refs products) {
-             auto priced = price_cart(cart, products, c->st.shipping_address,
+             auto priced = price_cart(cart, products, c->st->shipping_address,
                                       c->deps->cfg->shipping);
              if (!priced)
                return c->fail(priced.error());
@@ -153,7 +155,7 @@ void price(const ctx_ptr& c) {
 
 void reserve(const ctx_ptr& c) {
   std::vector<inventory::line> lines;
-  for (const auto& i : c->st.priced->items)
+  for (const auto& i : c->st->priced->items)
     lines.push_back({i.sku, i.quantity});
   auto ttl = c->deps->cfg->inventory.reservation_ttl_s * 1'000'000;
   inventory::reserve_all(c->deps->inventory, step_key(c->id(), step_name::reserve_inventory),
@@ -169,8 +171,8 @@ bool first_attempt(const ctx_ptr& c) {
 
 /// The payment the saga opens: its amount and currency are the priced total.
 payment::open open_payment(const ctx_ptr& c) {
-  const auto& p = *c->st.priced;
-  return payment::open{c->st.payment_id, c->st.order_id, c->id(), p.total_cents, p.currency,
+  const auto& p = *c->st->priced;
+  return payment::open{c->st->payment_id, c->st->order_id, c->id(), p.total_cents, p.currency,
                        c->key("open")};
 }
 
@@ -178,11 +180,11 @@ payment::open open_payment(const ctx_ptr& c) {
 /// opened.
 template <class Next>
 void with_payment(const ctx_ptr& c, bool open_if_missing, Next next) {
-  tell(c, c->deps->payments, c->st.payment_id, payment::get{},
+  tell(c, c->deps->payments, c->st->payment_id, payment::get{},
        [c, open_if_missing, next = std::move(next)](payment::state ps) mutable {
          if (ps.exists || !open_if_missing)
            return next(std::move(ps));
-         tell(c, c->deps->payments, c->st.payment_id, open_payment(c), std::move(next));
+         tell(c, c->deps->payments, c->st->payment_id, open_payment(c), std::move(next));
        });
 }
 
@@ -192,9 +194,9 @@ void with_payment(const ctx_ptr& c, bool open_if_missing, Next next) {
 template <class Next>
 void authorize_and_record(const ctx_ptr& c, bool opening, Next next) {
   int group = c->group(step_name::authorize_payment);
-  const auto& pid = c->st.payment_id;
+  const auto& pid = c->st->payment_id;
   payment::authorize req{payment::gateway_key(pid, payment::op_authorize, group), pid,
-                         c->st.priced->total_cents, c->st.priced->currency, c->st.payment_token};
+                         c->st->priced->total_cents, c->st->priced->currency, c->st->payment_token};
   call_gateway(c, std::move(req),
                [c, group, opening, next = std::move(next)](payment::gateway_result g) mutable {
                  if (g.outcome == payment::outcome::failed)
@@ -204,7 +206,7 @@ void authorize_and_record(const ctx_ptr& c, bool opening, Next next) {
                    step_key(c->id(), step_name::authorize_payment) + "/" + std::to_string(group)};
                  if (opening)
                    cmd.opening = open_payment(c);
-                 tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next),
+                 tell(c, c->deps->payments, c->st->payment_id, std::move(cmd), std::move(next),
                       opening);
                });
 }
@@ -231,11 +233,11 @@ void authorize(const ctx_ptr& c) {
 }
 
 void place(const ctx_ptr& c) {
-  const auto& p = *c->st.priced;
+  const auto& p = *c->st->priced;
   order::place cmd{p.customer_id, c->id(),      p.items,   p.subtotal_cents,
-                   p.shipping_cents, p.total_cents, p.currency, c->st.shipping_address,
-                   c->st.payment_id, c->key()};
-  tell(c, c->deps->orders, c->st.order_id, std::move(cmd),
+                   p.shipping_cents, p.total_cents, p.currency, c->st->shipping_address,
+                   c->st->payment_id, c->key()};
+  tell(c, c->deps->orders, c->st->order_id, std::move(cmd),
        [c](const order::state&) { c->ok(); }, first_attempt(c));
 }
 
@@ -244,7 +246,7 @@ void place(const ctx_ptr& c) {
 template <class Next>
 void capture_and_record(const ctx_ptr& c, const payment::state& ps, Next next) {
   int group = c->group(step_name::capture_payment);
-  const auto& pid = c->st.payment_id;
+  const auto& pid = c->st->payment_id;
   payment::capture req{payment::gateway_key(pid, payment::op_capture, group), pid,
                        payment::authorization_ref(ps), ps.amount_cents};
   call_gateway(c, std::move(req),
@@ -253,7 +255,7 @@ void capture_and_record(const ctx_ptr& c, const payment::state& ps, Next next) {
                  payment::record_capture cmd{g.approved(), amount, g.gateway_ref, g.reason,
                                              step_key(c->id(), step_name::capture_payment) +
                                                "/" + std::to_string(group)};
-                 tell(c, c->deps->payments, c->st.payment_id, std::move(cmd), std::move(next));
+                 tell(c, c->deps->payments, c->st->payment_id, std::move(cmd), std::move(next));
                });
 }
 
@@ -292,13 +294,13 @@ void commit(const ctx_ptr& c) {
                             return c->fail(std::move(*p));
                           one_done();
                         });
-  tell(c, c->deps->orders, c->st.order_id,
+  tell(c, c->deps->orders, c->st->order_id,
        order::mark_paid{step_key(c->id(), step_name::capture_payment)},
        [one_done](const order::state&) { one_done(); });
 }
 
 void close_cart(const ctx_ptr& c) {
-  tell(c, c->deps->carts, c->st.cart_id, cart::complete_checkout{c->id()},
+  tell(c, c->deps->carts, c->st->cart_id, cart::complete_checkout{c->id()},
        [c](const cart::state&) { c->ok(); });
 }
 
@@ -310,9 +312,9 @@ void close_cart(const ctx_ptr& c) {
 /// and then pricing again failed (see go_ahead). Releasing what was never
 /// reserved changes nothing.
 void reopen_cart(const ctx_ptr& c) {
-  tell(c, c->deps->carts, c->st.cart_id, cart::abort_checkout{c->id()},
+  tell(c, c->deps->carts, c->st->cart_id, cart::abort_checkout{c->id()},
        [c](const cart::state& cart) {
-         if (c->st.at(step_name::reserve_inventory).attempts > 0 || cart.lines.empty())
+         if (c->st->at(step_name::reserve_inventory).attempts > 0 || cart.lines.empty())
            return c->ok();
          auto skus = cart.skus();
          inventory::release_all(c->deps->inventory,
@@ -337,16 +339,16 @@ void undo_payment(const ctx_ptr& c, payment::state ps, bool capture_settled) {
     undo_payment(c, std::move(next), capture_settled);
   };
   if (ps.status == payment_status::pending) {
-    if (c->st.at(step_name::authorize_payment).attempts == 0)
+    if (c->st->at(step_name::authorize_payment).attempts == 0)
       return c->ok();
     return authorize_and_record(c, false, again);
   }
-  if (!capture_settled && c->st.at(step_name::capture_payment).uncertain &&
+  if (!capture_settled && c->st->at(step_name::capture_payment).uncertain &&
       payment::can_capture(ps))
     return capture_and_record(c, ps, [c](payment::state next) {
       undo_payment(c, std::move(next), true);
     });
-  const auto& pid = c->st.payment_id;
+  const auto& pid = c->st->payment_id;
   if (auto refundable = payment::refundable_cents(ps); refundable > 0) {
     int group = 1;
     for (const auto& e : ps.events)
@@ -356,7 +358,7 @@ void undo_payment(const ctx_ptr& c, payment::state ps, bool capture_settled) {
     return call_gateway(c, std::move(req), [c, refundable](payment::gateway_result g) {
       if (!g.approved())
         return c->done(gateway_failure(c->act, g));
-      tell(c, c->deps->payments, c->st.payment_id,
+      tell(c, c->deps->payments, c->st->payment_id,
            payment::record_refund{refundable, g.gateway_ref, c->key("refund")},
            [c](const payment::state&) { c->ok(); });
     });
@@ -367,7 +369,7 @@ void undo_payment(const ctx_ptr& c, payment::state ps, bool capture_settled) {
     return call_gateway(c, std::move(req), [c](payment::gateway_result g) {
       if (!g.approved())
         return c->done(gateway_failure(c->act, g));
-      tell(c, c->deps->payments, c->st.payment_id,
+      tell(c, c->deps->payments, c->st->payment_id,
            payment::record_void{g.gateway_ref, c->key("void")},
            [c](const payment::state&) { c->ok(); });
     });
@@ -376,9 +378,9 @@ void undo_payment(const ctx_ptr& c, payment::state ps, bool capture_settled) {
 }
 
 void cancel_order(const ctx_ptr& c) {
-  order::cancel cmd{"checkout " + c->id() + ": " + c->st.reason.value_or("failed"),
+  order::cancel cmd{"checkout " + c->id() + ": " + c->st->reason.value_or("failed"),
                     c->key("compensate")};
-  c->deps->orders.tell(c->st.order_id, std::move(cmd), c->id(),
+  c->deps->orders.tell(c->st->order_id, std::move(cmd), c->id(),
                        [c](result<order::state> r) {
                          if (r || r.error().code == errc::not_found)
                            return c->ok(); // cancelled, or never placed
@@ -409,12 +411,12 @@ void execute(const ctx_ptr& c) {
     case step_name::price_cart:
       return reopen_cart(c);
     case step_name::reserve_inventory:
-      return c->st.priced ? release(c) : c->ok();
+      return c->st->priced ? release(c) : c->ok();
     case step_name::authorize_payment:
       // An attempt may have reached the gateway and not opened the payment
       // (the first opens it with the answer): opened now, its outcome is
       // learnt and undone below.
-      return with_payment(c, c->st.at(step_name::authorize_payment).attempts > 0,
+      return with_payment(c, c->st->at(step_name::authorize_payment).attempts > 0,
                           [c](payment::state ps) { undo_payment(c, std::move(ps), false); });
     case step_name::place_order:
       return cancel_order(c);
@@ -495,7 +497,7 @@ struct watch_entry {
 
 struct saga_entry {
   /// The saga as its entity has it (durable).
-  std::optional<state> st;
+  std::shared_ptr<const state> st;
   uint64_t token = 0;
   bool in_flight = false;
   action current;
@@ -508,7 +510,7 @@ struct saga_entry {
   action recorded;
   /// Set while the runner has gone ahead of that record (see go_ahead): the
   /// state it will have, which the next step runs on.
-  std::optional<state> ahead;
+  std::shared_ptr<const state> ahead;
   /// The reply of the step run ahead, when it came before the record it
   /// followed was durable; recorded as soon as that one is.
   std::optional<reply> held;
@@ -587,7 +589,7 @@ void attempt(runner_actor* self, const std::string& id, saga_entry& e) {
   auto c = std::make_shared<attempt_ctx>();
   c->deps = &s.deps;
   c->sys = &self->system();
-  c->st = e.ahead ? *e.ahead : *e.st;
+  c->st = e.ahead ? e.ahead : e.st;
   c->act = e.current;
   // Exactly one reply per attempt reaches the runner; late ones are ignored by token.
   c->done = [me, id, token](reply r) { caf::anon_send(me, reply_msg{id, token, std::move(r)}); };
@@ -627,21 +629,21 @@ void advance(runner_actor* self, const std::string& id, saga_entry& e) {
 /// fails, compensating price_cart releases the reservation (reopen_cart).
 /// Ending the saga is not run ahead: a `?wait=true` answer waits for the
 /// durable end.
-std::optional<state> go_ahead(const state& st, const record& rec) {
+std::shared_ptr<const state> go_ahead(const state& st, const record& rec) {
   const auto& r = rec.reply;
   if (!r.ok || r.phase != phase::forward)
-    return std::nullopt;
+    return nullptr;
   auto decided =
     checkout_traits::decide(st, command{rec}, runtime::context{now_us(), st.checkout_id, {}});
   if (!decided)
-    return std::nullopt;
+    return nullptr;
   auto next = st;
   for (const auto& ev : *decided)
     next = checkout_traits::apply_event(std::move(next), ev);
   auto a = next_action(next);
   if (a.what != action::kind::run || a.phase != phase::forward)
-    return std::nullopt;
-  return next;
+    return nullptr;
+  return std::make_shared<const state>(std::move(next));
 }
 
 /// Records the reply of the attempt `e.current` in the saga entity, and runs
@@ -798,7 +800,7 @@ caf::behavior runner(runner_actor* self, checkout_deps deps) {
         self->delayed_send(self, std::chrono::milliseconds(200), reload_msg{m.id});
         return;
       }
-      e.st = std::move(*m.st);
+      e.st = std::make_shared<const state>(std::move(*m.st));
       if (e.recording)
         return on_recorded(self, m.id, e);
       advance(self, m.id, e);
