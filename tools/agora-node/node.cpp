@@ -13,6 +13,7 @@
 #include "actors/payment/simulated_gateway.hpp"
 #include "actors/runtime/lifeline.hpp"
 #include "actors/runtime/oneshot.hpp"
+#include "actors/runtime/scheduler.hpp"
 #include "actors/runtime/system_config.hpp"
 #include "net/api/api.hpp"
 #include "net/http/server.hpp"
@@ -289,6 +290,7 @@ int run(const config& cfg, const sigset_t& stop_signals) {
   caf_cfg.set("work-stealing.moderate-poll-attempts", static_cast<size_t>(cfg.node.idle_polls));
   caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
   caf_cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  runtime::use_lean_scheduler(caf_cfg);
   caf::actor_system sys{caf_cfg};
   int exit_code = 0;
   {
